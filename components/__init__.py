@@ -1,0 +1,1 @@
+"""Components of the openkasugai-aio Pulumi program: one ComponentResource per module."""

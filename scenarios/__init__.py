@@ -1,0 +1,1 @@
+"""The all-in-one scenarios, selectable per stack."""
