@@ -1,0 +1,116 @@
+"""Hand the GPU's kernel driver from the host to a Kind worker and back; never forced."""
+from __future__ import annotations
+
+from . import facts, modules as mods
+from .errors import HostOpError, Refused
+
+PERSISTENCED = "nvidia-persistenced"
+
+
+def _persistenced(root: str) -> list[int]:
+    return [p["pid"] for p in mods.processes(root) if p["comm"] == PERSISTENCED]
+
+
+def _module_of(path: str) -> str:
+    # Each open device file counts against the module that owns the device node.
+    if path.startswith("/dev/nvidia-uvm"):
+        return "nvidia_uvm"
+    return "nvidia_modeset" if path.startswith("/dev/nvidia-modeset") else "nvidia"
+
+
+def holders(root: str = "/", ignore_persistenced: bool = True) -> list[str]:
+    """Everything that would make an unload fail, as sentences; empty means free.
+    nvidia-persistenced is ignored by default because unload stops it first."""
+    loaded, out = mods.loaded(root), []
+    skip = set(_persistenced(root)) if ignore_persistenced else set()
+    files: dict[str, int] = {}
+    for h in mods.device_holders(root):
+        for f in h["files"]:
+            files[_module_of(f)] = files.get(_module_of(f), 0) + 1
+        if h["pid"] not in skip:
+            out.append(f"process {h['pid']} ({h['comm']}) holds {', '.join(h['files'])}")
+    for name in mods.NVIDIA_ORDER:
+        m = loaded.get(name)
+        if not m:
+            continue
+        foreign = [u for u in m.users if u not in mods.NVIDIA_ORDER]
+        if foreign:
+            out.append(f"module {name} is used by {', '.join(foreign)}")
+        rest = m.refcount - len(m.users) - files.get(name, 0)
+        if rest > 0:
+            out.append(f"module {name} has {rest} more user(s) (a display server, a console, or the kernel)")
+    return out
+
+
+def status(root: str = "/") -> dict:
+    loaded = mods.loaded(root)
+    return {"gpus": facts.gpus(root),
+            "modules": {n: {"refcount": loaded[n].refcount, "users": list(loaded[n].users),
+                            "srcversion": mods.srcversion(n, root)} for n in mods.NVIDIA_ORDER if n in loaded},
+            "persistenced": bool(_persistenced(root)),
+            "holders": holders(root)}
+
+
+def unload(runner, root: str = "/") -> dict:
+    """Stop persistenced, unload the nvidia modules in order. Held: refuse, change nothing."""
+    if not facts.gpus(root):
+        raise Refused("failed to unload the GPU driver: no NVIDIA GPU (PCI vendor 10de) on this host")
+    found = holders(root)
+    if found:
+        raise Refused("failed to unload the GPU driver, it is in use: " + "; ".join(found)
+                      + ". Stop those first (nothing was changed)")
+    loaded = mods.loaded(root)
+    todo = [n for n in mods.NVIDIA_ORDER if n in loaded]
+    record = {"unloaded": [], "persistenced": bool(_persistenced(root)),
+              "srcversion": mods.srcversion("nvidia", root)}
+    try:
+        if record["persistenced"]:
+            runner.run(["systemctl", "stop", PERSISTENCED])
+        for name in todo:
+            mods.unload(name, runner)
+            record["unloaded"].append(name)
+    except Exception as err:
+        _load_back(record, runner)
+        raise HostOpError(f"failed to unload the GPU driver: {err}; the host driver was loaded back") from err
+    return record
+
+
+def _load_back(record: dict, runner) -> None:
+    for name in reversed(record["unloaded"]):
+        mods.load(name, runner)
+    if record["persistenced"]:
+        runner.run(["systemctl", "start", PERSISTENCED])
+
+
+def drift(record: dict, root: str = "/") -> list[str]:
+    """The host's own nvidia module is loaded again (told apart by srcversion from the worker's)."""
+    if not record.get("unloaded"):
+        return []
+    src = mods.srcversion("nvidia", root)
+    if "nvidia" in mods.loaded(root) and src and src == record.get("srcversion"):
+        return [f"the host's nvidia module (srcversion {src}) is loaded again"]
+    return []
+
+
+def restore(record: dict, runner, root: str = "/") -> dict:
+    """After the cluster is gone: unload what the worker loaded, load the host's modules, restart
+    persistenced if it ran. Held: refuse and change nothing."""
+    if not record.get("unloaded") and not record.get("persistenced"):
+        return {"changed": False}
+    host_back = bool(record.get("srcversion")) and mods.srcversion("nvidia", root) == record["srcversion"]
+    loaded = mods.loaded(root)
+    worker_loaded = [] if host_back else [n for n in mods.NVIDIA_ORDER if n in loaded]
+    if worker_loaded:
+        found = holders(root, ignore_persistenced=False)
+        if found:
+            raise Refused("failed to restore the host GPU driver, the worker's driver is in use: "
+                          + "; ".join(found) + ". Delete the Kind cluster first (nothing was changed)")
+    for name in worker_loaded:
+        mods.unload(name, runner)
+    loaded = mods.loaded(root)
+    for name in reversed(record["unloaded"]):
+        if name not in loaded:
+            mods.load(name, runner)
+    if record.get("persistenced") and not _persistenced(root):
+        runner.run(["systemctl", "start", PERSISTENCED])
+    return {"changed": True, "unloaded_worker": worker_loaded}

@@ -1,0 +1,69 @@
+"""Kernel modules: /proc/modules, use counts, holders, processes holding /dev/nvidia*; rmmod/modprobe via a runner."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+# Users before the modules they use, so each rmmod finds a zero use count.
+NVIDIA_ORDER = ["nvidia_drm", "nvidia_modeset", "nvidia_uvm", "nvidia_peermem", "nvidia"]
+
+
+@dataclass(frozen=True)
+class Module:
+    name: str
+    refcount: int
+    users: tuple[str, ...]  # modules that use this one ("used by" column)
+    state: str
+
+
+def loaded(root: str = "/") -> dict[str, Module]:
+    out = {}
+    for line in (Path(root) / "proc/modules").read_text().splitlines():
+        f = line.split()
+        if len(f) < 5:
+            continue
+        users = tuple(u for u in f[3].split(",") if u and u != "-")
+        out[f[0]] = Module(f[0], int(f[2]) if f[2].isdigit() else 0, users, f[4])
+    return out
+
+
+def srcversion(name: str, root: str = "/") -> str | None:
+    """Tells the host's build of a module from the one a Kind worker loads under the same name."""
+    p = Path(root) / "sys/module" / name / "srcversion"
+    return p.read_text().strip() if p.exists() else None
+
+
+def processes(root: str = "/") -> list[dict]:
+    """Processes with their comm, for finding nvidia-persistenced and other holders."""
+    out = []
+    for d in (Path(root) / "proc").iterdir():
+        if d.name.isdigit():
+            try:
+                out.append({"pid": int(d.name), "comm": (d / "comm").read_text().strip()})
+            except OSError:
+                continue  # exited while we looked
+    return out
+
+
+def device_holders(root: str = "/", prefix: str = "/dev/nvidia") -> list[dict]:
+    """Processes with an open file under prefix: each keeps the nvidia module's use count up."""
+    out = []
+    for proc in processes(root):
+        fd_dir = Path(root) / "proc" / str(proc["pid"]) / "fd"
+        try:
+            paths = sorted({os.readlink(fd) for fd in fd_dir.iterdir()})
+        except OSError:
+            continue
+        held = [p for p in paths if p.startswith(prefix)]
+        if held:
+            out.append({**proc, "files": held})
+    return out
+
+
+def unload(name: str, runner) -> None:
+    runner.run(["rmmod", name])  # never -f: a forced unload can crash the host
+
+
+def load(name: str, runner) -> None:
+    runner.run(["modprobe", name])

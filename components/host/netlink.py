@@ -1,0 +1,115 @@
+"""Netlink through pyroute2: list, find, move, address and raise links in the host or a container netns."""
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass
+
+from .errors import HostOpError
+
+
+@dataclass(frozen=True)
+class Link:
+    index: int
+    name: str
+    mac: str | None
+    perm_mac: str | None  # absent for virtual links such as veths
+    pci: str | None  # parent device on the PCI bus, absent for virtual links
+    up: bool
+
+
+def open_ns(pid: int | None):
+    """An IPRoute in the netns of pid (None: this process's netns). Keeping it open pins that
+    netns, so links moved there can still be moved back if the container dies mid-run."""
+    from pyroute2 import IPRoute
+
+    if pid is None:
+        return IPRoute()
+    try:
+        return IPRoute(netns=f"/proc/{int(pid)}/ns/net")
+    except Exception as err:  # noqa: BLE001 - pyroute2 raises several types here
+        raise HostOpError(f"failed to open the netns of pid {pid}: {err}") from err
+
+
+def _link(msg) -> Link:
+    bus = msg.get_attr("IFLA_PARENT_DEV_BUS_NAME")
+    perm = msg.get_attr("IFLA_PERM_ADDRESS")
+    return Link(index=msg["index"], name=msg.get_attr("IFLA_IFNAME"),
+                mac=msg.get_attr("IFLA_ADDRESS"),
+                perm_mac=_mac(perm) if perm else None,
+                pci=msg.get_attr("IFLA_PARENT_DEV_NAME") if bus == "pci" else None,
+                up=bool(msg["flags"] & 1))
+
+
+def _mac(raw: str) -> str:
+    # pyroute2 decodes IFLA_PERM_ADDRESS as plain hex; normalise to aa:bb:.. like IFLA_ADDRESS
+    raw = raw.replace(":", "")
+    return ":".join(raw[i:i + 2] for i in range(0, len(raw), 2))
+
+
+def links(ipr) -> list[Link]:
+    return [_link(m) for m in ipr.get_links()]
+
+
+def identity(link: Link, pci: str | None = None) -> dict:
+    """What to look a link up by later: names change when VFs fall back to the host."""
+    return {"name": link.name, "pci": link.pci or pci, "perm_mac": link.perm_mac, "mac": link.mac}
+
+
+def matches(link: Link, ident: dict) -> bool:
+    # Strongest key both sides know wins; veth stand-ins have only a MAC.
+    if link.pci and ident.get("pci"):
+        return link.pci == ident["pci"]
+    if link.perm_mac and ident.get("perm_mac"):
+        return link.perm_mac == ident["perm_mac"]
+    return bool(ident.get("mac")) and link.mac == ident["mac"]
+
+
+def find(found: list[Link], ident: dict) -> Link | None:
+    return next((l for l in found if matches(l, ident)), None)
+
+
+def move(ipr, link: Link, to_pid: int | None, label: str) -> None:
+    """Move link out of ipr's netns into the netns of to_pid (None: this process's netns)."""
+    try:
+        ipr.link("set", index=link.index, net_ns_pid=os.getpid() if to_pid is None else int(to_pid))
+    except Exception as err:  # noqa: BLE001
+        raise HostOpError(f"failed to move {link.name} into {label}: {err}") from err
+
+
+def ensure_address(ipr, link: Link, cidr: str) -> bool:
+    iface = ipaddress.ip_interface(cidr)
+    have = {(a.get_attr("IFA_ADDRESS"), a["prefixlen"]) for a in ipr.get_addr(index=link.index)}
+    if (str(iface.ip), iface.network.prefixlen) in have:
+        return False
+    try:
+        ipr.addr("add", index=link.index, address=str(iface.ip), prefixlen=iface.network.prefixlen)
+    except Exception as err:  # noqa: BLE001
+        raise HostOpError(f"failed to add address {cidr} to {link.name}: {err}") from err
+    return True
+
+
+def ensure_up(ipr, link: Link) -> bool:
+    if link.up:
+        return False
+    try:
+        ipr.link("set", index=link.index, state="up")
+    except Exception as err:  # noqa: BLE001
+        raise HostOpError(f"failed to set {link.name} up: {err}") from err
+    return True
+
+
+def protected_ifaces(ipr, management_address: str | None = None) -> dict[str, str]:
+    """Interfaces that must never be moved, with the reason: default route, management address."""
+    by_index = {l.index: l.name for l in links(ipr)}
+    out: dict[str, str] = {}
+    for family in (2, 10):
+        for r in ipr.get_routes(family=family, table=254):
+            if r["dst_len"] == 0 and r.get_attr("RTA_OIF") in by_index:
+                out[by_index[r.get_attr("RTA_OIF")]] = "it carries the default route"
+    if management_address:
+        ip = str(ipaddress.ip_interface(management_address).ip)
+        for a in ipr.get_addr():
+            if a.get_attr("IFA_ADDRESS") == ip and a["index"] in by_index:
+                out[by_index[a["index"]]] = f"it holds the management address {ip}"
+    return out

@@ -1,0 +1,195 @@
+"""Dynamic providers SriovAttachment, GpuDriverHandover, SriovReassert: thin shells over sriov.py and gpu.py.
+
+Pickled by reference (components.host.providers.*), so this module path must stay stable and
+import without side effects; host modules are imported inside methods."""
+from __future__ import annotations
+
+import pulumi
+from pulumi.dynamic import (CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult,
+                            Resource, ResourceProvider, UpdateResult)
+
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+SRIOV_INPUTS = ["stack", "worker", "pf", "vfs", "address", "claims_dir", "sysfs_root", "management_address"]
+SRIOV_REPLACES = ["stack", "worker", "pf", "vfs", "claims_dir", "sysfs_root"]
+GPU_INPUTS = ["stack", "worker", "claims_dir", "root"]
+
+
+def _spec(p: dict):
+    from .sriov import Spec
+    return Spec(worker=p["worker"], pf=p["pf"], vfs=int(p["vfs"]), address=p.get("address") or None,
+                stack=p["stack"], claims_dir=p["claims_dir"], sysfs_root=p.get("sysfs_root") or "/",
+                management_address=p.get("management_address") or None)
+
+
+def _norm(p: dict) -> dict:
+    return {**p, "vfs": int(p["vfs"])} if isinstance(p.get("vfs"), (int, float)) else p
+
+
+def _changed(olds: dict, news: dict, keys: list[str]) -> list[str]:
+    olds, news = _norm(olds), _norm(news)
+    return [k for k in keys if (olds.get(k) or None) != (news.get(k) or None)]
+
+
+class SriovAttachmentProvider(ResourceProvider):
+    def check(self, olds, news):
+        news = _norm(news)
+        if any(news.get(k) == UNKNOWN for k in SRIOV_INPUTS):
+            return CheckResult(news, [])  # preview with values from other resources: check at up
+        if not isinstance(news.get("vfs"), int) or news["vfs"] < 0:
+            return CheckResult(news, [CheckFailure("vfs", "must be an integer >= 0")])
+        from .sriov import check
+        # On first create the Kind cluster may be created in the same `up`: its node is checked at create.
+        bad = check(_spec(news), need_worker=bool(olds))
+        return CheckResult(news, [CheckFailure(p, r) for p, r in bad])
+
+    def create(self, props):
+        from .sriov import attach
+        rec = attach(_spec(props))
+        return CreateResult(f"{props['worker']}/{props['pf']}", {**_norm(props), **rec, "drift": []})
+
+    def read(self, id_, props):
+        from .sriov import status
+        st = status(_spec(props), record=props)
+        if st["state"] == "detached":
+            return ReadResult(None, {})
+        return ReadResult(id_, {**props, "drift": st["drift"]})
+
+    def diff(self, id_, olds, news):
+        replaces = _changed(olds, news, SRIOV_REPLACES)
+        other = _changed(olds, news, ["address", "management_address"])
+        return DiffResult(changes=bool(replaces or other or olds.get("drift")), replaces=replaces,
+                          delete_before_replace=True)
+
+    def update(self, id_, olds, news):
+        from .sriov import attach
+        rec = attach(_spec(news), record=olds)
+        return UpdateResult({**_norm(news), **rec, "drift": []})  # ALL outputs, or state loses them
+
+    def delete(self, id_, props):
+        from .sriov import detach
+        detach(_spec(props), record=props)
+
+
+class SriovAttachment(Resource, module="host", name="SriovAttachment"):
+    """One PF and its VFs in one Kind worker's netns. Outputs: pid, links, drift."""
+
+    pid: pulumi.Output[int]
+    links: pulumi.Output[list]
+    drift: pulumi.Output[list]
+
+    def __init__(self, name: str, props: dict, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(SriovAttachmentProvider(), name,
+                         {**{k: props.get(k) for k in SRIOV_INPUTS}, "pid": None, "links": None,
+                          "drift": None, "pf_pci": None, "numvfs_before": None}, opts)
+
+
+class GpuDriverHandoverProvider(ResourceProvider):
+    def check(self, olds, news):
+        from . import claims, facts, gpu
+        found = facts.gpus(news.get("root") or "/")
+        if not found:
+            return CheckResult(news, [CheckFailure("worker", "no NVIDIA GPU (PCI vendor 10de) on this host")])
+        bad = []
+        held = claims.check(news["claims_dir"], f"gpu:{found[0]['pci']}", news["stack"])
+        if held:
+            bad.append(CheckFailure("worker", held))
+        if not olds:  # once handed over, the worker is expected to hold the GPU
+            bad += [CheckFailure("worker", f"GPU in use: {h}") for h in gpu.holders(news.get("root") or "/")]
+        return CheckResult(news, bad)
+
+    def create(self, props):
+        from . import claims, facts, gpu
+        from .runner import SubprocessRunner
+        root = props.get("root") or "/"
+        key = f"gpu:{facts.gpus(root)[0]['pci']}"
+        claims.claim(props["claims_dir"], key, props["stack"], worker=props["worker"])
+        try:
+            rec = gpu.unload(SubprocessRunner(), root)
+        except BaseException:
+            claims.release(props["claims_dir"], key, props["stack"])
+            raise
+        claims.update(props["claims_dir"], key, props["stack"], record=rec)
+        return CreateResult(key, {**props, **rec, "claim": key, "drift": []})
+
+    def read(self, id_, props):
+        from . import gpu
+        return ReadResult(id_, {**props, "drift": gpu.drift(props, props.get("root") or "/")})
+
+    def diff(self, id_, olds, news):
+        replaces = _changed(olds, news, GPU_INPUTS)
+        return DiffResult(changes=bool(replaces or olds.get("drift")), replaces=replaces,
+                          delete_before_replace=True)
+
+    def update(self, id_, olds, news):
+        from . import gpu
+        from .modules import NVIDIA_ORDER
+        from .runner import SubprocessRunner
+        rec = {k: olds.get(k) for k in ("unloaded", "persistenced", "srcversion")}
+        if gpu.drift(olds, news.get("root") or "/"):
+            again = gpu.unload(SubprocessRunner(), news.get("root") or "/")
+            rec["unloaded"] = sorted(set(rec["unloaded"] or []) | set(again["unloaded"]),
+                                     key=NVIDIA_ORDER.index)
+        return UpdateResult({**news, **rec, "claim": olds.get("claim"), "drift": []})
+
+    def delete(self, id_, props):
+        from . import claims, gpu
+        from .runner import SubprocessRunner
+        gpu.restore(props, SubprocessRunner(), props.get("root") or "/")
+        claims.release(props["claims_dir"], props.get("claim") or id_, props["stack"])
+
+
+class GpuDriverHandover(Resource, module="host", name="GpuDriverHandover"):
+    """The host's nvidia driver unloaded so a Kind worker can load its own. Outputs: unloaded, drift."""
+
+    unloaded: pulumi.Output[list]
+    drift: pulumi.Output[list]
+
+    def __init__(self, name: str, props: dict, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(GpuDriverHandoverProvider(), name,
+                         {**{k: props.get(k) for k in GPU_INPUTS}, "unloaded": None, "persistenced": None,
+                          "srcversion": None, "claim": None, "drift": None}, opts)
+
+
+class SriovReassertProvider(ResourceProvider):
+    """Re-puts VFs that fell back to the host (sriov-cni DEL sends them to the node netns or, if the
+    pod netns is gone, the kernel sends them home) before a DataFlow is applied. diff reads live
+    state, so a clean host plans no change; create/update converge; delete does nothing (the
+    SriovAttachment owns tear-down)."""
+
+    def _drift(self, specs: list[dict]) -> list[str]:
+        from .sriov import status
+        return [r for p in specs for r in status(_spec(p)).get("drift", [])]
+
+    def create(self, props):
+        from .sriov import attach
+        for p in props["specs"]:
+            attach(_spec(p))
+        return CreateResult(f"reassert-{props['specs'][0]['stack']}" if props["specs"] else "reassert",
+                            {**props, "drift": []})
+
+    def diff(self, id_, olds, news):
+        if any(v == UNKNOWN for v in (news.get("trigger"),)):
+            return DiffResult(changes=True)
+        drift = self._drift(news["specs"])
+        return DiffResult(changes=bool(drift or olds.get("trigger") != news.get("trigger")
+                                       or olds.get("specs") != news.get("specs")))
+
+    def update(self, id_, olds, news):
+        return UpdateResult(self.create(news).outs)
+
+    def read(self, id_, props):
+        return ReadResult(id_, {**props, "drift": self._drift(props["specs"])})
+
+    def delete(self, id_, props):
+        return None
+
+
+class SriovReassert(Resource, module="host", name="SriovReassert"):
+    """Converges the given attachments again whenever they drifted or `trigger` changed."""
+
+    drift: pulumi.Output[list]
+
+    def __init__(self, name: str, specs: list[dict], trigger, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(SriovReassertProvider(), name,
+                         {"specs": [{k: p.get(k) for k in SRIOV_INPUTS} for p in specs],
+                          "trigger": trigger, "drift": None}, opts)

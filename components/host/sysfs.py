@@ -1,0 +1,91 @@
+"""SR-IOV facts from sysfs under an injectable root (tests point it at a fake tree)."""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import HostOpError
+
+
+@dataclass(frozen=True)
+class Vf:
+    index: int
+    pci: str
+    netdev: str | None  # None while the netdev is in another netns or not created yet
+
+
+class Sysfs:
+    """Reads and writes a PF's SR-IOV files. A PF is found by netdev name, or by PCI address
+    once its netdev has left the host netns (sysfs only shows this netns's netdevs)."""
+
+    def __init__(self, root: str = "/"):
+        self.root = Path(root)
+
+    def _dev(self, pf: str, pci: str | None = None) -> Path:
+        by_name = self.root / "sys/class/net" / pf / "device"
+        if by_name.exists():
+            return by_name
+        if pci and (self.root / "sys/bus/pci/devices" / pci).exists():
+            return self.root / "sys/bus/pci/devices" / pci
+        raise HostOpError(f"failed to find PF {pf!r}: no {by_name} (is the name right, or is it "
+                          f"in another netns? pass its PCI address)")
+
+    def exists(self, pf: str, pci: str | None = None) -> bool:
+        try:
+            self._dev(pf, pci)
+            return True
+        except HostOpError:
+            return False
+
+    def pci_of(self, ifname: str) -> str | None:
+        dev = self.root / "sys/class/net" / ifname / "device"
+        return os.path.basename(os.path.realpath(dev)) if dev.exists() else None
+
+    def is_sriov(self, pf: str, pci: str | None = None) -> bool:
+        return (self._dev(pf, pci) / "sriov_totalvfs").exists()
+
+    def numvfs(self, pf: str, pci: str | None = None) -> int:
+        return int((self._dev(pf, pci) / "sriov_numvfs").read_text().strip() or 0)
+
+    def totalvfs(self, pf: str, pci: str | None = None) -> int:
+        return int((self._dev(pf, pci) / "sriov_totalvfs").read_text().strip() or 0)
+
+    def vfs(self, pf: str, pci: str | None = None) -> list[Vf]:
+        dev = self._dev(pf, pci)
+        out = []
+        for link in dev.glob("virtfn*"):
+            index = int(link.name[len("virtfn"):])
+            net = link / "net"
+            names = sorted(p.name for p in net.iterdir()) if net.is_dir() else []
+            out.append(Vf(index, os.path.basename(os.path.realpath(link)), names[0] if names else None))
+        return sorted(out, key=lambda v: v.index)
+
+    def set_numvfs(self, pf: str, n: int, pci: str | None = None) -> bool:
+        """Converge sriov_numvfs to n; the kernel refuses N→M directly, so write 0 first."""
+        path = self._dev(pf, pci) / "sriov_numvfs"
+        cur = self.numvfs(pf, pci)
+        if cur == n:
+            return False
+        try:
+            if cur:
+                path.write_text("0")
+            if n:
+                path.write_text(str(n))
+        except OSError as err:
+            raise HostOpError(f"failed to set sriov_numvfs of {pf} to {n}: {err}") from err
+        return True
+
+    def wait_vf_netdevs(self, pf: str, n: int, timeout: float = 15.0, pci: str | None = None) -> list[Vf]:
+        """Wait until VFs 0..n-1 have netdevs: the driver creates them after the write returns."""
+        deadline = time.monotonic() + timeout
+        while True:
+            vfs = [v for v in self.vfs(pf, pci) if v.index < n]
+            if len(vfs) == n and all(v.netdev for v in vfs):
+                return vfs
+            if time.monotonic() > deadline:
+                missing = sorted(set(range(n)) - {v.index for v in vfs if v.netdev})
+                raise HostOpError(f"failed to see VF netdevs {missing} of {pf} within {timeout}s: "
+                                  f"is the VF driver loaded (or bound to vfio-pci)?")
+            time.sleep(0.05)
