@@ -9,7 +9,8 @@ from urllib.parse import quote
 
 from .errors import HostOpError
 
-DOCKER_SOCK = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock").removeprefix("unix://")
+_HOST = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+DOCKER_SOCK = _HOST[len("unix://"):] if _HOST.startswith("unix://") else "/var/run/docker.sock"
 
 
 class _UnixHTTP(http.client.HTTPConnection):

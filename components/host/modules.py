@@ -18,8 +18,11 @@ class Module:
 
 
 def loaded(root: str = "/") -> dict[str, Module]:
-    out = {}
-    for line in (Path(root) / "proc/modules").read_text().splitlines():
+    out: dict[str, Module] = {}
+    path = Path(root) / "proc/modules"
+    if not path.exists():  # no module support (some sandboxes): nothing is loaded
+        return out
+    for line in path.read_text().splitlines():
         f = line.split()
         if len(f) < 5:
             continue

@@ -1,0 +1,126 @@
+"""Operator CLI over the same converge functions the providers use: sriov, gpu, doctor."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from . import claims
+from .errors import HostOpError, Refused
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DRIFT, EXIT_REFUSED, EXIT_DETACHED = 0, 1, 2, 3, 4, 5
+EXIT_CODES = """exit codes:
+  0  done; for status: attached and in place
+  1  the operation failed; the host was left as it was
+  2  usage error
+  3  status: drift (an interface left the worker, the worker restarted, or host GPU modules are back)
+  4  refused before any change (PF in use by another stack, default-route PF, GPU held, no worker)
+  5  status: not attached / nothing handed over"""
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m components.host", epilog=EXIT_CODES,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="area", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print JSON")
+    common.add_argument("--stack", default=os.environ.get("PULUMI_STACK", "manual"),
+                        help="owner recorded in the claims file (default: $PULUMI_STACK or 'manual')")
+    common.add_argument("--claims-dir", default=claims.DEFAULT_DIR)
+    s = sub.add_parser("sriov", parents=[common], help="move a PF and its VFs into a Kind worker and back")
+    s.add_argument("action", choices=["attach", "detach", "status"])
+    s.add_argument("--worker", required=True, help="Kind node container, e.g. kind-worker")
+    s.add_argument("--pf", required=True, help="PF netdev name, e.g. enp23s0f0np0")
+    s.add_argument("--vfs", type=int, default=0, help="number of VFs (attach)")
+    s.add_argument("--address", help="CIDR for the PF inside the worker, e.g. 192.168.10.1/24")
+    s.add_argument("--sysfs-root", default="/", help="root of the sysfs tree (tests use a fake one)")
+    s.add_argument("--management-address", help="host address whose interface must never move")
+    g = sub.add_parser("gpu", parents=[common], help="hand the host's nvidia driver over and back")
+    g.add_argument("action", choices=["status", "unload", "restore"])
+    g.add_argument("--root", default="/", help="root for /proc and /sys (tests)")
+    d = sub.add_parser("doctor", parents=[common], help="read-only host readiness report")
+    d.add_argument("--registry", help="host:port of the image registry to reach")
+    d.add_argument("--metallb-range", help="first-last address MetalLB will hand out")
+    d.add_argument("--network", default="kind", help="Kind's docker network")
+    return p
+
+
+def _print(args, data, text: str) -> None:
+    print(json.dumps(data, indent=2, sort_keys=True) if args.json else text)
+
+
+def _sriov(args) -> int:
+    from . import sriov
+    spec = sriov.Spec(worker=args.worker, pf=args.pf, vfs=args.vfs, address=args.address,
+                      stack=args.stack, claims_dir=args.claims_dir, sysfs_root=args.sysfs_root,
+                      management_address=args.management_address)
+    if args.action == "status":
+        st = sriov.status(spec)
+        lines = [f"{spec.pf} -> {spec.worker}: {st['state']}"] + [f"  {r}" for r in st.get("drift", [])]
+        _print(args, st, "\n".join(lines))
+        return {"attached": EXIT_OK, "drift": EXIT_DRIFT}.get(st["state"], EXIT_DETACHED)
+    if args.action == "attach":
+        rec = sriov.attach(spec)
+        _print(args, {**rec, "state": "attached"}, f"{spec.pf} and {spec.vfs} VFs attached to {spec.worker}"
+               + ("" if rec["changed"] else " (no change)"))
+    else:
+        rec = sriov.detach(spec)
+        _print(args, rec, f"{spec.pf} detached from {spec.worker}" + ("" if rec["changed"] else " (no change)"))
+    return EXIT_OK
+
+
+def _gpu(args) -> int:
+    from . import facts, gpu
+    from .runner import SubprocessRunner
+    if args.action == "status":
+        st = gpu.status(args.root)
+        gpus = ", ".join(f"{g['model']} {g['pci']} driver={g['driver']}" for g in st["gpus"]) or "no NVIDIA GPU"
+        mods = ", ".join(f"{n}({m['refcount']})" for n, m in st["modules"].items()) or "none"
+        _print(args, st, f"gpu: {gpus}\nmodules: {mods}\npersistenced: {st['persistenced']}\n"
+               f"holders: {'; '.join(st['holders']) or 'none'}")
+        return EXIT_OK
+    found = facts.gpus(args.root)
+    if not found:
+        raise Refused("failed to find an NVIDIA GPU (PCI vendor 10de) on this host")
+    key = f"gpu:{found[0]['pci']}"
+    if args.action == "unload":
+        claims.claim(args.claims_dir, key, args.stack, worker="manual")
+        try:
+            rec = gpu.unload(SubprocessRunner(), args.root)
+        except BaseException:
+            claims.release(args.claims_dir, key, args.stack)
+            raise
+        claims.update(args.claims_dir, key, args.stack, record=rec)
+        _print(args, rec, f"unloaded {', '.join(rec['unloaded']) or 'nothing'}")
+        return EXIT_OK
+    held = claims.holder(args.claims_dir, key)
+    if not held or held.get("stack") != args.stack or "record" not in held:
+        _print(args, {"changed": False}, f"nothing handed over by stack {args.stack!r}")
+        return EXIT_DETACHED
+    res = gpu.restore(held["record"], SubprocessRunner(), args.root)
+    claims.release(args.claims_dir, key, args.stack)
+    _print(args, res, "host GPU driver restored")
+    return EXIT_OK
+
+
+def _doctor(args) -> int:
+    from . import doctor
+    from .runner import SubprocessRunner
+    rep = doctor.summary(doctor.run(SubprocessRunner(timeout=20), registry=args.registry,
+                                    metallb_range=args.metallb_range, network=args.network))
+    mark = {True: "ok  ", False: "FAIL", None: "warn"}
+    _print(args, rep, "\n".join(f"{mark[c['ok']]} {c['check']}: {c['detail']}" for c in rep["checks"]))
+    return EXIT_OK if rep["ok"] else EXIT_FAILED
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return {"sriov": _sriov, "gpu": _gpu, "doctor": _doctor}[args.area](args)
+    except Refused as err:
+        print(f"ERROR: {err}", file=sys.stderr)
+        return EXIT_REFUSED
+    except (HostOpError, OSError) as err:
+        print(f"ERROR: {err}", file=sys.stderr)
+        return EXIT_FAILED
