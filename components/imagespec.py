@@ -1,0 +1,85 @@
+"""What the images are built from, and their content-addressed tags (pure, no Pulumi)."""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional
+
+DOCKERFILES = Path(__file__).resolve().parent / "dockerfiles"
+UBUNTU_BASE = "ubuntu:jammy-20240911.1"
+
+
+def content_tag(*parts: object, paths: Iterable[str | Path] = (), big: int = 1 << 20) -> str:
+    """A tag that changes exactly when the inputs change: a hash over values and files.
+
+    Files larger than `big` (the NVIDIA installer) count by name, size and mtime, so that a
+    preview does not read hundreds of megabytes; a missing path counts by its name only.
+    """
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(repr(part).encode() + b"\0")
+    for root in paths:
+        root = Path(root)
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for f in files:
+            h.update(str(f.relative_to(root) if root.is_dir() else f.name).encode() + b"\0")
+            if not f.exists():
+                continue
+            st = f.stat()
+            if st.st_size > big:
+                h.update(f"{st.st_size}:{int(st.st_mtime)}".encode())
+            else:
+                h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class FunctionImage:
+    """A scenario function image built from the controller checkout."""
+
+    name: str
+    context: str  # relative to the checkout
+    dockerfile: str = "Dockerfile"  # relative to the context
+    base: Optional[str] = None  # another FunctionImage this one is FROM
+    base_ref: str = ""  # how the Dockerfile names that base
+    gpu: bool = False
+    aliases: tuple[str, ...] = field(default=())
+
+
+_FUNCS = "sample-functions/functions/for_all_in_one"
+FUNCTION_IMAGES: dict[str, FunctionImage] = {i.name: i for i in (
+    FunctionImage("cpufunc_calcapp", f"{_FUNCS}/calc-func/cpufunc_calcapp"),
+    FunctionImage("cpufunc_sidecar", f"{_FUNCS}/cpugpu-func/cpufunc_sidecar"),
+    FunctionImage("rcv_video_tool", "sample-functions/utils/rcv_video_tool"),
+    FunctionImage("cpufunc_gst", f"{_FUNCS}/cpugpu-func/cpufunc_gst", base="rcv_video_tool",
+                  base_ref="localhost/rcv_video_tool:1.0.0"),
+    FunctionImage("send_video_tool", "sample-functions/utils/send_video_tool"),
+    # gpu_infer_tcp's Dockerfile expects sample-functions/ as its context.
+    FunctionImage("gpu_infer_tcp", "sample-functions",
+                  "functions/gpu_infer_tcp_plugins/fpga_depayloader/build_docker/gpu-deepstream/Dockerfile", gpu=True),
+    FunctionImage("gpufunc_dsa", f"{_FUNCS}/cpugpu-func/gpufunc_dsa", base="gpu_infer_tcp",
+                  base_ref="localhost/gpu_infer_tcp:1.0.0", gpu=True),
+)}
+
+
+def function_images(gpu_scenarios: bool) -> list[FunctionImage]:
+    """The images to build, bases first; the GPU pair only when a GPU scenario is selected."""
+    return [i for i in FUNCTION_IMAGES.values() if gpu_scenarios or not i.gpu]
+
+
+def function_image_ref(prefix: str, image: FunctionImage, checkout: str) -> str:
+    root = Path(checkout) / image.context
+    base = FUNCTION_IMAGES[image.base] if image.base else None
+    base_tag = function_image_ref(prefix, base, checkout) if base else ""
+    return f"{prefix}/{image.name}:{content_tag(image.dockerfile, base_tag, paths=[root])}"
+
+
+def missing_function_sources(checkout: str, gpu_scenarios: bool) -> list[str]:
+    return [str(Path(checkout) / i.context / i.dockerfile) for i in function_images(gpu_scenarios)
+            if not (Path(checkout) / i.context / i.dockerfile).is_file()]
+
+
+def file_sha256(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest() if os.path.isfile(path) else ""

@@ -1,0 +1,42 @@
+"""Reading YAML/JSON files of a controller checkout, with errors that name the config key."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SUPPORTED_VERSIONS = ("v1.1.0", "v1.0.0")
+
+
+class CheckoutError(ValueError):
+    """The controller checkout lacks a file or holds something unexpected."""
+
+
+def check_version(version: str) -> str:
+    if version not in SUPPORTED_VERSIONS:
+        raise CheckoutError(f"controllerVersion: {version!r} is not supported; use one of {SUPPORTED_VERSIONS}")
+    return version
+
+
+def path(checkout: str | Path, rel: str, version: str = "v1.1.0") -> Path:
+    p = Path(checkout) / rel
+    if not p.is_file():
+        raise CheckoutError(f"controllerCheckout: {checkout} has no {rel}; is it a {version} checkout "
+                            f"(git clone -b {version} https://github.com/openkasugai/controller)?")
+    return p
+
+
+def load_yaml(checkout: str | Path, rel: str, version: str = "v1.1.0") -> list[dict[str, Any]]:
+    """All non-empty documents of one YAML file."""
+    text = path(checkout, rel, version).read_text()
+    return [d for d in yaml.safe_load_all(text) if d]
+
+
+def load_json(checkout: str | Path, rel: str, version: str = "v1.1.0") -> Any:
+    p = path(checkout, rel, version)
+    try:
+        return json.loads(p.read_text())
+    except json.JSONDecodeError as e:
+        raise CheckoutError(f"controllerCheckout: {p} is not valid JSON: {e}") from e

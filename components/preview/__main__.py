@@ -1,0 +1,43 @@
+"""python -m components.preview --stack NAME --out DIR [--config-file PATH]: preview without a CLI or cluster.
+
+Exit codes: 0 written; 2 invalid stack config (one line per problem on stderr); 1 any other failure.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from components.settings import SettingsError
+
+from . import output
+from .engine import run_program
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m components.preview", description=__doc__.splitlines()[0])
+    ap.add_argument("--stack", default="dev", help="stack name: reads Pulumi.<stack>.yaml (default dev)")
+    ap.add_argument("--config-file", type=Path, help="a stack config file to use instead of Pulumi.<stack>.yaml")
+    ap.add_argument("--out", type=Path, default=Path("out/preview"), help="output folder (default out/preview)")
+    ap.add_argument("--quiet", action="store_true", help="do not print the resource tree")
+    args = ap.parse_args(argv)
+    if args.config_file and not args.config_file.is_file():
+        print(f"--config-file: {args.config_file} not found", file=sys.stderr)
+        return 2
+    try:
+        result = run_program(args.stack, args.config_file)
+    except SettingsError as err:
+        for problem in err.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if not args.quiet:
+        print(output.tree(result))
+    count = output.write(result, args.out, result.outputs.get("kindConfig"))
+    print(f"{len(result.registrations)} resources, {count} Kubernetes manifests written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

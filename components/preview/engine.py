@@ -1,0 +1,171 @@
+"""Runs __main__.py under the Pulumi SDK's mock engine and records every registration."""
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import pulumi
+import yaml
+from pulumi.runtime import mocks
+from pulumi.runtime import settings as rt_settings
+
+from components.settings import pulumi_config
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+SECRET_PLACEHOLDER = "[secret]"
+
+
+def load_stack_config(stack: str, config_file: Optional[Path] = None,
+                      overrides: Optional[dict] = None) -> tuple[str, dict[str, str], list[str]]:
+    """Emulate the CLI: Pulumi.yaml defaults, then the stack file, then overrides; values as wire strings.
+
+    Encrypted values (`secure:`) cannot be read offline: they become a placeholder that is still secret.
+    """
+    proj = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())
+    project, flat, secrets = proj["name"], {}, []
+    for key, decl in (proj.get("config") or {}).items():
+        full = key if ":" in key else f"{project}:{key}"
+        if isinstance(decl, dict) and "default" in decl:
+            flat[full] = decl["default"]
+        elif isinstance(decl, dict) and "value" in decl:
+            flat[full] = decl["value"]
+    path = config_file or PROJECT_DIR / f"Pulumi.{stack}.yaml"
+    if config_file or path.exists():
+        doc = yaml.safe_load(Path(path).read_text()) or {}
+        for key, value in (doc.get("config") or {}).items():
+            if isinstance(value, dict) and "secure" in value:
+                value = SECRET_PLACEHOLDER
+                secrets.append(key)
+            flat[key] = value
+    for key, value in (overrides or {}).items():
+        flat[key if ":" in key else f"{project}:{key}"] = value
+    return project, {k: _wire(v) for k, v in flat.items()}, secrets
+
+
+def _wire(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
+
+
+@dataclass
+class Registration:
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    dependencies: list[str]
+    inputs: dict[str, Any]
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+class _Recorder(mocks.MockMonitor):
+    def __init__(self, m):
+        super().__init__(m)
+        self.registrations: list[Registration] = []
+
+    def RegisterResource(self, request):
+        resp = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            inputs = _plain(json.loads(_struct_json(request.object)))
+            self.registrations.append(Registration(
+                urn=resp.urn, type=request.type, name=request.name, custom=request.custom,
+                parent=request.parent, dependencies=list(request.dependencies), inputs=inputs))
+        return resp
+
+
+def _struct_json(struct) -> str:
+    from google.protobuf import json_format
+    return json_format.MessageToJson(struct)
+
+
+def _plain(value: Any) -> Any:
+    """Wire values to plain data: secrets hidden, resource references by URN."""
+    if isinstance(value, dict):
+        if SECRET_SIG in value:
+            sig = value[SECRET_SIG]
+            if sig == "1b47061264138c4ac30d75fd1eb44270":
+                return SECRET_PLACEHOLDER
+            if sig == "5cf8f73096256a8f31e491e813e4eb8e":
+                return {"$ref": value.get("urn")}
+            if sig == "d0e6a833031e9bbcd3f4e8bde6ca49a4":
+                return _plain(value.get("value")) if not value.get("secret") else SECRET_PLACEHOLDER
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+class _Mocks(pulumi.runtime.Mocks):
+    """Echo inputs; fill in the few outputs later resources read."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        outs = dict(args.inputs)
+        if args.typ == "command:local:Command":
+            outs.setdefault("stdout", "apiVersion: v1\nkind: Config\n" if "kubeconfig" in args.name else "")
+            outs.setdefault("stderr", "")
+        elif args.typ == "docker-build:index:Image":
+            tags = args.inputs.get("tags") or [args.name]
+            outs.update(ref=f"{tags[0]}@sha256:{'0' * 64}", digest=f"sha256:{'0' * 64}")
+        return f"{args.name}-id", outs
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        return {}
+
+
+@dataclass
+class Result:
+    registrations: list[Registration]
+    outputs: dict[str, Any]
+    warnings: list[str]
+
+    def by_type(self, suffix: str) -> list[Registration]:
+        return [r for r in self.registrations if r.type == suffix or r.type.endswith(suffix)]
+
+    def named(self, name: str) -> Registration:
+        return next(r for r in self.registrations if r.name == name)
+
+
+def run_program(stack: str = "dev", config_file: Optional[Path] = None,
+                overrides: Optional[dict] = None) -> Result:
+    """Run __main__.py like `pulumi up` would, against mocks. SettingsError propagates."""
+    project, config, secret_keys = load_stack_config(stack, config_file, overrides)
+    rt_settings.ROOT.set(None)
+    monitor = _Recorder(_Mocks())
+    mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(config, secret_keys=secret_keys)
+    outputs: dict[str, Any] = {}
+    warnings: list[str] = []
+    env_backup = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("PULUMI_CONFIG")}
+    os.environ["OPENKASUGAI_AIO_OFFLINE"] = "1"
+
+    @pulumi.runtime.test
+    def _run():
+        old = os.getcwd()
+        os.chdir(PROJECT_DIR)
+        sys.path.insert(0, str(PROJECT_DIR))
+        try:
+            runpy.run_path(str(PROJECT_DIR / "__main__.py"), run_name="__main__")
+            warnings.extend(pulumi_config.LAST_WARNINGS)
+        finally:
+            sys.path.remove(str(PROJECT_DIR))
+            os.chdir(old)
+        root = rt_settings.get_root_resource()
+        exported = getattr(root, "outputs", None) or {}
+        return pulumi.Output.all(**exported).apply(outputs.update) if exported else None
+
+    try:
+        _run()
+    finally:
+        os.environ.pop("OPENKASUGAI_AIO_OFFLINE", None)
+        os.environ.update(env_backup)
+    return Result(monitor.registrations, outputs, warnings)

@@ -1,0 +1,63 @@
+"""Turns recorded registrations into the preview's files: resources.json, kind-config.yaml, manifests/."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .engine import Registration, Result
+
+# Types that are Kubernetes objects (not providers, not yaml/helm components registered remotely).
+_NOT_OBJECTS = ("kubernetes:yaml", "kubernetes:helm", "kubernetes:kustomize", "pulumi:providers")
+
+
+def _short(urn: str) -> str:
+    return urn.split("::")[-1] if urn else ""
+
+
+def resources(result: Result) -> list[dict[str, Any]]:
+    return [{"type": r.type, "name": r.name, "parent": _short(r.parent),
+             "dependsOn": sorted({_short(d) for d in r.dependencies}), "inputs": r.inputs}
+            for r in result.registrations]
+
+
+def is_object(r: Registration) -> bool:
+    return r.custom and r.type.startswith("kubernetes:") and not r.type.startswith(_NOT_OBJECTS)
+
+
+def manifest(r: Registration) -> dict[str, Any]:
+    obj = {k: v for k, v in r.inputs.items() if k != "__provider"}
+    return {"apiVersion": obj.pop("apiVersion"), "kind": obj.pop("kind"), **obj}
+
+
+def tree(result: Result) -> str:
+    children: dict[str, list[Registration]] = {}
+    for r in result.registrations:
+        children.setdefault(r.parent if r.parent and "pulumi:pulumi:Stack" not in r.parent else "", []).append(r)
+    lines: list[str] = []
+
+    def walk(parent: str, depth: int) -> None:
+        for r in children.get(parent, []):
+            lines.append(f"{'  ' * depth}{r.type} {r.name}")
+            walk(r.urn, depth + 1)
+    walk("", 0)
+    return "\n".join(lines)
+
+
+def write(result: Result, out: Path, kind_config: str | None) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "resources.json").write_text(json.dumps(resources(result), indent=1, default=str))
+    if kind_config:
+        (out / "kind-config.yaml").write_text(kind_config)
+    mdir = out / "manifests"
+    mdir.mkdir(exist_ok=True)
+    for old in mdir.glob("*.yaml"):
+        old.unlink()
+    count = 0
+    for r in result.registrations:
+        if is_object(r):
+            (mdir / f"{r.name}.yaml").write_text(yaml.safe_dump(manifest(r), sort_keys=False))
+            count += 1
+    return count

@@ -1,0 +1,117 @@
+"""Typed, validated settings of one stack, as the components receive them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class SriovPf:
+    pf: str
+    vfs: int
+    address: str  # CIDR, e.g. 192.168.20.2/24
+
+
+@dataclass(frozen=True)
+class Worker:
+    node: str  # Kind node (container) name, e.g. kind-worker2
+    gpu: bool = False
+    sriov: Optional[SriovPf] = None
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Harbor (host set) or the embedded local registry (host empty)."""
+
+    host: str = ""
+    project: str = ""
+    ca_file: str = ""
+    ca_sha256: str = ""
+    username: str = ""
+    password: str = field(default="", repr=False)
+    local_port: int = 5001
+
+    @property
+    def embedded(self) -> bool:
+        return not self.host
+
+    @property
+    def prefix(self) -> str:
+        """Where images are pushed from the host."""
+        return f"localhost:{self.local_port}" if self.embedded else f"{self.host}/{self.project}"
+
+
+@dataclass(frozen=True)
+class SriovIpam:
+    subnet: str
+    per_node_block_size: int
+    gateway: str
+    exclusions: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Controller:
+    checkout: str
+    version: str
+    image_registry: str
+    kube_rbac_proxy_image: str
+    fpga_agents: bool
+
+    @property
+    def image_tag(self) -> str:
+        return self.version.lstrip("v")
+
+
+@dataclass(frozen=True)
+class Settings:
+    stack: str
+    cluster_name: str
+    kubernetes_version: str
+    pod_subnet: str
+    kind_network_subnet: str
+    workers: tuple[Worker, ...]
+    crio_version: str
+    gpu_driver_file: str
+    kind_source: str
+    kubernetes_source: str
+    registry: Registry
+    metallb_addresses: tuple[str, str]
+    sriov_ipam: Optional[SriovIpam]
+    controller: Controller
+    image_mirror: str
+    video_dir: str
+    external_kubeconfig: str
+    host_claims_dir: str
+    host_cpu_model: str
+    host_gpu_model: str
+    scenarios: tuple[str, ...]
+    multi_worker: bool
+    verify_scenarios: bool
+
+    @property
+    def uses_kind(self) -> bool:
+        return not self.external_kubeconfig
+
+    @property
+    def gpu_worker(self) -> Optional[Worker]:
+        return next((w for w in self.workers if w.gpu), None)
+
+    @property
+    def sriov_workers(self) -> tuple[Worker, ...]:
+        return tuple(w for w in self.workers if w.sriov)
+
+    @property
+    def control_plane(self) -> str:
+        return f"{self.cluster_name}-control-plane"
+
+    @property
+    def profile(self) -> str:
+        """full (GPU or SR-IOV on Kind), cpu-only (Kind, no devices) or external."""
+        if not self.uses_kind:
+            return "external"
+        return "full" if self.gpu_worker or self.sriov_workers else "cpu-only"
+
+
+def worker_node_name(cluster: str, index: int) -> str:
+    """Kind names workers <cluster>-worker, <cluster>-worker2, <cluster>-worker3..."""
+    return f"{cluster}-worker" + (str(index + 1) if index else "")

@@ -1,0 +1,27 @@
+"""Reads the stack's config from the Pulumi runtime; the only place that touches Pulumi config."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .load import load
+from .model import Settings
+
+# Set by the offline preview: files that only the kind-host has are then reported, not required.
+OFFLINE_ENV = "OPENKASUGAI_AIO_OFFLINE"
+# What the last load could not check here (offline preview only), for the preview to print.
+LAST_WARNINGS: list[str] = []
+
+
+def from_pulumi() -> Settings:
+    import pulumi
+    from pulumi.runtime import config as rc
+
+    raw = {**rc.get_config_env(), **rc.CONFIG.get()}
+    secret_keys = set(rc._SECRET_KEYS.get()) | set(rc.get_config_secret_keys_env())
+    LAST_WARNINGS.clear()
+    settings = load(raw, stack=pulumi.get_stack(), base_dir=Path(os.getcwd()), secret_keys=secret_keys,
+                    host_files=not os.environ.get(OFFLINE_ENV), warnings=LAST_WARNINGS)
+    for warning in LAST_WARNINGS:
+        pulumi.log.warn(warning)
+    return settings

@@ -1,0 +1,66 @@
+"""The stack's config keys: type, default and meaning, in one table."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+PROJECT = "openkasugai-aio"
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    type: str  # string | integer | boolean | array | object
+    default: Any
+    description: str
+    secret: bool = False
+
+
+KEYS: dict[str, Key] = {k.name: k for k in (
+    Key("clusterName", "string", "kind",
+        "Kind cluster name; node containers are <name>-control-plane, <name>-worker, <name>-worker2..."),
+    Key("kubernetesVersion", "string", "v1.31.0", "Kubernetes version of the node images (vMAJOR.MINOR.PATCH)."),
+    Key("podSubnet", "string", "10.100.0.0/16", "Pod network CIDR."),
+    Key("kindNetworkSubnet", "string", "172.18.0.0/16",
+        "Subnet of the Docker network 'kind'; MetalLB addresses must lie inside it."),
+    Key("workers", "array", [{}, {}],
+        "Worker nodes in order: each {gpu: bool, sriov: {pf, vfs, address}}; at most one has gpu: true. "
+        "name: only with externalKubeconfig (the node's name); Kind names workers itself."),
+    Key("crioVersion", "string", "1.31", "CRI-O minor version installed in the node images."),
+    Key("gpuDriverFile", "string", "", "NVIDIA .run driver installed in the GPU worker image (needed with a GPU)."),
+    Key("kindSource", "string", "",
+        "kind checkout whose images/base Dockerfile builds the Ubuntu base image (Kind profiles)."),
+    Key("kubernetesSource", "string", "",
+        "Kubernetes checkout at kubernetesVersion for 'kind build node-image' (Kind profiles)."),
+    Key("registry", "object", None,
+        "Harbor registry {host, project, caFile | caSha256, username}; unset: an embedded local registry."),
+    Key("registryPassword", "string", None, "Harbor password; only as a secret (pulumi config set --secret).",
+        secret=True),
+    Key("localRegistryPort", "integer", 5001, "Host port of the embedded local registry (127.0.0.1)."),
+    Key("metallbAddresses", "string", "172.18.9.0-172.18.9.10", "MetalLB pool 'cpufunc-pool': FIRST-LAST."),
+    Key("sriovIpam", "object", None,
+        "nvidia-k8s-ipam pool for SR-IOV: {subnet, perNodeBlockSize, gateway, exclusions: [FIRST-LAST]}."),
+    Key("controllerCheckout", "string", "../controller", "Path of an openkasugai/controller checkout."),
+    Key("controllerVersion", "string", "v1.1.0", "Controller release of the checkout: v1.1.0 or v1.0.0."),
+    Key("controllerImageRegistry", "string", "ghcr.io/openkasugai/controller",
+        "Registry path of the controller and agent images (<path>/<name>:<version>)."),
+    Key("kubeRbacProxyImage", "string", "quay.io/brancz/kube-rbac-proxy:v0.14.1",
+        "Image of the controllers' kube-rbac-proxy sidecar (gcr.io/kubebuilder is gone)."),
+    Key("fpgaAgents", "boolean", True,
+        "Deploy the FPGA-only agents (PCIeConnection, FPGAFunction); they need 16 GiB of 1 GiB hugepages."),
+    Key("imageMirror", "string", "", "Registry prefix that replaces every third-party add-on image's registry."),
+    Key("videoDir", "string", "", "Host folder with the H.264 .mp4 files mounted into the first worker."),
+    Key("externalKubeconfig", "string", "",
+        "Kubeconfig of an existing cluster: no Kind, no node images, no host operations."),
+    Key("hostClaimsDir", "string", "/var/lib/openkasugai-aio", "Where stacks record which host devices they hold."),
+    Key("hostCpuModel", "string", "", "CPU model written into the controller's ConfigMaps; empty: read /proc/cpuinfo."),
+    Key("hostGpuModel", "string", "", "GPU model written into the controller's ConfigMaps; empty: read sysfs."),
+    Key("scenarios", "array", [], "Scenarios to deploy, from: calcapp-basic, calcapp-sriov, p1c1 ... p3c1."),
+    Key("multiWorker", "boolean", False, "Spread each scenario's functions over two workers."),
+    Key("verifyScenarios", "boolean", False, "After applying a scenario, feed its input and check the result."),
+)}
+
+WORKER_KEYS = ("name", "gpu", "sriov")
+SRIOV_KEYS = ("pf", "vfs", "address")
+REGISTRY_KEYS = ("host", "project", "caFile", "caSha256", "username")
+IPAM_KEYS = ("subnet", "perNodeBlockSize", "gateway", "exclusions")
