@@ -115,7 +115,9 @@ def configmaps(checkout: str | Path, host: HostModels, workers: Sequence[str], g
         for model, entry in _devices(node, host, node == gpu_node, t["devicetypemap"]):
             infra.append(entry)
             if entry["deviceType"] != "memory":
-                deploy.append({"nodeName": node, "deviceUUID": entry["deviceUUID"],
+                # subDeviceSpecRef is InfoCollector's internal key, not in its ConfigMap type; consumers
+                # ignore unknown JSON keys, and it tells the reader which model the regions came from.
+                deploy.append({"nodeName": node, "deviceUUID": entry["deviceUUID"], "subDeviceSpecRef": model,
                                "functionTargets": _targets(model, t["region-unique-info"], host.cpu_sockets)})
     childbs = load_json(checkout, f"{SAMPLE}/filter-resize-childbs.json", version)
     return ([_configmap(n, t[n]) for n in COMMON]
