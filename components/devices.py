@@ -1,0 +1,80 @@
+"""Implements the HostDevices component: SR-IOV PFs/VFs and the GPU handed to Kind workers."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+
+from components.host.claims import DEFAULT_DIR
+from components.host.providers import GpuDriverHandover, SriovAttachment, SriovReassert
+
+
+@dataclass
+class Attachment:
+    """One PF (and `vfs` VFs) for one worker. worker: Kind node name ('worker' or 'kind-worker')."""
+
+    worker: str
+    pf: str
+    vfs: int
+    address: str | None = None
+
+
+@dataclass
+class HostDevicesArgs:
+    stack: str
+    cluster_name: str
+    attachments: list = field(default_factory=list)  # Attachment or (worker, pf, vfs, address_cidr)
+    gpu_worker: str | None = None
+    claims_dir: str = DEFAULT_DIR
+    sysfs_root: str = "/"
+    management_address: str | None = None
+
+
+def node_container(cluster_name: str, worker: str) -> str:
+    """Kind names node containers '<cluster>-<role>[N]'; accept either form."""
+    return worker if worker.startswith(f"{cluster_name}-") else f"{cluster_name}-{worker}"
+
+
+class HostDevices(pulumi.ComponentResource):
+    """Creates one SriovAttachment per PF and, when gpu_worker is set, one GpuDriverHandover.
+
+    Pass the Kind cluster in opts.depends_on: it is copied to every child, because depends_on is
+    not inherited and destroy must return the devices before the cluster goes.
+
+    Outputs: `ready` (ids of all device resources, resolves when all are in place), `sriov`,
+    `gpu`. Scenarios put `host.resources` (or `ready`) in their depends_on, and call
+    `reassert(name, trigger=..., opts=...)` before a DataFlow: it registers a SriovReassert that
+    moves VFs that fell back to the host into their worker again. Its diff reads live state, so it
+    only plans a change when something drifted or `trigger` (e.g. a hash of the DataFlow) changed.
+    """
+
+    def __init__(self, name: str, args: HostDevicesArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("openkasugai-aio:host:HostDevices", name, None, opts)
+        deps = list((opts.depends_on if opts and isinstance(opts.depends_on, list) else
+                     [opts.depends_on] if opts and opts.depends_on else []))
+        child = pulumi.ResourceOptions(parent=self, depends_on=deps, delete_before_replace=True)
+        self._specs = []
+        self.sriov: list[SriovAttachment] = []
+        for a in args.attachments:
+            a = a if isinstance(a, Attachment) else Attachment(*a)
+            spec = {"stack": args.stack, "worker": node_container(args.cluster_name, a.worker), "pf": a.pf,
+                    "vfs": int(a.vfs), "address": a.address, "claims_dir": args.claims_dir,
+                    "sysfs_root": args.sysfs_root, "management_address": args.management_address}
+            self._specs.append(spec)
+            self.sriov.append(SriovAttachment(f"{name}-sriov-{a.pf}", spec, child))
+        self.gpu = None
+        if args.gpu_worker:
+            self.gpu = GpuDriverHandover(f"{name}-gpu", {
+                "stack": args.stack, "worker": node_container(args.cluster_name, args.gpu_worker),
+                "claims_dir": args.claims_dir, "root": "/"}, child)
+        self.resources = self.sriov + ([self.gpu] if self.gpu else [])
+        self.ready = pulumi.Output.all(*[r.id for r in self.resources]) if self.resources \
+            else pulumi.Output.from_input([])
+        self.register_outputs({"ready": self.ready})
+
+    def reassert(self, name: str, trigger=None, opts: pulumi.ResourceOptions | None = None):
+        """A SriovReassert over all attachments, ordered after them; None when there are none."""
+        if not self.sriov:
+            return None
+        base = pulumi.ResourceOptions(parent=self, depends_on=list(self.sriov))
+        return SriovReassert(name, self._specs, trigger, pulumi.ResourceOptions.merge(base, opts))

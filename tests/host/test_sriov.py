@@ -1,0 +1,162 @@
+"""SR-IOV attach/detach/status against the real kernel and Docker, with veth stand-ins."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from components.host import claims, containers, netlink as nl, sriov
+from components.host.errors import HostOpError, Refused
+
+pytestmark = pytest.mark.host
+REPO = Path(__file__).resolve().parents[2]
+
+
+def names_in(pid=None) -> set[str]:
+    with nl.open_ns(pid) as ipr:
+        return {l.name for l in nl.links(ipr)}
+
+
+def cli(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "components.host", *args], cwd=REPO,
+                          capture_output=True, text=True)
+
+
+def spec(fake, tmp_path, i=0, worker="c-worker", vfs=8, stack="alice", **kw) -> sriov.Spec:
+    return sriov.Spec(worker=worker, pf=f"enp23s0f{i}np{i}", vfs=vfs, stack=stack,
+                      claims_dir=str(tmp_path / "claims"), sysfs_root=str(fake.root), **kw)
+
+
+def sriov_args(s: sriov.Spec, action: str) -> list[str]:
+    out = ["sriov", action, "--worker", s.worker, "--pf", s.pf, "--vfs", str(s.vfs), "--stack", s.stack,
+           "--claims-dir", s.claims_dir, "--sysfs-root", s.sysfs_root, "--json"]
+    return out + (["--address", s.address] if s.address else [])
+
+
+def test_acceptance_attach_status_drift_repair_detach(workers, fake, tmp_path):
+    fake.pf(0, vfs=8)
+    fake.pf(1, vfs=8)
+    fake.decoy("enp23s0f0v0x")  # matches all-in-one's name regex, but is no VF
+    a = spec(fake, tmp_path, 0, "c-worker", address="192.168.10.1/24")
+    b = spec(fake, tmp_path, 1, "c-worker2", address="192.168.11.1/24")
+    for s in (a, b):
+        r = cli(*sriov_args(s, "attach"))
+        assert r.returncode == 0, r.stderr
+    pid = containers.container_pid("c-worker")
+    inside = names_in(pid)
+    assert {"enp23s0f0np0", *(f"enp23s0f0v{i}" for i in range(8))} <= inside
+    assert "enp23s0f0v0x" in names_in() and "enp23s0f0v0x" not in inside
+    assert {"enp23s0f1np1", "enp23s0f1v7"} <= names_in(containers.container_pid("c-worker2"))
+    with nl.open_ns(pid) as w:
+        pf = next(l for l in nl.links(w) if l.name == "enp23s0f0np0")
+        addrs = [x.get_attr("IFA_ADDRESS") for x in w.get_addr(index=pf.index)]
+    assert pf.up and "192.168.10.1" in addrs
+    assert fake.numvfs(0) == "8"
+    st = cli(*sriov_args(a, "status"))
+    assert st.returncode == 0 and json.loads(st.stdout)["state"] == "attached"
+
+    with nl.open_ns(pid) as w:  # a VF falls back to the host, as after a DataFlow delete
+        nl.move(w, next(l for l in nl.links(w) if l.name == "enp23s0f0v3"), None, "host")
+    st = cli(*sriov_args(a, "status"))
+    assert st.returncode == 3 and json.loads(st.stdout)["state"] == "drift"
+    assert json.loads(st.stdout)["interfaces"]["enp23s0f0v3"] == "host"
+    r = cli(*sriov_args(a, "attach"))
+    assert r.returncode == 0 and json.loads(r.stdout)["changed"] is True
+    assert "enp23s0f0v3" in names_in(pid)
+    assert json.loads(cli(*sriov_args(a, "status")).stdout)["state"] == "attached"
+
+    for s in (a, b):
+        r = cli(*sriov_args(s, "detach"))
+        assert r.returncode == 0, r.stderr
+    host = names_in()
+    assert {"enp23s0f0np0", "enp23s0f1np1", "enp23s0f0v7", "enp23s0f1v0", "enp23s0f0v0x"} <= host
+    assert not {n for n in names_in(pid) if n.startswith("enp")}
+    assert fake.numvfs(0) == "0" and fake.numvfs(1) == "0"
+    assert claims.load(a.claims_dir) == {}
+    assert cli(*sriov_args(a, "status")).returncode == 5
+
+
+def test_attach_again_is_a_noop(workers, fake, tmp_path):
+    fake.pf(0, vfs=4)
+    s = spec(fake, tmp_path, vfs=4, address="10.9.0.1/24")
+    assert sriov.attach(s)["changed"] is True
+    pid = containers.container_pid("c-worker")
+    before = names_in(pid)
+    again = sriov.attach(s)
+    assert again["changed"] is False and names_in(pid) == before
+    sriov.detach(s)
+    assert sriov.detach(s)["changed"] is False  # detach twice is a no-op too
+
+
+def test_decoy_with_similar_name_is_never_moved(workers, fake, tmp_path):
+    fake.pf(0, vfs=2)
+    for d in ("enp23s0f0v2", "enp23s0f0v0d", "enp23s0f0np0x"):  # not in the sysfs virtfn list
+        fake.decoy(d)
+    sriov.attach(spec(fake, tmp_path, vfs=2))
+    inside = names_in(containers.container_pid("c-worker"))
+    assert {"enp23s0f0v0", "enp23s0f0v1", "enp23s0f0np0"} <= inside
+    assert not {"enp23s0f0v2", "enp23s0f0v0d", "enp23s0f0np0x"} & inside
+
+
+def test_default_route_interface_is_refused(workers, fake, tmp_path):
+    with nl.open_ns(None) as ipr:
+        protected = nl.protected_ifaces(ipr)
+    if not protected:
+        pytest.fail("this host has no default route to test the refusal with")
+    name = sorted(protected)[0]
+    fake._class(name, "0000:99:00.0")
+    dev = fake.root / "sys/bus/pci/devices/0000:99:00.0"
+    dev.mkdir(parents=True)
+    (dev / "sriov_totalvfs").write_text("8")
+    (dev / "sriov_numvfs").write_text("0")
+    s = sriov.Spec(worker="c-worker", pf=name, vfs=0, claims_dir=str(tmp_path / "c"), sysfs_root=str(fake.root))
+    with pytest.raises(Refused, match="default route"):
+        sriov.attach(s)
+    assert name in names_in()
+    r = cli("sriov", "attach", "--worker", "c-worker", "--pf", name, "--sysfs-root", str(fake.root),
+            "--claims-dir", str(tmp_path / "c"))
+    assert r.returncode == 4 and "default route" in r.stderr
+
+
+def test_failure_part_way_rolls_back(workers, fake, tmp_path, monkeypatch):
+    fake.pf(0, vfs=6)
+    s = spec(fake, tmp_path, vfs=6)
+    real, calls = nl.move, []
+
+    def move_then_lose_worker(ipr, link, to_pid, label):
+        calls.append(link.name)
+        if len(calls) == 3:  # the worker is removed mid-run
+            subprocess.run(["docker", "rm", "-f", "c-worker"], check=True, capture_output=True)
+        return real(ipr, link, to_pid, label)
+
+    monkeypatch.setattr(nl, "move", move_then_lose_worker)
+    with pytest.raises(HostOpError, match="failed to move enp23s0f0v2 into c-worker"):
+        sriov.attach(s)
+    host = names_in()
+    assert {"enp23s0f0np0", *(f"enp23s0f0v{i}" for i in range(6))} <= host
+    assert fake.numvfs(0) == "0"
+    assert claims.load(s.claims_dir) == {}
+
+
+def test_second_stack_claim_is_refused(workers, fake, tmp_path):
+    fake.pf(0, vfs=2)
+    sriov.attach(spec(fake, tmp_path, vfs=2, stack="alice"))
+    bob = spec(fake, tmp_path, vfs=2, stack="bob", worker="c-worker2")
+    assert any("held by stack 'alice'" in r for _, r in sriov.check(bob))
+    with pytest.raises(Refused, match="alice"):
+        sriov.attach(bob)
+    assert "enp23s0f0np0" in names_in(containers.container_pid("c-worker"))
+
+
+def test_restarted_worker_is_detected(workers, fake, tmp_path):
+    fake.pf(0, vfs=2)
+    s = spec(fake, tmp_path, vfs=2)
+    old = sriov.attach(s)["pid"]
+    subprocess.run(["docker", "restart", "-t", "0", "c-worker"], check=True, capture_output=True)
+    st = sriov.status(s)
+    assert st["state"] == "drift" and st["pid"] != old
+    assert "restarted" in st["drift"][0]
