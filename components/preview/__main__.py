@@ -19,13 +19,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stack", default="dev", help="stack name: reads Pulumi.<stack>.yaml (default dev)")
     ap.add_argument("--config-file", type=Path, help="a stack config file to use instead of Pulumi.<stack>.yaml")
     ap.add_argument("--out", type=Path, default=Path("out/preview"), help="output folder (default out/preview)")
+    ap.add_argument("--strict", action="store_true",
+                    help="require the kind-host's files (driver, CA, sources) as `pulumi up` does")
     ap.add_argument("--quiet", action="store_true", help="do not print the resource tree")
     args = ap.parse_args(argv)
     if args.config_file and not args.config_file.is_file():
         print(f"--config-file: {args.config_file} not found", file=sys.stderr)
         return 2
     try:
-        result = run_program(args.stack, args.config_file)
+        result = run_program(args.stack, args.config_file, strict=args.strict)
     except SettingsError as err:
         for problem in err.problems:
             print(problem, file=sys.stderr)

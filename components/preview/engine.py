@@ -136,8 +136,11 @@ class Result:
 
 
 def run_program(stack: str = "dev", config_file: Optional[Path] = None,
-                overrides: Optional[dict] = None) -> Result:
-    """Run __main__.py like `pulumi up` would, against mocks. SettingsError propagates."""
+                overrides: Optional[dict] = None, strict: bool = False) -> Result:
+    """Run __main__.py like `pulumi up` would, against mocks. SettingsError propagates.
+
+    Unless `strict`, files that only the kind-host has are reported as warnings, not errors.
+    """
     project, config, secret_keys = load_stack_config(stack, config_file, overrides)
     rt_settings.ROOT.set(None)
     monitor = _Recorder(_Mocks())
@@ -146,7 +149,8 @@ def run_program(stack: str = "dev", config_file: Optional[Path] = None,
     outputs: dict[str, Any] = {}
     warnings: list[str] = []
     env_backup = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("PULUMI_CONFIG")}
-    os.environ["OPENKASUGAI_AIO_OFFLINE"] = "1"
+    if not strict:
+        os.environ[pulumi_config.OFFLINE_ENV] = "1"
 
     @pulumi.runtime.test
     def _run():
@@ -166,6 +170,6 @@ def run_program(stack: str = "dev", config_file: Optional[Path] = None,
     try:
         _run()
     finally:
-        os.environ.pop("OPENKASUGAI_AIO_OFFLINE", None)
+        os.environ.pop(pulumi_config.OFFLINE_ENV, None)
         os.environ.update(env_backup)
     return Result(monitor.registrations, outputs, warnings)

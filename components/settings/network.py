@@ -9,6 +9,8 @@ from .decode import Problems
 
 def network(key: str, value: str, problems: Problems) -> Optional[ipaddress.IPv4Network]:
     try:
+        if "/" not in value:
+            raise ValueError("no prefix length")
         net = ipaddress.ip_network(value, strict=True)
     except ValueError as err:
         problems.add(key, f"{value!r} is not a network in CIDR form (like 10.100.0.0/16): {err}")

@@ -1,0 +1,56 @@
+"""The offline preview CLI: files written for a valid stack, exit 2 with keyed problems for invalid ones."""
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+import yaml
+
+from components.preview.__main__ import main
+from tests.unit.test_settings import INVALID, full
+
+
+def test_dev_preview_writes_resources_kind_config_and_manifest_folder(tmp_path, capsys):
+    assert main(["--stack", "dev", "--out", str(tmp_path), "--quiet"]) == 0
+    resources = json.loads((tmp_path / "resources.json").read_text())
+    assert {"type", "name", "parent", "dependsOn", "inputs"} <= set(resources[0])
+    names = [r["name"] for r in resources]
+    assert names.index("node-images-base") < names.index("node-images-acc")
+    assert yaml.safe_load((tmp_path / "kind-config.yaml").read_text())["kind"] == "Cluster"
+    assert (tmp_path / "manifests").is_dir()
+    password_inputs = [r["inputs"] for r in resources if r["type"] == "pulumi:providers:harbor"]
+    assert "s3cret" not in json.dumps(password_inputs)
+
+
+def test_offline_preview_only_warns_about_files_of_the_kind_host(tmp_path, capsys):
+    assert main(["--stack", "dev", "--out", str(tmp_path), "--quiet"]) == 0
+    assert "warning: gpuDriverFile:" in capsys.readouterr().err
+    assert main(["--stack", "dev", "--out", str(tmp_path), "--quiet", "--strict"]) == 2
+    assert "\ngpuDriverFile:" in "\n" + capsys.readouterr().err
+
+
+def test_external_preview_writes_no_kind_config(tmp_path):
+    from tests.harness import STACKS
+    assert main(["--config-file", str(STACKS / "external.yaml"), "--out", str(tmp_path), "--quiet"]) == 0
+    assert not (tmp_path / "kind-config.yaml").exists()
+
+
+@pytest.mark.parametrize("case,mutate,key", INVALID, ids=[c[0] for c in INVALID])
+def test_preview_exits_2_naming_the_key(tmp_path, capsys, case, mutate, key):
+    host = tmp_path / "host"
+    host.mkdir()
+    (host / "NVIDIA-Linux-x86_64-550.90.12.run").write_text("driver")
+    (host / "ca.crt").write_text("ca")
+    for d in ("kind", "kubernetes", "video"):
+        (host / d).mkdir()
+    values = copy.deepcopy(full(host))
+    mutate(values)
+    if "registryPassword" in values:
+        values["registryPassword"] = {"secure": "v1:abc"}  # as `pulumi config set --secret` writes it
+    path = tmp_path / "Pulumi.case.yaml"
+    path.write_text(yaml.safe_dump({"config": {f"openkasugai-aio:{k}": v for k, v in values.items()}}))
+    code = main(["--config-file", str(path), "--out", str(tmp_path / "out"), "--quiet", "--strict"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert any(line.startswith(f"{key}:") for line in err.splitlines()), err
