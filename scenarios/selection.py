@@ -1,0 +1,40 @@
+"""Which scenarios a stack may select: pure checks that the settings loader reports as config errors."""
+from __future__ import annotations
+
+import difflib
+
+from .catalog import CATALOG
+
+# What each need asks of the stack's workers, in words a config error can show.
+_NEED_HINT = {
+    "GPU": "no worker has gpu: true",
+    "SR-IOV": "no worker has sriov set (workers[].sriov: {pf, vfs, address})",
+}
+
+
+def validate_selection(names: list[str], has_gpu: bool, has_sriov: bool, multi_worker: bool,
+                       n_workers: int) -> list[str]:
+    """Problems with the `scenarios` list and `multiWorker`, one line each; empty when all is well."""
+    problems: list[str] = []
+    have = {"GPU": has_gpu, "SR-IOV": has_sriov}
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            problems.append(f"scenarios: {name!r} is listed twice; list each scenario once")
+            continue
+        seen.add(name)
+        scenario = CATALOG.get(name)
+        if scenario is None:
+            close = difflib.get_close_matches(name, list(CATALOG), n=1, cutoff=0.5)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(f"scenarios: unknown scenario {name!r}, must be one of: "
+                            f"{', '.join(CATALOG)}{hint}")
+            continue
+        for need in scenario.needs:
+            if not have[need]:
+                problems.append(f"scenarios: {name} needs {'a ' if need == 'GPU' else ''}{need}, "
+                                f"but {_NEED_HINT[need]}; add it or drop {name}")
+    if multi_worker and n_workers < 2:
+        problems.append(f"multiWorker: spreads each scenario over two workers, but {n_workers} "
+                        "worker(s) are configured; add a second worker or set multiWorker: false")
+    return problems
