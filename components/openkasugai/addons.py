@@ -1,0 +1,135 @@
+"""Platform add-ons: pinned upstream bundles, the image pin/mirror rewrite, and objects rendered from settings."""
+from __future__ import annotations
+
+import ipaddress
+import json
+from dataclasses import dataclass
+from typing import Any, Optional, Sequence
+
+# Versions: the all-in-one Makefile (MetalLB, nv-ipam, SR-IOV CNI) and the controller manual v1.1.0
+# (Calico, Multus, SR-IOV device plugin), controller-install.md §7.
+_RAW = "https://raw.githubusercontent.com"
+
+
+@dataclass(frozen=True)
+class Bundle:
+    name: str
+    version: str
+    url: str  # a manifest file, or a kustomize folder (git URL) when kustomize is True
+    kustomize: bool = False
+
+
+CALICO = Bundle("calico", "v3.28.1", f"{_RAW}/projectcalico/calico/v3.28.1/manifests/calico.yaml")
+MULTUS = Bundle("multus", "v4.1.1",
+                f"{_RAW}/k8snetworkplumbingwg/multus-cni/v4.1.1/deployments/multus-daemonset-thick.yml")
+SRIOV_CNI = Bundle("sriov-cni", "v2.8.1", f"{_RAW}/k8snetworkplumbingwg/sriov-cni/v2.8.1/images/sriov-cni-daemonset.yaml")
+SRIOV_DP = Bundle("sriov-device-plugin", "v3.7.0",
+                  f"{_RAW}/k8snetworkplumbingwg/sriov-network-device-plugin/v3.7.0/deployments/sriovdp-daemonset.yaml")
+METALLB = Bundle("metallb", "v0.14.8", f"{_RAW}/metallb/metallb/v0.14.8/config/manifests/metallb-native.yaml")
+NV_IPAM = Bundle("nv-ipam", "v0.3.5",
+                 "https://github.com/Mellanox/nvidia-k8s-ipam/deploy/overlays/no-webhook?ref=v0.3.5", kustomize=True)
+
+# repository -> tag every reference to it is pinned to; the upstream files use floating tags for some.
+PINS: dict[str, str] = {
+    "docker.io/calico/cni": "v3.28.1", "docker.io/calico/node": "v3.28.1",
+    "docker.io/calico/kube-controllers": "v3.28.1",
+    "ghcr.io/k8snetworkplumbingwg/multus-cni": "v4.1.1-thick",
+    "ghcr.io/k8snetworkplumbingwg/sriov-cni": "v2.8.1",
+    "ghcr.io/k8snetworkplumbingwg/sriov-network-device-plugin": "v3.7.0",
+    "quay.io/metallb/controller": "v0.14.8", "quay.io/metallb/speaker": "v0.14.8",
+    "ghcr.io/mellanox/nvidia-k8s-ipam": "v0.3.5",
+}
+
+POOL_NAME = "cpufunc-pool"  # EthernetConnection hard-codes this MetalLB pool name in its Services
+METALLB_NS = "metallb-system"
+SRIOV_RESOURCE = "nvidia.com/mlnx_sriov_netdevice"
+NV_POOL = "nv-pool1"  # the scenarios' NetworkAttachmentDefinitions name this pool
+_CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+
+
+def split_image(ref: str) -> tuple[str, str, str]:
+    """(registry, path, tag-or-digest suffix) with Docker Hub's implicit registry made explicit."""
+    name, at, digest = ref.partition("@")
+    colon = name.rfind(":")
+    repo, tag = (name[:colon], name[colon:]) if colon > name.rfind("/") else (name, "")
+    first, _, rest = repo.partition("/")
+    if not rest or ("." not in first and ":" not in first and first != "localhost"):
+        first, rest = "docker.io", repo if "/" in repo else f"library/{repo}"
+    return first, rest, tag + at + digest
+
+
+def rewrite_image(ref: str, mirror: str = "", pins: Optional[dict[str, str]] = None) -> str:
+    """Pin a known repository to its tag, then move it under `mirror` (a registry prefix) if set."""
+    registry, repo, suffix = split_image(ref)
+    pin = (pins if pins is not None else PINS).get(f"{registry}/{repo}")
+    if pin:
+        suffix = f":{pin}"
+    if mirror:
+        return f"{mirror.rstrip('/')}/{repo}{suffix}"
+    return f"{registry}/{repo}{suffix}"
+
+
+def rewrite_images(obj: Any, mirror: str = "", pins: Optional[dict[str, str]] = None) -> int:
+    """Rewrite, in place, every container image anywhere in `obj`; returns how many were seen."""
+    seen = 0
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            if key in _CONTAINER_LISTS and isinstance(value, list):
+                for c in value:
+                    if isinstance(c, dict) and isinstance(c.get("image"), str):
+                        c["image"] = rewrite_image(c["image"], mirror, pins)
+                        seen += 1
+            seen += rewrite_images(value, mirror, pins)
+    elif isinstance(obj, list):
+        seen += sum(rewrite_images(v, mirror, pins) for v in obj)
+    return seen
+
+
+def set_calico_pool(obj: dict[str, Any], pod_subnet: str) -> bool:
+    """Give calico-node the cluster's pod CIDR (the manifest leaves CALICO_IPV4POOL_CIDR commented out)."""
+    if obj.get("kind") != "DaemonSet" or (obj.get("metadata") or {}).get("name") != "calico-node":
+        return False
+    for c in obj["spec"]["template"]["spec"]["containers"]:
+        if c.get("name") == "calico-node":
+            env = [e for e in c.get("env", []) if e.get("name") != "CALICO_IPV4POOL_CIDR"]
+            c["env"] = env + [{"name": "CALICO_IPV4POOL_CIDR", "value": pod_subnet}]
+            return True
+    return False
+
+
+def metallb_objects(first: str, last: str, kind_network_subnet: str) -> list[dict[str, Any]]:
+    """IPAddressPool cpufunc-pool and its L2Advertisement."""
+    net = ipaddress.ip_network(kind_network_subnet, strict=False)
+    lo, hi = ipaddress.ip_address(first), ipaddress.ip_address(last)
+    if lo not in net or hi not in net or lo > hi:
+        raise ValueError(f"metallbAddresses: {first}-{last} must be an ascending range inside the Docker "
+                         f"network 'kind' ({kind_network_subnet}, kindNetworkSubnet)")
+    meta = {"name": POOL_NAME, "namespace": METALLB_NS}
+    return [{"apiVersion": "metallb.io/v1beta1", "kind": "IPAddressPool", "metadata": dict(meta),
+             "spec": {"addresses": [f"{first}-{last}"]}},
+            {"apiVersion": "metallb.io/v1beta1", "kind": "L2Advertisement", "metadata": dict(meta),
+             "spec": {"ipAddressPools": [POOL_NAME]}}]
+
+
+def sriovdp_configmap(pfs: Sequence[str]) -> dict[str, Any]:
+    """The device plugin's config: one resource, selected by exactly the configured PFs."""
+    config = {"resourceList": [{"resourceName": SRIOV_RESOURCE.split("/")[1], "resourcePrefix": "nvidia.com",
+                                "selectors": {"pfNames": sorted(set(pfs))}}]}
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "sriovdp-config", "namespace": "kube-system"},
+            "data": {"config.json": json.dumps(config, indent=2) + "\n"}}
+
+
+def ippool(subnet: str, per_node_block_size: int, gateway: str,
+           exclusions: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
+    """nv-ipam IPPool nv-pool1 for the SR-IOV VFs, on every non-control-plane node."""
+    net = ipaddress.ip_network(subnet, strict=False)
+    for ip in (gateway, *[a for pair in exclusions for a in pair]):
+        if ipaddress.ip_address(ip) not in net:
+            raise ValueError(f"sriovIpam: {ip} is not inside subnet {subnet}")
+    spec: dict[str, Any] = {"subnet": str(net), "perNodeBlockSize": int(per_node_block_size), "gateway": gateway}
+    if exclusions:
+        spec["exclusions"] = [{"startIP": a, "endIP": b} for a, b in exclusions]
+    spec["nodeSelector"] = {"nodeSelectorTerms": [{"matchExpressions": [
+        {"key": "node-role.kubernetes.io/control-plane", "operator": "DoesNotExist"}]}]}
+    return {"apiVersion": "nv-ipam.nvidia.com/v1alpha1", "kind": "IPPool",
+            "metadata": {"name": NV_POOL, "namespace": "kube-system"}, "spec": spec}
