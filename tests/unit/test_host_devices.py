@@ -38,7 +38,7 @@ def test_full_profile_registers_one_attachment_per_pf_and_the_gpu():
         stack="dev", cluster_name="kind", gpu_worker="worker",
         attachments=[Attachment("worker", "enp23s0f0np0", 8, "192.168.10.1/24"),
                      ("kind-worker2", "enp23s0f1np1", 8, "192.168.11.1/24")]))
-    host.reassert("flow-reassert", trigger="abc")
+    again = host.reassert("flow-reassert", trigger="abc")
 
     def check(_):
         assert sorted(types("SriovAttachment")) == ["host-sriov-enp23s0f0np0", "host-sriov-enp23s0f1np1"]
@@ -47,7 +47,7 @@ def test_full_profile_registers_one_attachment_per_pf_and_the_gpu():
         assert any(t == "openkasugai-aio:host:HostDevices" for t, _, _ in CREATED)
         workers = sorted(i["worker"] for t, _, i in CREATED if t.endswith("SriovAttachment"))
         assert workers == ["kind-worker", "kind-worker2"]
-    return host.ready.apply(check)
+    return pulumi.Output.all(host.ready, again.id).apply(check)
 
 
 @pulumi.runtime.test
