@@ -13,8 +13,11 @@ _NEED_HINT = {
 
 
 def validate_selection(names: list[str], has_gpu: bool, has_sriov: bool, multi_worker: bool,
-                       n_workers: int) -> list[str]:
-    """Problems with the `scenarios` list and `multiWorker`, one line each; empty when all is well."""
+                       n_workers: int, has_video_dir: bool = True) -> list[str]:
+    """Problems with the `scenarios` list and `multiWorker`, one line each; empty when all is well.
+
+    has_video_dir: whether videoDir is set; send-video-tool mounts it, so video scenarios need it.
+    """
     problems: list[str] = []
     have = {"GPU": has_gpu, "SR-IOV": has_sriov}
     seen: set[str] = set()
@@ -34,6 +37,9 @@ def validate_selection(names: list[str], has_gpu: bool, has_sriov: bool, multi_w
             if not have[need]:
                 problems.append(f"scenarios: {name} needs {'a ' if need == 'GPU' else ''}{need}, "
                                 f"but {_NEED_HINT[need]}; add it or drop {name}")
+        if scenario.video and not has_video_dir:
+            problems.append(f"scenarios: {name} streams a video from send-video-tool, but videoDir is not "
+                            "set; set videoDir to a folder with H.264 .mp4 files or drop " + name)
     if multi_worker and n_workers < 2:
         problems.append(f"multiWorker: spreads each scenario over two workers, but {n_workers} "
                         "worker(s) are configured; add a second worker or set multiWorker: false")

@@ -1,0 +1,101 @@
+"""Implements the Scenario component: one all-in-one scenario's objects, in the controller's order.
+
+ConfigMaps (function configs in `default`, functioninfo) -> FunctionTypes (awaited Ready) ->
+FunctionChain (awaited Ready) -> DataFlow, each step an explicit depends_on so that creates,
+replacements and `--target` keep the order (a FunctionChain made before its types are Ready stays
+in Error). Resource names derive from the scenario only, so changing the selection never renames
+another scenario's resources.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shlex
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping, Optional
+
+import pulumi
+import pulumi_command.local as local
+
+from components import kube
+from scenarios.calc import DEFAULT_INPUTS
+from scenarios.commands import scenario_commands
+from scenarios.render import Rendered, render
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class ScenarioArgs:
+    scenario: str  # a CATALOG name
+    checkout: str  # the controller checkout the scenario files are read from
+    images: Mapping[str, str]  # function image name -> pushed reference (FunctionImages.refs)
+    controller_version: str = "v1.1.0"
+    gpu_region_type: Optional[str] = None  # regionType of the host GPU (gpu_device_type of its model)
+    multi_worker: bool = False
+    requires: list[pulumi.Resource] = field(default_factory=list)  # every object waits for these
+    before_dataflow: list[pulumi.Resource] = field(default_factory=list)  # e.g. the VF re-assert
+    # Registers a resource that moves VFs back into the workers; called for SR-IOV scenarios with
+    # (name, trigger) where trigger changes with the DataFlow (HostDevices.reassert fits).
+    reassert: Optional[Callable[..., Optional[pulumi.Resource]]] = None
+    verify: bool = False
+    kubeconfig: Optional[pulumi.Input[str]] = None  # content; needed when verify is on
+    kubectl: str = "kubectl"  # the prefix the exported commands use, e.g. "kubectl --context kind-x"
+    inputs: tuple[float, ...] = DEFAULT_INPUTS
+
+
+def digest(obj) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class Scenario(pulumi.ComponentResource):
+    """Applies one scenario; takes the Kubernetes provider through opts.
+
+    Outputs: `commands` (how to feed input and read the result), `dataflow` (the DataFlow resource),
+    `verification` (the verify command's report, when verify is on).
+    """
+
+    def __init__(self, name: str, args: ScenarioArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("openkasugai-aio:scenarios:Scenario", name, None, opts)
+        r = render(args.scenario, args.checkout, args.images, args.gpu_region_type, args.multi_worker,
+                   args.controller_version)
+        self.rendered = r
+
+        def make(obj: dict, deps: list) -> pulumi.Resource:
+            return kube.apply(f"{name}-{kube.resource_name(obj)}", obj, pulumi.ResourceOptions(
+                parent=self, depends_on=[*args.requires, *deps]))
+
+        configs = {c["metadata"]["name"]: make(c, []) for c in r.function_configs}
+        infos: dict[str, pulumi.Resource] = {}
+        types = []
+        for t in r.function_types:
+            info = r.info_of(t)
+            own = [configs[c["metadata"]["name"]] for c in r.configs_of(info)]
+            if info["metadata"]["name"] not in infos:
+                infos[info["metadata"]["name"]] = make(info, own)
+            types.append(make(t, [infos[info["metadata"]["name"]], *own]))
+        self.chain = make(r.chain, types)
+        before = list(args.before_dataflow)
+        if r.scenario.sriov and args.reassert is not None:
+            re = args.reassert(f"{name}-vf-reassert", trigger=digest(r.dataflow))
+            before += [re] if re is not None else []
+        self.dataflow = make(r.dataflow, [self.chain, *before])
+        self.commands = scenario_commands(args.scenario, args.kubectl, args.inputs)
+        self.verification = self._verify(name, args, r) if args.verify else None
+        self.register_outputs({"commands": self.commands, "verification": self.verification})
+
+    def _verify(self, name: str, args: ScenarioArgs, r: Rendered) -> pulumi.Output[str]:
+        if args.kubeconfig is None:
+            raise ValueError(f"verifyScenarios: scenario {args.scenario} needs the cluster's kubeconfig")
+        cmd = [sys.executable, "-m", "scenarios.verify", "--scenario", args.scenario,
+               "--functions", ",".join(r.functions), "--inputs", " ".join(f"{x:g}" for x in args.inputs)]
+        check = local.Command(
+            f"{name}-verify", create=shlex.join(cmd), dir=str(PROJECT_DIR),
+            # A changed scenario (any object) or new inputs run the check again.
+            environment={"SCENARIO_KUBECONFIG": args.kubeconfig,
+                         "SCENARIO_DIGEST": digest([r.objects(), list(args.inputs)])},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.dataflow],
+                                        additional_secret_outputs=["environment"]))
+        return check.stdout

@@ -1,0 +1,67 @@
+"""Implements the ScenarioInfra component: what the scenarios share, per namespace.
+
+Namespaces cpufunc-calcapp and cpufunc-sample with view ClusterRoleBindings for their default
+ServiceAccounts (always: cheap, and a selection change then never touches them), the SR-IOV
+NetworkAttachmentDefinitions when SR-IOV is configured, the multi-worker Strategy/UserRequirement
+ConfigMaps when multiWorker is on, and send-video-tool when a video scenario is selected.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import pulumi
+
+from components import kube
+from scenarios import infra, multiworker
+from scenarios.catalog import CATALOG
+
+
+@dataclass
+class ScenarioInfraArgs:
+    scenarios: tuple[str, ...]
+    workers: tuple[str, ...]  # Kind node names, first worker first (e.g. alice-worker, alice-worker2)
+    gpu_worker: Optional[str] = None  # node name of the worker with the GPU
+    sriov: bool = False  # a worker has an SR-IOV PF (and nv-ipam runs)
+    multi_worker: bool = False
+    send_video_tool_image: Optional[str] = None  # needed when a video scenario is selected
+    video_node: Optional[str] = None  # the node whose video_node_path holds videoDir
+    video_node_path: str = infra.VIDEO_NODE_PATH
+    requires: list[pulumi.Resource] = field(default_factory=list)  # e.g. the controller, Multus/nv-ipam
+
+
+class ScenarioInfra(pulumi.ComponentResource):
+    """Outputs: `for_scenario(name)` lists the resources a Scenario's objects must wait for."""
+
+    def __init__(self, name: str, args: ScenarioInfraArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("openkasugai-aio:scenarios:ScenarioInfra", name, None, opts)
+
+        def make(obj: dict, deps: list) -> pulumi.Resource:
+            return kube.apply(f"{name}-{kube.resource_name(obj)}", obj, pulumi.ResourceOptions(
+                parent=self, depends_on=[*args.requires, *deps]))
+
+        self.per_namespace: dict[str, list[pulumi.Resource]] = {}
+        for ns in infra.NAMESPACES:
+            ns_res = make(infra.namespace(ns), [])
+            needs = [ns_res, make(infra.view_binding(ns), [ns_res])]
+            if args.sriov:
+                needs.append(make(infra.sriov_nad(ns), [ns_res]))
+            if args.multi_worker:
+                if len(args.workers) < 2:
+                    raise ValueError("multiWorker: needs two workers; configure a second worker")
+                needs.append(make(multiworker.strategy_configmap(ns), [ns_res]))
+                needs.append(make(multiworker.user_requirement_configmap(
+                    ns, args.workers[0], args.workers[1], args.gpu_worker), [ns_res]))
+            self.per_namespace[ns] = needs
+        self.send_video_tool = None
+        if any(CATALOG[s].video for s in args.scenarios):
+            node = args.video_node or args.gpu_worker or (args.workers[0] if args.workers else None)
+            if not args.send_video_tool_image or not node:
+                raise ValueError("scenarios: a video scenario needs the send_video_tool image and a worker")
+            tools = make(infra.namespace(infra.TOOLS_NAMESPACE), [])
+            self.send_video_tool = make(infra.send_video_tool(
+                args.send_video_tool_image, node, args.video_node_path), [tools])
+        self.register_outputs({"namespaces": list(self.per_namespace)})
+
+    def for_scenario(self, scenario: str) -> list[pulumi.Resource]:
+        return list(self.per_namespace[CATALOG[scenario].namespace])

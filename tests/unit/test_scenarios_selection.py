@@ -1,0 +1,59 @@
+"""validate_selection: config errors for unknown scenarios, missing hardware and multi-worker."""
+import pytest
+
+from scenarios import CATALOG, validate_selection
+
+ALL = list(CATALOG)
+
+
+@pytest.mark.parametrize("names,gpu,sriov,expected", [
+    (ALL, True, True, []),
+    (["calcapp-basic", "p1c1", "p1c2"], False, False, []),  # the CPU-only profile
+    (["p2c1"], False, False, ["scenarios: p2c1 needs a GPU, but no worker has gpu: true"]),
+    (["p2c1", "p2c2", "p2c4"], False, True, ["p2c1 needs a GPU", "p2c2 needs a GPU", "p2c4 needs a GPU"]),
+    (["calcapp-sriov"], True, False, ["scenarios: calcapp-sriov needs SR-IOV, but no worker has sriov"]),
+    (["p3c1"], False, False, ["p3c1 needs SR-IOV"]),
+    (["p2c3"], False, False, ["p2c3 needs a GPU", "p2c3 needs SR-IOV"]),
+    (["p2c3"], True, True, []),
+])
+def test_hardware_needs(names, gpu, sriov, expected):
+    problems = validate_selection(names, gpu, sriov, False, 2)
+    assert len(problems) == len(expected)
+    for got, want in zip(problems, expected):
+        assert got.startswith(want) or want in got
+
+
+def test_every_catalog_entry_declares_its_needs():
+    needs = {n: s.needs for n, s in CATALOG.items()}
+    assert needs == {"calcapp-basic": (), "calcapp-sriov": ("SR-IOV",), "p1c1": (), "p1c2": (),
+                     "p2c1": ("GPU",), "p2c2": ("GPU",), "p2c3": ("GPU", "SR-IOV"), "p2c4": ("GPU",),
+                     "p3c1": ("SR-IOV",)}
+
+
+@pytest.mark.parametrize("name,suggestion", [("p9c9", "p3c1"), ("calcapp-basc", "calcapp-basic"),
+                                             ("calcapp-srio", "calcapp-sriov"), ("zzz", None)])
+def test_unknown_scenario_lists_the_catalog_and_suggests(name, suggestion):
+    [problem] = validate_selection([name], True, True, False, 2)
+    assert problem.startswith(f"scenarios: unknown scenario {name!r}, must be one of: calcapp-basic, ")
+    assert ("did you mean" in problem) == bool(suggestion)
+    if suggestion:
+        assert problem.endswith(f"did you mean {suggestion!r}?")
+
+
+def test_duplicates_are_reported_once():
+    assert validate_selection(["p1c1", "p1c1"], False, False, False, 2) == [
+        "scenarios: 'p1c1' is listed twice; list each scenario once"]
+
+
+@pytest.mark.parametrize("multi,workers,bad", [(True, 1, True), (True, 0, True), (True, 2, False),
+                                               (False, 1, False)])
+def test_multi_worker_needs_two_workers(multi, workers, bad):
+    problems = validate_selection(["p1c1"], False, False, multi, workers)
+    assert bool(problems) == bad
+    assert all(p.startswith("multiWorker: ") for p in problems)
+
+
+def test_video_scenarios_need_the_video_folder():
+    assert validate_selection(["calcapp-basic"], False, False, False, 1, has_video_dir=False) == []
+    [problem] = validate_selection(["p1c1"], False, False, False, 1, has_video_dir=False)
+    assert problem.startswith("scenarios: p1c1 streams a video") and "videoDir" in problem
