@@ -1,0 +1,91 @@
+"""Add-on renderers: image pin/mirror rewrite, Calico pool, MetalLB pool, SR-IOV device plugin config, IPPool."""
+import json
+
+import pytest
+import yaml
+
+from components.openkasugai import addons as a
+from components.openkasugai import schema_check
+from tests.harness import REFERENCE
+
+AIO = REFERENCE / "openkasugai-all-in-one" / "manifest"
+
+
+@pytest.mark.parametrize("ref,mirror,want", [
+    ("ghcr.io/k8snetworkplumbingwg/multus-cni:snapshot-thick", "", "ghcr.io/k8snetworkplumbingwg/multus-cni:v4.1.1-thick"),
+    ("ghcr.io/k8snetworkplumbingwg/sriov-network-device-plugin:latest", "",
+     "ghcr.io/k8snetworkplumbingwg/sriov-network-device-plugin:v3.7.0"),
+    ("ghcr.io/k8snetworkplumbingwg/sriov-cni", "", "ghcr.io/k8snetworkplumbingwg/sriov-cni:v2.8.1"),
+    ("docker.io/calico/node:v3.28.1", "mirror.lan:5000/hub", "mirror.lan:5000/hub/calico/node:v3.28.1"),
+    ("calico/cni:v3.28.1", "mirror.lan", "mirror.lan/calico/cni:v3.28.1"),  # Docker Hub made explicit
+    ("quay.io/metallb/speaker:v0.14.8", "mirror.lan/", "mirror.lan/metallb/speaker:v0.14.8"),
+    ("nginx", "", "docker.io/library/nginx"),
+    ("localhost:5001/x/y:1@sha256:ab", "m", "m/x/y:1@sha256:ab"),
+    ("ghcr.io/mellanox/nvidia-k8s-ipam:latest", "m", "m/mellanox/nvidia-k8s-ipam:v0.3.5"),
+])
+def test_rewrite_image(ref, mirror, want):
+    assert a.rewrite_image(ref, mirror) == want
+
+
+def test_no_floating_tag_survives_in_the_all_in_one_bundles():
+    for f in ("multus/multus-daemonset-thick.yml", "sriov/sriovdp-daemonset.yaml"):
+        docs = [d for d in yaml.safe_load_all((AIO / f).read_text()) if d]
+        assert sum(a.rewrite_images(d, "mirror.lan") for d in docs) >= 1
+        text = yaml.safe_dump_all(docs)
+        assert "snapshot-thick" not in text and ":latest" not in text and "ghcr.io" not in text
+
+
+def test_calico_pool_is_set_on_calico_node_only():
+    ds = {"kind": "DaemonSet", "metadata": {"name": "calico-node"}, "spec": {"template": {"spec": {"containers": [
+        {"name": "calico-node", "env": [{"name": "CALICO_IPV4POOL_CIDR", "value": "192.168.0.0/16"}]},
+        {"name": "other"}]}}}}
+    assert a.set_calico_pool(ds, "10.100.0.0/16")
+    assert ds["spec"]["template"]["spec"]["containers"][0]["env"] == [{"name": "CALICO_IPV4POOL_CIDR",
+                                                                       "value": "10.100.0.0/16"}]
+    assert not a.set_calico_pool({"kind": "Deployment", "metadata": {"name": "calico-node"}}, "x")
+
+
+def test_metallb_pool_is_cpufunc_pool_inside_the_kind_network():
+    pool, l2 = a.metallb_objects("172.18.9.0", "172.18.9.10", "172.18.0.0/16")
+    assert pool["metadata"] == {"name": "cpufunc-pool", "namespace": "metallb-system"}
+    assert pool["spec"]["addresses"] == ["172.18.9.0-172.18.9.10"]
+    assert l2["spec"]["ipAddressPools"] == ["cpufunc-pool"]
+    ref = yaml.safe_load((AIO / "metallb/ipaddresspool.yaml").read_text())
+    assert (ref["metadata"], ref["spec"]) == (pool["metadata"], pool["spec"])  # same as the all-in-one's
+    assert schema_check.validate(pool) is None and schema_check.validate(l2) is None
+
+
+@pytest.mark.parametrize("first,last", [("10.0.0.1", "10.0.0.2"), ("172.18.9.10", "172.18.9.0")])
+def test_metallb_range_outside_or_reversed_is_refused(first, last):
+    with pytest.raises(ValueError, match="metallbAddresses: .*kindNetworkSubnet"):
+        a.metallb_objects(first, last, "172.18.0.0/16")
+
+
+def test_device_plugin_selects_exactly_the_configured_pfs():
+    m = a.sriovdp_configmap(["ens9f1np1", "ens9f0np0"])
+    (res,) = json.loads(m["data"]["config.json"])["resourceList"]
+    assert res == {"resourceName": "mlnx_sriov_netdevice", "resourcePrefix": "nvidia.com",
+                   "selectors": {"pfNames": ["ens9f0np0", "ens9f1np1"]}}
+    assert m["metadata"] == {"name": "sriovdp-config", "namespace": "kube-system"}
+    assert schema_check.validate(m) is None
+
+
+def test_ippool_from_settings():
+    p = a.ippool("192.168.20.0/24", 30, "192.168.20.1",
+                 (("192.168.20.0", "192.168.20.9"), ("192.168.20.51", "192.168.20.255")))
+    assert p["metadata"] == {"name": "nv-pool1", "namespace": "kube-system"}
+    assert p["spec"]["subnet"] == "192.168.20.0/24" and p["spec"]["perNodeBlockSize"] == 30
+    assert p["spec"]["exclusions"][1] == {"startIP": "192.168.20.51", "endIP": "192.168.20.255"}
+    term = p["spec"]["nodeSelector"]["nodeSelectorTerms"][0]["matchExpressions"][0]
+    assert term == {"key": "node-role.kubernetes.io/control-plane", "operator": "DoesNotExist"}
+    assert schema_check.validate(p) is None
+
+
+def test_ippool_gateway_outside_the_subnet_is_refused():
+    with pytest.raises(ValueError, match="sriovIpam: 10.0.0.1 is not inside subnet"):
+        a.ippool("192.168.20.0/24", 30, "10.0.0.1")
+
+
+def test_bundles_are_pinned_urls():
+    for b in (a.CALICO, a.MULTUS, a.SRIOV_CNI, a.SRIOV_DP, a.METALLB, a.NV_IPAM):
+        assert b.version in b.url and "master" not in b.url and "latest" not in b.url
