@@ -119,7 +119,9 @@ def attach(spec: Spec, record: dict | None = None) -> dict:
                 nl.move(host, link, pid, spec.worker)
                 undo.append(lambda i=ident: _move_back(work, i, spec.worker))
                 changed = True
-            pf = nl.find(nl.links(work), idents[0])
+            pf = nl.get(work, idents[0]["name"])  # moving keeps the name; fall back to a dump if not
+            if pf is None or not nl.matches(pf, idents[0]):
+                pf = nl.find(nl.links(work), idents[0])
             if spec.address and nl.ensure_address(work, pf, spec.address):
                 changed = True
             if nl.ensure_up(work, pf):

@@ -1,0 +1,116 @@
+"""Benchmark: attach/detach of 2 PFs x N VFs via the CLI and in-process, against raw pyroute2 moves.
+
+Run as root with Docker: `venv/bin/python benchmarks/host_bench.py [--vfs 8 64] [--rounds 3]`.
+The floor is the same links moved with bare `IPRoute.link("set", net_ns_pid=...)` in the same run;
+the goal is in-process <= 1.1 x floor. Uses the host tests' veth stand-ins and fake sysfs tree."""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pyroute2 import IPRoute  # noqa: E402
+
+from components.host import containers, sriov  # noqa: E402
+from tests.host.conftest import WORKERS, FakeSriov, _rm  # noqa: E402
+
+
+def _image() -> str:
+    from tests.host import conftest
+    return conftest.node_image.__wrapped__(None)
+
+
+def _workers(image: str) -> dict[str, int]:
+    for w in WORKERS:
+        _rm(w)
+        subprocess.run(["docker", "run", "-d", "--name", w, "--network", "none", image, "sleep", "86400"],
+                       check=True, capture_output=True)
+    return {w: containers.require_pid(w) for w in WORKERS}
+
+
+def _names(i: int, n: int) -> list[str]:
+    return [f"enp23s0f{i}v{v}" for v in range(n)] + [f"enp23s0f{i}np{i}"]
+
+
+def floor(pids: dict[str, int], n: int) -> tuple[float, float]:
+    """Raw pyroute2: the same 2 x (n + 1) links into the workers and back."""
+    t0 = time.perf_counter()
+    with IPRoute() as ipr:
+        for i, w in enumerate(WORKERS):
+            for name in _names(i, n):
+                idx = ipr.link_lookup(ifname=name)
+                assert idx, f"{name} not on the host"
+                ipr.link("set", index=idx[0], net_ns_pid=pids[w])
+    t1 = time.perf_counter()
+    for i, w in enumerate(WORKERS):
+        with IPRoute(netns=f"/proc/{pids[w]}/ns/net") as ns:
+            for name in _names(i, n):
+                ns.link("set", index=ns.link_lookup(ifname=name)[0], net_ns_pid=os.getpid())
+    return t1 - t0, time.perf_counter() - t1
+
+
+def specs(root: str, claims_dir: str, n: int) -> list[sriov.Spec]:
+    return [sriov.Spec(worker=w, pf=f"enp23s0f{i}np{i}", vfs=n, address=f"192.168.{10 + i}.1/24",
+                       stack="bench", claims_dir=claims_dir, sysfs_root=root) for i, w in enumerate(WORKERS)]
+
+
+def in_process(ss: list[sriov.Spec]) -> tuple[float, float]:
+    t0 = time.perf_counter()
+    for s in ss:
+        sriov.attach(s)
+    t1 = time.perf_counter()
+    for s in ss:
+        sriov.detach(s)
+    return t1 - t0, time.perf_counter() - t1
+
+
+def via_cli(ss: list[sriov.Spec]) -> tuple[float, float]:
+    def run(action: str) -> float:
+        t = time.perf_counter()
+        for s in ss:
+            subprocess.run([sys.executable, "-m", "components.host", "sriov", action, "--worker", s.worker,
+                            "--pf", s.pf, "--vfs", str(s.vfs), "--address", s.address, "--stack", s.stack,
+                            "--claims-dir", s.claims_dir, "--sysfs-root", s.sysfs_root],
+                           check=True, capture_output=True, cwd=Path(__file__).resolve().parents[1])
+        return time.perf_counter() - t
+    return run("attach"), run("detach")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--vfs", type=int, nargs="+", default=[8, 64])
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    image = _image()
+    print(f"{'VFs/PF':>6} {'op':>6} {'floor ms':>9} {'in-proc ms':>10} {'ratio':>6} {'cli ms':>8} {'ratio':>6}")
+    for n in args.vfs:
+        with tempfile.TemporaryDirectory() as tmp:
+            fake = FakeSriov(Path(tmp) / "sysroot")
+            try:
+                for i in range(2):
+                    fake.pf(i, vfs=n, total=max(64, n))
+                pids = _workers(image)
+                ss = specs(str(fake.root), f"{tmp}/claims", n)
+                res = {"floor": [], "inproc": [], "cli": []}
+                for _ in range(args.rounds):  # interleaved, so drift in host load hits all three
+                    res["floor"].append(floor(pids, n))
+                    res["inproc"].append(in_process(ss))
+                    res["cli"].append(via_cli(ss))
+                for k, op in enumerate(("attach", "detach")):
+                    f, p, c = (statistics.median(r[k] for r in res[x]) * 1000 for x in ("floor", "inproc", "cli"))
+                    print(f"{n:>6} {op:>6} {f:>9.1f} {p:>10.1f} {p / f:>6.2f} {c:>8.1f} {c / f:>6.2f}")
+            finally:
+                for w in WORKERS:
+                    _rm(w)
+                fake.cleanup()
+
+
+if __name__ == "__main__":
+    main()
