@@ -25,18 +25,27 @@ class RecordingMocks(engine._Mocks):
 
 
 def run_component(build: Callable[[pulumi.ResourceOptions], object]):
-    """Run `build(opts)` under mocks; returns (registrations, mocks, the component's attributes)."""
+    """Run `build(opts)` under mocks; returns (registrations, mocks, the component).
+
+    The runtime settings are restored afterwards: other test modules install their mocks once at import.
+    """
+    props = [k for k, v in vars(rt_settings.Settings).items() if type(v).__name__ == "ContextProperty"]
+    saved = {k: getattr(rt_settings.SETTINGS, k) for k in props}, rt_settings.ROOT.get()
     rt_settings.ROOT.set(None)
     monitor = engine._Recorder(RecordingMocks())
     mocks.set_mocks(monitor.mocks, project="openkasugai-aio", stack="unit", preview=False, monitor=monitor)
-    pulumi.runtime.set_all_config({}, secret_keys=[])
     box = {}
 
     @pulumi.runtime.test
     def _run():
         provider = k8s.Provider("k8s", kubeconfig="apiVersion: v1\nkind: Config\n")
         box["component"] = build(pulumi.ResourceOptions(providers=[provider]))
-    _run()
+    try:
+        _run()
+    finally:
+        for k, v in saved[0].items():
+            setattr(rt_settings.SETTINGS, k, v)
+        rt_settings.ROOT.set(saved[1])
     return monitor.registrations, monitor.mocks, box["component"]
 
 
