@@ -14,7 +14,7 @@ import shlex
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping, Optional
+from typing import Callable, Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_command.local as local
@@ -99,3 +99,35 @@ class Scenario(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.dataflow],
                                         additional_secret_outputs=["environment"]))
         return check.stdout
+
+
+def deploy_scenarios(settings, images: Mapping[str, str], gpu_region_type: Optional[str],
+                     kubeconfig: pulumi.Input[str], requires: list[pulumi.Resource],
+                     infra_requires: Sequence[pulumi.Resource] = (),
+                     reassert: Optional[Callable[..., Optional[pulumi.Resource]]] = None,
+                     opts: Optional[pulumi.ResourceOptions] = None):
+    """ScenarioInfra plus one Scenario per selected scenario, wired from Settings.
+
+    requires: what every scenario object waits for (the controller, the function image builds);
+    infra_requires: what the shared objects also wait for (Multus and nv-ipam for the NADs);
+    reassert: HostDevices.reassert, so that SR-IOV DataFlows re-attach the VFs first.
+    Returns (infra, {scenario name: Scenario}).
+    """
+    from components.scenario_infra import ScenarioInfra, ScenarioInfraArgs
+
+    s = settings
+    workers = tuple(w.node for w in s.workers)
+    kubectl = (f"kubectl --context kind-{s.cluster_name}" if s.uses_kind
+               else f"kubectl --kubeconfig {shlex.quote(s.external_kubeconfig)}")
+    infra = ScenarioInfra("scenario-infra", ScenarioInfraArgs(
+        scenarios=tuple(s.scenarios), workers=workers, gpu_worker=s.gpu_worker.node if s.gpu_worker else None,
+        sriov=bool(s.sriov_workers), multi_worker=s.multi_worker,
+        send_video_tool_image=images.get("send_video_tool"),
+        # The Kind config mounts videoDir into the first worker (kind_config.VIDEO_NODE_PATH).
+        video_node=workers[0] if workers else None, requires=[*requires, *infra_requires]), opts)
+    scenarios = {n: Scenario(f"scenario-{n}", ScenarioArgs(
+        scenario=n, checkout=s.controller.checkout, images=images, controller_version=s.controller.version,
+        gpu_region_type=gpu_region_type, multi_worker=s.multi_worker,
+        requires=[*requires, *infra.for_scenario(n)], reassert=reassert, verify=s.verify_scenarios,
+        kubeconfig=kubeconfig, kubectl=kubectl), opts) for n in s.scenarios}
+    return infra, scenarios
