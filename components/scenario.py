@@ -22,6 +22,7 @@ import pulumi_command.local as local
 from components import kube
 from scenarios.calc import DEFAULT_INPUTS
 from scenarios.commands import scenario_commands
+from scenarios.images import ScenarioError
 from scenarios.render import Rendered, render
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -88,7 +89,7 @@ class Scenario(pulumi.ComponentResource):
 
     def _verify(self, name: str, args: ScenarioArgs, r: Rendered) -> pulumi.Output[str]:
         if args.kubeconfig is None:
-            raise ValueError(f"verifyScenarios: scenario {args.scenario} needs the cluster's kubeconfig")
+            raise ScenarioError(f"verifyScenarios: scenario {args.scenario} needs the cluster's kubeconfig")
         cmd = [sys.executable, "-m", "scenarios.verify", "--scenario", args.scenario,
                "--functions", ",".join(r.functions), "--inputs", " ".join(f"{x:g}" for x in args.inputs)]
         check = local.Command(

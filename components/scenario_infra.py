@@ -15,6 +15,7 @@ import pulumi
 from components import kube
 from scenarios import infra, multiworker
 from scenarios.catalog import CATALOG
+from scenarios.images import ScenarioError
 
 
 @dataclass
@@ -48,7 +49,7 @@ class ScenarioInfra(pulumi.ComponentResource):
                 needs.append(make(infra.sriov_nad(ns), [ns_res]))
             if args.multi_worker:
                 if len(args.workers) < 2:
-                    raise ValueError("multiWorker: needs two workers; configure a second worker")
+                    raise ScenarioError("multiWorker: needs two workers; configure a second worker")
                 needs.append(make(multiworker.strategy_configmap(ns), [ns_res]))
                 needs.append(make(multiworker.user_requirement_configmap(
                     ns, args.workers[0], args.workers[1], args.gpu_worker), [ns_res]))
@@ -57,7 +58,7 @@ class ScenarioInfra(pulumi.ComponentResource):
         if any(CATALOG[s].video for s in args.scenarios):
             node = args.video_node or args.gpu_worker or (args.workers[0] if args.workers else None)
             if not args.send_video_tool_image or not node:
-                raise ValueError("scenarios: a video scenario needs the send_video_tool image and a worker")
+                raise ScenarioError("scenarios: a video scenario needs the send_video_tool image and a worker")
             tools = make(infra.namespace(infra.TOOLS_NAMESPACE), [])
             self.send_video_tool = make(infra.send_video_tool(
                 args.send_video_tool_image, node, args.video_node_path), [tools])

@@ -7,9 +7,14 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from pulumi.errors import RunError
 
-class ScenarioError(ValueError):
-    """Scenario data that cannot be rendered; the message names the file or object and what to do."""
+
+class ScenarioError(RunError, ValueError):
+    """Scenario data that cannot be rendered; the message names the file or object and what to do.
+
+    A RunError, so that `pulumi up` shows the message without a Python traceback.
+    """
 
 
 def image_name(ref: str) -> str:

@@ -125,3 +125,16 @@ def test_bad_arguments_exit_2(monkeypatch):
     assert e.value.code == 2
     with pytest.raises(SystemExit):
         verify.main(["--scenario", "p9c9", "--kubeconfig", "/k"])
+
+
+def test_runs_as_a_module_with_a_fake_kubectl(tmp_path):
+    """What the local.Command runs: a real process, kubectl replaced by a script answering 'Error'."""
+    import sys
+    from pathlib import Path
+    fake = tmp_path / "kubectl"
+    fake.write_text("#!/bin/sh\necho -n Error\n")
+    fake.chmod(0o755)
+    root = Path(__file__).resolve().parents[2]
+    p = subprocess.run([sys.executable, "-m", "scenarios.verify", "--scenario", "p1c1", "--kubeconfig", "/dev/null",
+                        "--kubectl", str(fake), "--timeout", "1"], cwd=root, capture_output=True, text=True)
+    assert p.returncode == 1 and "DataFlow cpufunc-sample/df-cpu-p1c1 is in Error" in p.stderr
