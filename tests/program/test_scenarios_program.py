@@ -32,7 +32,8 @@ _pulumi.export("scenarios", {n: s.commands for n, s in _scenarios.items()})
 
 
 def _wired() -> bool:
-    return "Scenario" in (engine.PROJECT_DIR / "__main__.py").read_text()
+    text = (engine.PROJECT_DIR / "__main__.py").read_text()
+    return "deploy_scenarios" in text or "Scenario(" in text
 
 
 @pytest.fixture
