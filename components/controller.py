@@ -1,6 +1,7 @@
 """Implements the Controller component: OpenKasugai CRDs, ConfigMaps, controllers and node agents."""
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
@@ -29,6 +30,7 @@ class ControllerArgs:
     gpu_node: Optional[str] = None
     gpu_uuid: Optional[str] = None
     kube_context: str = ""  # shown in the kubectl commands; empty: the current context
+    kubeconfig_file: str = ""  # shown instead of a context (external cluster)
     after: Sequence[pulumi.Resource] = field(default_factory=list)
 
     @classmethod
@@ -41,11 +43,13 @@ class ControllerArgs:
                    workers=[w.node for w in s.workers], cpu_model=s.host_cpu_model or cpu_model,
                    cpu_sockets=cpu_sockets, gpu_model=(s.host_gpu_model or gpu_model) if gpu else None,
                    gpu_node=gpu.node if gpu else None, gpu_uuid=gpu_uuid,
-                   kube_context=f"kind-{s.cluster_name}" if s.uses_kind else "", after=list(after))
+                   kube_context=f"kind-{s.cluster_name}" if s.uses_kind else "",
+                   kubeconfig_file=s.external_kubeconfig, after=list(after))
 
 
-def kubectl_commands(context: str = "") -> dict[str, str]:
-    k = f"kubectl --context {context}" if context else "kubectl"
+def kubectl_commands(context: str = "", kubeconfig_file: str = "") -> dict[str, str]:
+    k = (f"kubectl --context {shlex.quote(context)}" if context
+         else f"kubectl --kubeconfig {shlex.quote(kubeconfig_file)}" if kubeconfig_file else "kubectl")
     return {
         "crds": f"{k} get crd -o name | grep example.com",
         "controllers": f"{k} get deploy,pods -A -l control-plane=controller-manager",
@@ -107,7 +111,7 @@ class Controller(pulumi.ComponentResource):
         self.crd_names = [o["metadata"]["name"] for o in crd_objs]
         types = cm.tables(a.checkout, host, a.version)["devicetypemap"]
         self.gpu_region_type = cm.gpu_device_type(a.gpu_model, types) if a.gpu_model else None
-        self.kubectl = kubectl_commands(a.kube_context)
+        self.kubectl = kubectl_commands(a.kube_context, a.kubeconfig_file)
         self.register_outputs({"version": self.version, "images": self.images, "nodeNames": self.node_names,
                                "crdNames": self.crd_names, "gpuRegionType": self.gpu_region_type,
                                "kubectl": self.kubectl})

@@ -101,6 +101,7 @@ def test_external_cluster_and_no_gpu():
     regs, _, c = run_component(lambda o: Controller("ctl", args(workers=["node-a", "node-b"], gpu_model=None,
                                                                   gpu_node=None, kube_context=""), o))
     assert c.gpu_region_type is None and kubectl_commands()["agents"].startswith("kubectl get ds")
+    assert kubectl_commands(kubeconfig_file="a b.yaml")["crds"].startswith("kubectl --kubeconfig 'a b.yaml' get crd")
     assert len(by_kind(regs, "DaemonSet")) == 6
     infra = by_kind(regs, "ConfigMap")["infrastructureinfo"]
     assert "node-a-cpu0" in infra.inputs["data"]["infrastructureinfo.json"]
