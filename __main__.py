@@ -3,16 +3,21 @@ import platform
 
 import pulumi
 
+from components.addons import PlatformAddons, PlatformAddonsArgs
+from components.controller import Controller, ControllerArgs
+from components.devices import Attachment, HostDevices, HostDevicesArgs
 from components.external_cluster import ExternalCluster, ExternalClusterArgs
 from components.function_images import FunctionImages, FunctionImagesArgs
+from components.host.facts import host_facts
 from components.kind_cluster import KindCluster, KindClusterArgs
 from components.node_images import NodeImages, NodeImagesArgs
 from components.registry import ImageRegistry, ImageRegistryArgs
+from components.scenario import deploy_scenarios
 from components.settings import from_pulumi
 from scenarios.catalog import CATALOG
 
 settings = from_pulumi()
-state_dir = f"{settings.host_claims_dir}/{settings.stack}"
+facts = host_facts()
 
 if settings.uses_kind:
     node_images = NodeImages("node-images", NodeImagesArgs(
@@ -21,11 +26,21 @@ if settings.uses_kind:
         crio_version=settings.crio_version, gpu_driver_file=settings.gpu_driver_file,
         kernel_release=platform.release()))
     cluster = KindCluster("cluster", KindClusterArgs(
-        settings=settings, images=node_images.refs, state_dir=state_dir, image_resources=node_images.images))
+        settings=settings, images=node_images.refs, state_dir=f"{settings.host_claims_dir}/{settings.stack}",
+        image_resources=node_images.images))
     pulumi.export("kindConfig", cluster.config_yaml)
 else:
     cluster = ExternalCluster("cluster", ExternalClusterArgs(
         kubeconfig_file=settings.external_kubeconfig, node_names=[w.node for w in settings.workers]))
+
+host = None
+if settings.uses_kind and (settings.gpu_worker or settings.sriov_workers):
+    host = HostDevices("host", HostDevicesArgs(
+        stack=settings.stack, cluster_name=settings.cluster_name,
+        attachments=[Attachment(w.node, w.sriov.pf, w.sriov.vfs, w.sriov.address) for w in settings.sriov_workers],
+        gpu_worker=settings.gpu_worker.node if settings.gpu_worker else None,
+        claims_dir=settings.host_claims_dir, management_address=settings.management_address or None),
+        opts=pulumi.ResourceOptions(depends_on=cluster.ready))
 
 registry = ImageRegistry("registry", ImageRegistryArgs(
     registry=settings.registry, cluster_name=settings.cluster_name, after=cluster.ready))
@@ -33,8 +48,25 @@ function_images = FunctionImages("function-images", FunctionImagesArgs(
     registry=settings.registry, checkout=settings.controller.checkout,
     gpu_scenarios=any(CATALOG[s].gpu for s in settings.scenarios), after=registry.ready))
 
+on_cluster = pulumi.ResourceOptions(providers=[cluster.provider])
+addons = PlatformAddons("addons", PlatformAddonsArgs.from_settings(settings, after=cluster.ready), opts=on_cluster)
+controller = Controller("controller", ControllerArgs.from_settings(
+    settings, cpu_model=facts.cpu_model, cpu_sockets=facts.cpu_sockets, gpu_model=facts.gpu_model,
+    after=addons.ready), opts=on_cluster)
+scenario_infra, scenarios = deploy_scenarios(
+    settings, function_images.refs, controller.gpu_region_type, cluster.kubeconfig,
+    requires=[*controller.ready, *function_images.builds.values(), *(host.resources if host else [])],
+    infra_requires=addons.ready, reassert=host.reassert if host else None,
+    opts=pulumi.ResourceOptions(provider=cluster.provider))
+
 pulumi.export("profile", settings.profile)
 pulumi.export("kubeconfig", cluster.kubeconfig)
 pulumi.export("nodeNames", cluster.node_names)
 pulumi.export("registry", registry.prefix)
 pulumi.export("functionImages", function_images.refs)
+pulumi.export("controller", {"version": controller.version, "images": controller.images,
+                             "nodeNames": controller.node_names, "kubectl": controller.kubectl,
+                             "gpuRegionType": controller.gpu_region_type})
+pulumi.export("addons", {"versions": addons.versions, "metallbPool": addons.pool_name})
+pulumi.export("scenarios", {name: s.commands for name, s in scenarios.items()})
+pulumi.export("scenarioVerification", {name: s.verification for name, s in scenarios.items() if s.verification})

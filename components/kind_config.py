@@ -47,7 +47,7 @@ def render(settings: Settings, images: dict[str, str], registries_conf_path: str
               "kubeadmConfigPatches": [_patch("InitConfiguration")], "extraMounts": list(trust)}]
     for i, worker in enumerate(settings.workers):
         mounts = list(trust)
-        if i == 0 and settings.video_dir:
+        if worker == settings.video_worker and settings.video_dir:
             mounts.append({"hostPath": settings.video_dir, "containerPath": VIDEO_NODE_PATH, "readOnly": True})
         nodes.append({"role": "worker", "image": images["acc" if worker.gpu else "no-acc"],
                       "kubeadmConfigPatches": [_patch("JoinConfiguration")], "extraMounts": mounts})

@@ -124,8 +124,8 @@ def deploy_scenarios(settings, images: Mapping[str, str], gpu_region_type: Optio
         scenarios=tuple(s.scenarios), workers=workers, gpu_worker=s.gpu_worker.node if s.gpu_worker else None,
         sriov=bool(s.sriov_workers), multi_worker=s.multi_worker,
         send_video_tool_image=images.get("send_video_tool"),
-        # The Kind config mounts videoDir into the first worker (kind_config.VIDEO_NODE_PATH).
-        video_node=workers[0] if workers else None, requires=[*requires, *infra_requires]), opts)
+        # The Kind config mounts videoDir into this worker (kind_config.VIDEO_NODE_PATH).
+        video_node=s.video_worker.node if s.video_worker else None, requires=[*requires, *infra_requires]), opts)
     scenarios = {n: Scenario(f"scenario-{n}", ScenarioArgs(
         scenario=n, checkout=s.controller.checkout, images=images, controller_version=s.controller.version,
         gpu_region_type=gpu_region_type, multi_worker=s.multi_worker,

@@ -9,6 +9,8 @@ import yaml
 
 from .engine import Registration, Result
 
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
 # Types that are Kubernetes objects (not providers, not yaml/helm components registered remotely).
 _NOT_OBJECTS = ("kubernetes:yaml", "kubernetes:helm", "kubernetes:kustomize", "pulumi:providers")
 
@@ -58,6 +60,6 @@ def write(result: Result, out: Path, kind_config: str | None) -> int:
     count = 0
     for r in result.registrations:
         if is_object(r):
-            (mdir / f"{r.name}.yaml").write_text(yaml.safe_dump(manifest(r), sort_keys=False))
+            (mdir / f"{r.name}.yaml").write_text(yaml.dump(manifest(r), Dumper=_Dumper, sort_keys=False))
             count += 1
     return count

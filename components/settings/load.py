@@ -69,6 +69,8 @@ def load(raw: Mapping[str, Any], *, stack: str, base_dir: Path, secret_keys=(),
     workers = _workers(v["workers"], cluster, ipam_net, external, p)
     if any(w.sriov for w in workers) and ipam is None:
         p.add("sriovIpam", "required when a worker has sriov: set {subnet, perNodeBlockSize, gateway}")
+    if v["managementAddress"]:
+        net.address("managementAddress", v["managementAddress"], p)
     metallb = net.address_range("metallbAddresses", v["metallbAddresses"], p)
     if metallb and not external:
         net.range_inside("metallbAddresses", metallb, kindnet, "kindNetworkSubnet", p)
@@ -90,7 +92,7 @@ def load(raw: Mapping[str, Any], *, stack: str, base_dir: Path, secret_keys=(),
         p.add("registry", "required with externalKubeconfig: the cluster's nodes cannot pull from "
               "a registry embedded on this host; set registry.host, registry.project and registry.caFile")
     controller = _controller(v, ctx)
-    scenarios = _scenarios(v["scenarios"], workers, v["multiWorker"], p)
+    scenarios = _scenarios(v["scenarios"], workers, v["multiWorker"], bool(v["videoDir"]), p)
     if p:
         raise SettingsError(list(p))
     return Settings(
@@ -101,6 +103,7 @@ def load(raw: Mapping[str, Any], *, stack: str, base_dir: Path, secret_keys=(),
         registry=registry, metallb_addresses=metallb, sriov_ipam=ipam, controller=controller,
         image_mirror=v["imageMirror"], video_dir=ctx.path(v["videoDir"]),
         external_kubeconfig=ctx.path(external), host_claims_dir=v["hostClaimsDir"],
+        management_address=v["managementAddress"],
         host_cpu_model=v["hostCpuModel"], host_gpu_model=v["hostGpuModel"], scenarios=scenarios,
         multi_worker=v["multiWorker"], verify_scenarios=v["verifyScenarios"])
 
@@ -272,16 +275,11 @@ def _controller(v: dict, ctx: _Ctx) -> Controller:
                       kube_rbac_proxy_image=v["kubeRbacProxyImage"], fpga_agents=v["fpgaAgents"])
 
 
-def _scenarios(names: list, workers, multi: bool, p: Problems) -> tuple[str, ...]:
-    try:
-        from scenarios import validate_selection
-    except ImportError:  # the scenario package may not offer validation yet
-        validate_selection = None
+def _scenarios(names: list, workers, multi: bool, has_video_dir: bool, p: Problems) -> tuple[str, ...]:
+    from scenarios import validate_selection
     if not all(isinstance(n, str) for n in names):
         p.add("scenarios", f"must be a list of scenario names, got {names!r}")
         return ()
-    if validate_selection is not None:
-        for problem in validate_selection(list(names), any(w.gpu for w in workers),
-                                          any(w.sriov for w in workers), multi, len(workers)):
-            p.append(problem)
+    p.extend(validate_selection(list(names), any(w.gpu for w in workers), any(w.sriov for w in workers),
+                                multi, len(workers), has_video_dir=has_video_dir))
     return tuple(names)

@@ -82,6 +82,7 @@ class Settings:
     video_dir: str
     external_kubeconfig: str
     host_claims_dir: str
+    management_address: str
     host_cpu_model: str
     host_gpu_model: str
     scenarios: tuple[str, ...]
@@ -99,6 +100,11 @@ class Settings:
     @property
     def sriov_workers(self) -> tuple[Worker, ...]:
         return tuple(w for w in self.workers if w.sriov)
+
+    @property
+    def video_worker(self) -> Optional[Worker]:
+        """The node send-video-tool runs on, with the video folder: the GPU worker, else the first."""
+        return self.gpu_worker or (self.workers[0] if self.workers else None)
 
     @property
     def control_plane(self) -> str:

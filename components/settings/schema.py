@@ -52,6 +52,8 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("videoDir", "string", "", "Host folder with the H.264 .mp4 files mounted into the first worker."),
     Key("externalKubeconfig", "string", "",
         "Kubeconfig of an existing cluster: no Kind, no node images, no host operations."),
+    Key("managementAddress", "string", "",
+        "This host's address on the management network; the interface holding it is never handed to a node."),
     Key("hostClaimsDir", "string", "/var/lib/openkasugai-aio", "Where stacks record which host devices they hold."),
     Key("hostCpuModel", "string", "", "CPU model written into the controller's ConfigMaps; empty: read /proc/cpuinfo."),
     Key("hostGpuModel", "string", "", "GPU model written into the controller's ConfigMaps; empty: read sysfs."),

@@ -112,6 +112,7 @@ def test_from_settings_prefers_the_configured_models():
     s = Settings(stack="t", cluster_name="kind", kubernetes_version="v1.31.0", pod_subnet="10.100.0.0/16",
                  kind_network_subnet="172.18.0.0/16", workers=(Worker("kind-worker", gpu=True), Worker("kind-worker2")),
                  crio_version="1.31", gpu_driver_file="", kind_source="", kubernetes_source="", registry=Registry(),
+                 management_address="",
                  metallb_addresses=("172.18.9.0", "172.18.9.10"), sriov_ipam=None,
                  controller=C(str(CHECKOUT), "v1.1.0", "ghcr.io/openkasugai/controller", "p:1", True),
                  image_mirror="", video_dir="", external_kubeconfig="", host_claims_dir="/tmp",

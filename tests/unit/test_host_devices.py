@@ -18,8 +18,6 @@ class Mocks(pulumi.runtime.Mocks):
         return {}
 
 
-pulumi.runtime.set_mocks(Mocks(), project="openkasugai-aio", stack="dev", preview=False)
-
 from components.devices import Attachment, HostDevices, HostDevicesArgs  # noqa: E402
 
 
@@ -29,7 +27,11 @@ def types(prefix: str) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def reset():
+    """Fresh mocks and root stack per test, whatever other tests installed before."""
+    from pulumi.runtime import settings as rt_settings
     CREATED.clear()
+    rt_settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(Mocks(), project="openkasugai-aio", stack="dev", preview=False)
 
 
 @pulumi.runtime.test

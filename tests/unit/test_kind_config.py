@@ -22,7 +22,7 @@ def _settings(**kw) -> Settings:
         registry=Registry(host="192.168.10.100", project="images", ca_file="/etc/ca.crt"),
         metallb_addresses=("172.18.9.0", "172.18.9.10"), sriov_ipam=None,
         controller=Controller("/c", "v1.1.0", "ghcr.io/openkasugai/controller", "x", True),
-        image_mirror="", video_dir="/videos", external_kubeconfig="", host_claims_dir="/var/lib/x",
+        image_mirror="", video_dir="/videos", external_kubeconfig="", host_claims_dir="/var/lib/x", management_address="",
         host_cpu_model="", host_gpu_model="", scenarios=(), multi_worker=False, verify_scenarios=False)
     return dataclasses.replace(base, **kw)
 
@@ -43,7 +43,7 @@ def test_every_node_uses_crio_and_trusts_the_harbor_ca():
                 "readOnly": True} in node["extraMounts"]
 
 
-def test_videos_are_mounted_on_the_first_worker_only():
+def test_videos_are_mounted_on_the_gpu_worker_only():
     nodes = kind_config.render(_settings(), IMAGES)["nodes"]
     with_video = [i for i, n in enumerate(nodes) if any(m["containerPath"] == kind_config.VIDEO_NODE_PATH
                                                         for m in n["extraMounts"])]

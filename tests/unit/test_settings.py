@@ -166,6 +166,7 @@ INVALID = [
     ("sriov block too large", _set("sriovIpam.perNodeBlockSize", 1000), "sriovIpam.perNodeBlockSize"),
     ("sriov exclusion outside subnet", _set("sriovIpam.exclusions", ["192.168.21.0-192.168.21.9"]),
      "sriovIpam.exclusions[0]"),
+    ("management address malformed", _set("managementAddress", "mgmt-host"), "managementAddress"),
     ("local registry port invalid", _set("localRegistryPort", 70000), "localRegistryPort"),
     ("boolean key given text", _set("multiWorker", "yes"), "multiWorker"),
     ("integer key given text", _set("localRegistryPort", "five"), "localRegistryPort"),
