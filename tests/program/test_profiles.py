@@ -99,3 +99,28 @@ def test_default_kubernetes_provider_is_disabled_in_the_project():
     from components.preview.engine import load_stack_config
     _, config, _ = load_stack_config("dev")
     assert config["pulumi:disable-default-providers"] == '["kubernetes"]'
+
+
+def test_host_operations_per_profile():
+    full = run("dev")
+    sriov = full.by_type("pulumi-python:dynamic/host:SriovAttachment")
+    assert sorted(x.name for x in sriov) == ["host-sriov-ens9f0np0", "host-sriov-ens9f1np1"]
+    assert {x.inputs["worker"] for x in sriov} == {"kind-worker", "kind-worker2"}
+    assert [x.name for x in full.by_type("pulumi-python:dynamic/host:GpuDriverHandover")] == ["host-gpu"]
+    for x in sriov:
+        assert "cluster-create" in _deps(full, x.name), "devices are handed over once the nodes exist"
+    for stack in ("cpu-only", "external"):
+        r = run(stack)
+        assert not r.by_type("pulumi-python:dynamic/host:SriovAttachment")
+        assert not r.by_type("pulumi-python:dynamic/host:GpuDriverHandover")
+
+
+def test_sriov_dataflows_wait_for_the_vfs_to_be_reasserted():
+    r = run("dev")
+    reasserts = r.by_type("pulumi-python:dynamic/host:SriovReassert")
+    assert reasserts
+    flows = [x for x in r.by_type("kubernetes:example.com/v1:DataFlow")
+             if x.inputs["metadata"]["name"] in ("df-calcapp-sriov", "df-cpu-p2c3", "df-cpu-p3c1")]
+    assert len(flows) == 3
+    for flow in flows:
+        assert _deps(r, flow.name) & {x.name for x in reasserts}, flow.name
