@@ -25,20 +25,24 @@ if settings.uses_kind:
         kubernetes_source=settings.kubernetes_source, kubernetes_version=settings.kubernetes_version,
         crio_version=settings.crio_version, gpu_driver_file=settings.gpu_driver_file,
         kernel_release=platform.release()))
+    # The host's driver goes before the GPU worker boots: the node loads its own modules at start.
+    gpu = HostDevices("gpu-handover", HostDevicesArgs(
+        stack=settings.stack, cluster_name=settings.cluster_name, gpu_worker=settings.gpu_worker.node,
+        claims_dir=settings.host_claims_dir)) if settings.gpu_worker else None
     cluster = KindCluster("cluster", KindClusterArgs(
         settings=settings, images=node_images.refs, state_dir=f"{settings.host_claims_dir}/{settings.stack}",
-        image_resources=node_images.images))
+        after=[*node_images.images, *(gpu.resources if gpu else [])]))
     pulumi.export("kindConfig", cluster.config_yaml)
 else:
     cluster = ExternalCluster("cluster", ExternalClusterArgs(
         kubeconfig_file=settings.external_kubeconfig, node_names=[w.node for w in settings.workers]))
 
+# PFs and VFs go into the workers' network namespaces, which exist once the cluster does.
 host = None
-if settings.uses_kind and (settings.gpu_worker or settings.sriov_workers):
+if settings.uses_kind and settings.sriov_workers:
     host = HostDevices("host", HostDevicesArgs(
         stack=settings.stack, cluster_name=settings.cluster_name,
         attachments=[Attachment(w.node, w.sriov.pf, w.sriov.vfs, w.sriov.address) for w in settings.sriov_workers],
-        gpu_worker=settings.gpu_worker.node if settings.gpu_worker else None,
         claims_dir=settings.host_claims_dir, management_address=settings.management_address or None),
         opts=pulumi.ResourceOptions(depends_on=cluster.ready))
 

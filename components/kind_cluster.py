@@ -21,7 +21,8 @@ class KindClusterArgs:
     settings: Settings
     images: dict[str, str]  # "no-acc" and, with a GPU, "acc"
     state_dir: str  # where host files for the nodes are written (registries.conf)
-    image_resources: list[pulumi.Resource] = field(default_factory=list)
+    # What must be done before the nodes start: their images, the GPU driver hand-over.
+    after: list[pulumi.Resource] = field(default_factory=list)
 
 
 def _network_script(subnet: str) -> str:
@@ -48,7 +49,7 @@ class KindCluster(pulumi.ComponentResource):
         super().__init__("openkasugai-aio:cluster:KindCluster", name, None, opts)
         s = args.settings
         cname = shlex.quote(s.cluster_name)
-        deps: list[pulumi.Resource] = list(args.image_resources)
+        deps: list[pulumi.Resource] = list(args.after)
         conf_path = str(Path(args.state_dir) / f"{s.cluster_name}-registries.conf")
         if s.registry.embedded:
             deps.append(local.Command(

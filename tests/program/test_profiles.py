@@ -106,7 +106,10 @@ def test_host_operations_per_profile():
     sriov = full.by_type("pulumi-python:dynamic/host:SriovAttachment")
     assert sorted(x.name for x in sriov) == ["host-sriov-ens9f0np0", "host-sriov-ens9f1np1"]
     assert {x.inputs["worker"] for x in sriov} == {"kind-worker", "kind-worker2"}
-    assert [x.name for x in full.by_type("pulumi-python:dynamic/host:GpuDriverHandover")] == ["host-gpu"]
+    gpu = full.by_type("pulumi-python:dynamic/host:GpuDriverHandover")
+    assert [x.name for x in gpu] == ["gpu-handover-gpu"] and gpu[0].inputs["worker"] == "kind-worker"
+    assert "gpu-handover-gpu" in _deps(full, "cluster-create"), \
+        "the host driver is unloaded before the GPU worker boots (and restored after it is deleted)"
     for x in sriov:
         assert "cluster-create" in _deps(full, x.name), "devices are handed over once the nodes exist"
     for stack in ("cpu-only", "external"):
