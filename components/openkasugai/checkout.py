@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pulumi.errors import RunError
 
 SUPPORTED_VERSIONS = ("v1.1.0", "v1.0.0")
 
 
-class CheckoutError(ValueError):
-    """The controller checkout lacks a file or holds something unexpected."""
+class CheckoutError(RunError, ValueError):
+    """The controller checkout lacks a file or holds something unexpected (shown without a traceback)."""
 
 
 def check_version(version: str) -> str:

@@ -8,6 +8,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from pulumi.errors import RunError
+
 from components.settings import SettingsError
 
 from . import output
@@ -31,6 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as err:
         for problem in err.problems:
             print(problem, file=sys.stderr)
+        return 2
+    except RunError as err:  # config that only the checkout or the scenarios can judge
+        print(err, file=sys.stderr)
         return 2
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)

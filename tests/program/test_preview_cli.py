@@ -54,3 +54,17 @@ def test_preview_exits_2_naming_the_key(tmp_path, capsys, case, mutate, key):
     err = capsys.readouterr().err
     assert code == 2
     assert any(line.startswith(f"{key}:") for line in err.splitlines()), err
+
+
+def test_gpu_scenario_without_a_known_gpu_model_exits_2_naming_what_to_set(tmp_path, capsys):
+    from tests.harness import PROJECT_DIR
+    stack = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())
+    del stack["config"]["openkasugai-aio:hostGpuModel"]
+    stack["config"]["openkasugai-aio:scenarios"] = ["p2c1"]
+    path = tmp_path / "Pulumi.nogpu.yaml"
+    path.write_text(yaml.safe_dump(stack))
+    from components.host import facts
+    if facts.host_facts().gpu_model:
+        pytest.skip("this machine has a GPU: its model is known")
+    code = main(["--config-file", str(path), "--out", str(tmp_path / "out"), "--quiet"])
+    assert code == 2 and "hostGpuModel" in capsys.readouterr().err
