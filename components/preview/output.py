@@ -21,7 +21,7 @@ def _short(urn: str) -> str:
 
 def resources(result: Result) -> list[dict[str, Any]]:
     return [{"type": r.type, "name": r.name, "parent": _short(r.parent),
-             "dependsOn": sorted({_short(d) for d in r.dependencies}), "inputs": r.inputs}
+             "dependsOn": sorted({_short(d) for d in r.dependencies}), "inputs": _sorted(r.inputs)}
             for r in result.registrations]
 
 
@@ -29,9 +29,21 @@ def is_object(r: Registration) -> bool:
     return r.custom and r.type.startswith("kubernetes:") and not r.type.startswith(_NOT_OBJECTS)
 
 
+def _sorted(value: Any) -> Any:
+    # The engine hands inputs over as protobuf maps, whose order means nothing: sort for stable files.
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
+
+
 def manifest(r: Registration) -> dict[str, Any]:
     obj = {k: v for k, v in r.inputs.items() if k != "__provider"}
-    return {"apiVersion": obj.pop("apiVersion"), "kind": obj.pop("kind"), **obj}
+    head = {"apiVersion": obj.pop("apiVersion"), "kind": obj.pop("kind")}
+    if "metadata" in obj:
+        head["metadata"] = obj.pop("metadata")
+    return {**{k: _sorted(v) for k, v in head.items()}, **_sorted(obj)}
 
 
 def tree(result: Result) -> str:
