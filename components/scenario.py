@@ -65,8 +65,10 @@ class Scenario(pulumi.ComponentResource):
         self.rendered = r
 
         def make(obj: dict, deps: list) -> pulumi.Resource:
+            # Objects that follow others inherit `requires` through them; listing it once keeps the
+            # dependency graph small (the SDK walks it on every registration).
             return kube.apply(f"{name}-{kube.resource_name(obj)}", obj, pulumi.ResourceOptions(
-                parent=self, depends_on=[*args.requires, *deps]))
+                parent=self, depends_on=list(deps) or list(args.requires)))
 
         configs = {c["metadata"]["name"]: make(c, []) for c in r.function_configs}
         infos: dict[str, pulumi.Resource] = {}
