@@ -14,7 +14,6 @@ from components.node_images import NodeImages, NodeImagesArgs
 from components.registry import ImageRegistry, ImageRegistryArgs
 from components.scenario import deploy_scenarios
 from components.settings import from_pulumi
-from scenarios.catalog import CATALOG
 
 settings = from_pulumi()
 facts = host_facts()
@@ -50,7 +49,7 @@ registry = ImageRegistry("registry", ImageRegistryArgs(
     registry=settings.registry, cluster_name=settings.cluster_name, after=cluster.ready))
 function_images = FunctionImages("function-images", FunctionImagesArgs(
     registry=settings.registry, checkout=settings.controller.checkout,
-    gpu_scenarios=any(CATALOG[s].gpu for s in settings.scenarios), after=registry.ready))
+    gpu_scenarios=settings.gpu_scenarios, after=registry.ready))
 
 on_cluster = pulumi.ResourceOptions(providers=[cluster.provider])
 addons = PlatformAddons("addons", PlatformAddonsArgs.from_settings(settings, after=cluster.ready), opts=on_cluster)

@@ -102,6 +102,12 @@ class Settings:
         return tuple(w for w in self.workers if w.sriov)
 
     @property
+    def gpu_scenarios(self) -> bool:
+        """Whether a selected scenario runs a GPU function (it then needs the DeepStream images)."""
+        from scenarios.catalog import CATALOG
+        return any(CATALOG[name].gpu for name in self.scenarios)
+
+    @property
     def video_worker(self) -> Optional[Worker]:
         """The node send-video-tool runs on, with the video folder: the GPU worker, else the first."""
         return self.gpu_worker or (self.workers[0] if self.workers else None)
