@@ -88,6 +88,9 @@ def load(raw: Mapping[str, Any], *, stack: str, base_dir: Path, secret_keys=(),
         elif not external and key != "videoDir":
             ctx.missing(key, "required to build the Kind node images: the path of a checkout")
     registry = _registry(v["registry"], v["registryPassword"], v["localRegistryPort"], ctx)
+    if external and not v["hostCpuModel"]:
+        p.add("hostCpuModel", "required with externalKubeconfig: the CPU model of the cluster's workers "
+              "(as in their /proc/cpuinfo), since this host's CPU is not theirs")
     if external and registry.embedded:
         p.add("registry", "required with externalKubeconfig: the cluster's nodes cannot pull from "
               "a registry embedded on this host; set registry.host, registry.project and registry.caFile")

@@ -172,6 +172,8 @@ INVALID = [
     ("integer key given text", _set("localRegistryPort", "five"), "localRegistryPort"),
     ("kind source missing", _set("kindSource", "/nonexistent/kind"), "kindSource"),
     ("external kubeconfig missing", _set("externalKubeconfig", "/nonexistent/kubeconfig"), "externalKubeconfig"),
+    ("external cluster without its CPU model", _set("externalKubeconfig", str(ROOT / "tests/stacks/external-kubeconfig.yaml")),
+     "hostCpuModel"),
     ("host devices with an external cluster", _set("externalKubeconfig", str(ROOT / "tests/stacks/external-kubeconfig.yaml")),
      "workers[0]"),
 ]
