@@ -2,7 +2,9 @@
 
 Run as root with Docker: `venv/bin/python benchmarks/host_bench.py [--vfs 8 64] [--rounds 3]`.
 The floor is the same links moved with bare `IPRoute.link("set", net_ns_pid=...)` in the same run;
-the goal is in-process <= 1.1 x floor. Uses the host tests' veth stand-ins and fake sysfs tree."""
+the goal is in-process <= 1.1 x floor. Uses the host tests' veth stand-ins and fake sysfs tree.
+It prints the figures and whether each met the goal; a missed goal is reported, never an error
+(exit 0), since single runs on a shared host are noisy."""
 from __future__ import annotations
 
 import argparse
@@ -19,6 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pyroute2 import IPRoute  # noqa: E402
 
 from components.host import containers, sriov  # noqa: E402
+
+GOAL = 1.1  # in-process / floor
 from tests.host.conftest import WORKERS, FakeSriov, _rm  # noqa: E402
 
 
@@ -89,7 +93,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     image = _image()
-    print(f"{'VFs/PF':>6} {'op':>6} {'floor ms':>9} {'in-proc ms':>10} {'ratio':>6} {'cli ms':>8} {'ratio':>6}")
+    print(f"{'VFs/PF':>6} {'op':>6} {'floor ms':>9} {'in-proc ms':>10} {'ratio':>6} {'cli ms':>8} {'ratio':>6}  "
+          f"goal (in-proc <= {GOAL} x floor)", flush=True)
     for n in args.vfs:
         with tempfile.TemporaryDirectory() as tmp:
             fake = FakeSriov(Path(tmp) / "sysroot")
@@ -105,7 +110,9 @@ def main() -> None:
                     res["cli"].append(via_cli(ss))
                 for k, op in enumerate(("attach", "detach")):
                     f, p, c = (statistics.median(r[k] for r in res[x]) * 1000 for x in ("floor", "inproc", "cli"))
-                    print(f"{n:>6} {op:>6} {f:>9.1f} {p:>10.1f} {p / f:>6.2f} {c:>8.1f} {c / f:>6.2f}")
+                    goal = "met" if p / f <= GOAL else f"missed by {p - GOAL * f:.1f} ms ({p / f - GOAL:+.2f})"
+                    print(f"{n:>6} {op:>6} {f:>9.1f} {p:>10.1f} {p / f:>6.2f} {c:>8.1f} {c / f:>6.2f}  {goal}",
+                          flush=True)
             finally:
                 for w in WORKERS:
                     _rm(w)

@@ -37,7 +37,11 @@ def holder(claims_dir: str, key: str) -> dict | None:
 
 def check(claims_dir: str, key: str, stack: str) -> str | None:
     """The reason a claim by stack would be refused, or None."""
-    held = holder(claims_dir, key)
+    return refusal(holder(claims_dir, key), key, stack, claims_dir)
+
+
+def refusal(held: dict | None, key: str, stack: str, claims_dir: str) -> str | None:
+    """check() on a holder already read (one read of the file per operation)."""
     if held and held.get("stack") != stack:
         return (f"{key} is held by stack {held['stack']!r} (worker {held.get('worker')!r}); "
                 f"run `pulumi destroy` in that stack first, or edit {claims_dir}/claims.json if it is gone")

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .errors import HostOpError
@@ -18,16 +21,81 @@ class Link:
     up: bool
 
 
-def open_ns(pid: int | None):
-    """An IPRoute in the netns of pid (None: this process's netns). Keeping it open pins that
-    netns, so links moved there can still be moved back if the container dies mid-run."""
+CLONE_NEWNET = 0x40000000
+NETLINK_ROUTE = 0
+
+
+def _setns(fd: int) -> None:
+    if hasattr(os, "setns"):  # Python >= 3.12
+        os.setns(fd, CLONE_NEWNET)
+        return
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.setns(fd, CLONE_NEWNET) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+
+
+def netns_socket(ns: str | int) -> socket.socket:
+    """A NETLINK_ROUTE socket that lives in a netns: ns is its path (/proc/PID/ns/net) or an open
+    fd of it (see pinned).
+
+    A socket belongs to the netns of the thread that created it, and setns(CLONE_NEWNET) moves only
+    the calling thread. So a short-lived thread enters the netns, creates the socket and exits:
+    no other thread of this process ever runs in the worker's netns, there is no switch back that
+    could fail, and nothing is forked (pyroute2's netns= forks a helper, ~5 ms per open)."""
+    out: dict = {}
+
+    def enter_and_create() -> None:
+        try:
+            fd = ns if isinstance(ns, int) else os.open(ns, os.O_RDONLY | os.O_CLOEXEC)
+            try:
+                _setns(fd)
+            finally:
+                if fd is not ns:
+                    os.close(fd)
+            out["sock"] = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, NETLINK_ROUTE)
+        except BaseException as err:  # noqa: BLE001 - handed to the caller's thread
+            out["err"] = err
+
+    t = threading.Thread(target=enter_and_create, name="netns-open", daemon=True)
+    t.start()
+    t.join()
+    if "err" in out:
+        raise out["err"]
+    return out["sock"]
+
+
+@contextmanager
+def pinned(pid: int):
+    """An fd of the netns of pid, held open for the block. It keeps that netns alive if the
+    process dies, so links moved there can still be moved back. An fd, not a netlink socket: each
+    link moved into a netns that has a netlink socket open costs the kernel ~1 ms more (measured
+    with veths: 18 moves, 284 ms with an fd pin, 303-307 ms with a socket open there)."""
+    try:
+        fd = os.open(f"/proc/{int(pid)}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    except OSError as err:
+        raise HostOpError(f"failed to open the netns of pid {pid}: {err}") from err
+    try:
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def open_ns(pid: int | None = None, ns: int | None = None):
+    """An IPRoute in the netns of pid, or of the netns fd ns (both None: this process's netns).
+    Open on a pid, it also pins that netns while it is open."""
     from pyroute2 import IPRoute
 
     # groups=0: no multicast subscription, so each move does not queue events we would parse later.
-    if pid is None:
+    if pid is None and ns is None:
         return IPRoute(groups=0)
     try:
-        return IPRoute(netns=f"/proc/{int(pid)}/ns/net", groups=0)
+        sock = netns_socket(ns if ns is not None else f"/proc/{int(pid)}/ns/net")
+    except OSError as err:
+        raise HostOpError(f"failed to open the netns of pid {pid}: {err}") from err
+    try:
+        return IPRoute(fileno=sock.detach(), groups=0)  # the IPRoute owns and closes the fd
     except Exception as err:  # noqa: BLE001 - pyroute2 raises several types here
         raise HostOpError(f"failed to open the netns of pid {pid}: {err}") from err
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 import sys
 from pathlib import Path
 
@@ -160,3 +161,50 @@ def test_restarted_worker_is_detected(workers, fake, tmp_path):
     st = sriov.status(s)
     assert st["state"] == "drift" and st["pid"] != old
     assert "restarted" in st["drift"][0]
+
+
+def test_open_ns_leaves_this_threads_netns_alone(workers):
+    pid = containers.container_pid("c-worker")
+    mine = os.readlink(f"/proc/self/task/{threading.get_native_id()}/ns/net")
+    threads = threading.active_count()
+    with nl.open_ns(pid) as w:
+        assert {l.name for l in nl.links(w)} == {"lo"}  # the worker's netns, not ours
+        assert os.readlink(f"/proc/self/task/{threading.get_native_id()}/ns/net") == mine
+    assert threading.active_count() == threads
+    with nl.pinned(pid) as fd, nl.open_ns(ns=fd) as w:
+        assert {l.name for l in nl.links(w)} == {"lo"}
+    with pytest.raises(HostOpError, match="failed to open the netns"):
+        nl.open_ns(2 ** 22 + 1)
+
+
+def test_worker_restarted_after_the_moves_rolls_back(workers, fake, tmp_path, monkeypatch):
+    fake.pf(0, vfs=3)
+    s = spec(fake, tmp_path, vfs=3, address="10.9.1.1/24")
+    real, seen = containers.container_pid, []
+
+    def restarted(name, runner=None):  # the final re-check sees another PID
+        seen.append(real(name, runner))
+        return seen[-1] + (1 if len(seen) > 1 else 0)
+
+    monkeypatch.setattr(containers, "container_pid", restarted)
+    with pytest.raises(HostOpError, match="went away mid-run"):
+        sriov.attach(s)
+    assert {"enp23s0f0np0", "enp23s0f0v0", "enp23s0f0v2"} <= names_in()
+    assert not {n for n in names_in(seen[0]) if n.startswith("enp")}
+    assert fake.numvfs(0) == "0" and claims.load(s.claims_dir) == {}
+
+
+def test_vf_renamed_in_the_host_is_found_and_repaired(workers, fake, tmp_path):
+    fake.pf(0, vfs=3)
+    s = spec(fake, tmp_path, vfs=3)
+    pid = sriov.attach(s)["pid"]
+    with nl.open_ns(pid) as w:  # a VF falls back to the host and udev renames it there
+        nl.move(w, next(l for l in nl.links(w) if l.name == "enp23s0f0v1"), None, "host")
+    with nl.open_ns(None) as h:
+        h.link("set", index=h.link_lookup(ifname="enp23s0f0v1")[0], ifname="aiorenamed1")
+    assert sriov.status(s)["interfaces"]["enp23s0f0v1"] == "host"
+    assert sriov.attach(s)["changed"] is True
+    assert "aiorenamed1" in names_in(pid) and sriov.status(s)["state"] == "attached"
+    sriov.detach(s)
+    with nl.open_ns(None) as h:  # back under its own name, so the fixture's clean-up finds it
+        h.link("set", index=h.link_lookup(ifname="aiorenamed1")[0], ifname="enp23s0f0v1")
