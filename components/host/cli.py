@@ -39,10 +39,16 @@ def parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gpu", parents=[common], help="hand the host's nvidia driver over and back")
     g.add_argument("action", choices=["status", "unload", "restore"])
     g.add_argument("--root", default="/", help="root for /proc and /sys (tests)")
-    d = sub.add_parser("doctor", parents=[common], help="read-only host readiness report")
-    d.add_argument("--registry", help="host:port of the image registry to reach")
-    d.add_argument("--metallb-range", help="first-last address MetalLB will hand out")
+    d = sub.add_parser("doctor", help="read-only host readiness report")
+    d.add_argument("--json", action="store_true", help="print JSON")
+    d.add_argument("--stack", help="also check what this stack needs: reads Pulumi.<stack>.yaml "
+                                   "(needs the project's venv)")
+    d.add_argument("--config-file", help="a stack config file to read instead of Pulumi.<stack>.yaml")
+    d.add_argument("--claims-dir", help="claims directory (default: the stack's hostClaimsDir)")
+    d.add_argument("--registry", help="host[:port] of the image registry to reach (default: the stack's)")
+    d.add_argument("--metallb-range", help="first-last address MetalLB will hand out (default: the stack's)")
     d.add_argument("--network", default="kind", help="Kind's docker network")
+    d.add_argument("--root", default="/", help="root for /proc and /sys (tests)")
     return p
 
 
@@ -104,11 +110,62 @@ def _gpu(args) -> int:
     return EXIT_OK
 
 
+class _Usage(Exception):
+    """Bad arguments or stack config: every line is printed, exit code 2."""
+
+    def __init__(self, lines: list[str]):
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+def _stack_settings(args):
+    """The typed Settings of --stack / --config-file, read the way the offline preview reads them.
+    Imported here, not at the top: without --stack, doctor runs on the standard library only."""
+    import dataclasses
+    import re
+    from pathlib import Path
+
+    try:
+        from pulumi.errors import RunError
+
+        from components.preview.engine import PROJECT_DIR, load_stack_config
+        from components.settings import SettingsError, load
+    except ImportError as err:
+        raise _Usage([f"--stack/--config-file read the stack config with the project's packages ({err}); "
+                      "run it with venv/bin/python -m components.host doctor ..."]) from err
+
+    config_file = Path(args.config_file) if args.config_file else None
+    if config_file and not config_file.is_file():
+        raise _Usage([f"--config-file: {config_file} not found"])
+    named = re.fullmatch(r"Pulumi\.(.+)\.ya?ml", config_file.name) if config_file else None
+    stack = args.stack or (named.group(1) if named else os.environ.get("PULUMI_STACK") or "manual")
+    if config_file is None and not (PROJECT_DIR / f"Pulumi.{stack}.yaml").is_file():
+        raise _Usage([f"--stack: no {PROJECT_DIR / f'Pulumi.{stack}.yaml'}; pass --config-file PATH"])
+    try:
+        _, raw, secret_keys = load_stack_config(stack, config_file)
+        settings = load(raw, stack=stack, base_dir=PROJECT_DIR, secret_keys=secret_keys, host_files=True)
+    except SettingsError as err:
+        raise _Usage(list(err.problems)) from err
+    except (RunError, ValueError, OSError) as err:  # a file that is no YAML mapping, config only load() judges
+        raise _Usage(str(err).splitlines() or [repr(err)]) from err
+    if args.claims_dir:
+        settings = dataclasses.replace(settings, host_claims_dir=args.claims_dir)
+    return settings
+
+
 def _doctor(args) -> int:
     from . import doctor
     from .runner import SubprocessRunner
-    rep = doctor.summary(doctor.run(SubprocessRunner(timeout=20), registry=args.registry,
-                                    metallb_range=args.metallb_range, network=args.network))
+    settings = None
+    if args.stack or args.config_file:
+        try:
+            settings = _stack_settings(args)
+        except _Usage as err:
+            for line in err.lines:
+                print(line, file=sys.stderr)
+            return EXIT_USAGE
+    rep = doctor.summary(doctor.run(SubprocessRunner(timeout=20), root=args.root, registry=args.registry,
+                                    metallb_range=args.metallb_range, network=args.network, settings=settings))
     mark = {True: "ok  ", False: "FAIL", None: "warn"}
     _print(args, rep, "\n".join(f"{mark[c['ok']]} {c['check']}: {c['detail']}" for c in rep["checks"]))
     return EXIT_OK if rep["ok"] else EXIT_FAILED

@@ -1,4 +1,8 @@
-"""Read-only host readiness report: tools, memory settings, SR-IOV PFs, GPU, registry, MetalLB range."""
+"""Read-only host readiness report: tools, memory settings, SR-IOV PFs, GPU, registry, MetalLB range.
+
+Standard library only: the GPU machine runs it with the system python3. With a stack's Settings
+(`stack_checks`) it also checks what that stack needs from this host; the caller loads the
+Settings (that part needs the project's venv)."""
 from __future__ import annotations
 
 import ipaddress
@@ -8,7 +12,8 @@ import shutil
 import socket
 from pathlib import Path
 
-from . import facts, gpu
+from . import claims, facts, gpu
+from .sysfs import Sysfs
 
 TOOLS = {"docker": ["docker", "--version"], "kind": ["kind", "version"],
          "kubectl": ["kubectl", "version", "--client"], "pulumi": ["pulumi", "version"]}
@@ -34,7 +39,9 @@ def sriov_pfs(root: str = "/") -> list[dict]:
 
 
 def run(runner, root: str = "/", registry: str | None = None, metallb_range: str | None = None,
-        network: str = "kind") -> list[dict]:
+        network: str = "kind", settings=None) -> list[dict]:
+    """The host checks; with settings (a stack's components.settings.Settings) also that stack's.
+    registry and metallb_range, when given, override the stack's values."""
     out = [_check("root", os.geteuid() == 0, f"euid {os.geteuid()}: host operations need root")]
     for tool, argv in TOOLS.items():
         if not shutil.which(tool):
@@ -56,29 +63,167 @@ def run(runner, root: str = "/", registry: str | None = None, metallb_range: str
     out.append(_check("gpu", None if not st["gpus"] else True, desc))
     out.append(_check("gpu-holders", None if st["holders"] else True,
                       "; ".join(st["holders"]) or "nothing holds the GPU"))
+    if settings is not None:
+        return out + stack_checks(settings, runner, root, network, registry=registry, metallb_range=metallb_range)
     if registry:
-        host, _, port = registry.rpartition(":")
-        try:
-            socket.create_connection((host, int(port)), timeout=3).close()
-            out.append(_check("registry", True, f"{registry} reachable"))
-        except (OSError, ValueError) as err:
-            out.append(_check("registry", False, f"{registry} unreachable: {err}"))
+        out.append(registry_check(registry))
     if metallb_range:
         out.append(_metallb(runner, metallb_range, network))
     return out
 
 
-def _metallb(runner, rng: str, network: str) -> dict:
+def _host_port(host: str, default: int = 443) -> tuple[str, int]:
+    """'name', 'name:port', '[v6]:port' or a bare IPv6 address."""
+    if host.startswith("["):
+        name, _, rest = host[1:].partition("]")
+        return name, int(rest.lstrip(":") or default)
+    if host.count(":") == 1:
+        name, _, port = host.partition(":")
+        return name, int(port)
+    return host, default
+
+
+def registry_check(registry: str, default_port: int = 443, timeout: float = 3.0) -> dict:
+    """A TCP connect to the registry: port 443 (HTTPS) unless the host names one."""
+    try:
+        host, port = _host_port(registry, default_port)
+        socket.create_connection((host, port), timeout=timeout).close()
+        return _check("registry", True, f"{host}:{port} reachable")
+    except (OSError, ValueError) as err:
+        return _check("registry", False, f"{registry} unreachable (TCP {default_port} unless a port is given): "
+                                         f"{err}; check the address, the routes and the firewall")
+
+
+def default_route_ifaces(root: str = "/") -> set[str]:
+    """Interfaces that carry an IPv4 or IPv6 default route, read from /proc/net (no netlink)."""
+    out = set()
+    for line in _read(Path(root) / "proc/net/route").splitlines()[1:]:
+        f = line.split()
+        if len(f) >= 8 and f[1] == "00000000" and f[7] == "00000000":
+            out.add(f[0])
+    for line in _read(Path(root) / "proc/net/ipv6_route").splitlines():
+        f = line.split()
+        if len(f) >= 10 and f[0] == "0" * 32 and f[1] == "00" and f[9] != "lo":
+            out.add(f[9])
+    return out
+
+
+def _subnets(runner, network: str) -> list | None:
+    """The docker network's subnets, or None when it does not exist."""
     res = runner.run(["docker", "network", "inspect", network], check=False)
     if not res.ok:
-        return _check("metallb-range", None, f"docker network {network!r} not found (cluster not up yet)")
-    subnets = [ipaddress.ip_network(c["Subnet"]) for c in json.loads(res.stdout)[0]["IPAM"]["Config"]
-               if "Subnet" in c]
-    first, _, last = rng.partition("-")
-    ends = [ipaddress.ip_address(first.strip()), ipaddress.ip_address((last or first).strip())]
+        return None
+    config = (json.loads(res.stdout)[0].get("IPAM") or {}).get("Config") or []
+    return [ipaddress.ip_network(c["Subnet"], strict=False) for c in config if c.get("Subnet")]
+
+
+def stack_checks(settings, runner, root: str = "/", network: str = "kind", registry: str | None = None,
+                 metallb_range: str | None = None) -> list[dict]:
+    """What one stack's `pulumi up` needs from this host: its registry reachable, its PFs present with
+    enough VFs (and not held by another stack), a GPU when a worker has gpu: true, 16 1 GiB
+    hugepages when fpgaAgents is on, and Kind's docker network (if it exists) with kindNetworkSubnet
+    and the MetalLB range inside it."""
+    from components.openkasugai.hugepages import REQUIRED_PAGES, hugepages_problem, pages_1g
+
+    s = settings
+    out = [_check("stack", True, f"{s.stack}: profile {s.profile}, {len(s.workers)} worker(s), "
+                                 f"claims in {s.host_claims_dir}")]
+    if registry:
+        out.append(registry_check(registry))
+    elif s.registry.embedded:
+        out.append(_check("registry", True, f"embedded registry on localhost:{s.registry.local_port} "
+                                            "(nothing to reach)"))
+    else:
+        out.append(registry_check(s.registry.host))
+    out += _pf_checks(s, root)
+    if s.gpu_worker is not None:
+        out.append(_gpu_check(s, root))
+    problem = hugepages_problem(root, s.controller.fpga_agents)
+    if problem:
+        out.append(_check("hugepages-fpga", False, problem))
+    elif s.controller.fpga_agents:
+        out.append(_check("hugepages-fpga", True, f"{pages_1g(root)} 1 GiB hugepages; fpgaAgents needs "
+                                                  f"{REQUIRED_PAGES}"))
+    if not s.uses_kind:
+        return out + [_check("kind-network", None, "externalKubeconfig is set: no Kind network to check")]
+    rng = metallb_range or "-".join(s.metallb_addresses)
+    try:
+        subnets = _subnets(runner, network)
+    except (ValueError, KeyError, IndexError, TypeError) as err:
+        return out + [_check("kind-network", False, f"`docker network inspect {network}`: unexpected output "
+                                                    f"({err})")]
+    if subnets is None:
+        return out + [_check("kind-network", None, f"docker network {network!r} does not exist yet; `pulumi up` "
+                                                   f"creates it with kindNetworkSubnet {s.kind_network_subnet}"),
+                      _check("metallb-range", None, f"{rng}: no {network!r} network to check it against yet")]
+    want = ipaddress.ip_network(s.kind_network_subnet, strict=False)
+    have = ", ".join(map(str, subnets)) or "none"
+    if want in subnets:
+        out.append(_check("kind-network", True, f"{network} has kindNetworkSubnet {want}"))
+    else:
+        out.append(_check("kind-network", False, f"{network} has subnets {have}, not kindNetworkSubnet {want}; "
+                                                 "set kindNetworkSubnet to one of them, or remove the network "
+                                                 f"while no Kind cluster uses it (`docker network rm {network}`)"))
+    out.append(_range_inside(rng, network, subnets))
+    return out
+
+
+def _pf_checks(s, root: str) -> list[dict]:
+    fs, out, routed = Sysfs(root), [], default_route_ifaces(root)
+    for w in s.sriov_workers:
+        pf, vfs, key = w.sriov.pf, w.sriov.vfs, f"pf:{w.sriov.pf}"
+        held = claims.holder(s.host_claims_dir, key)
+        refused = claims.refusal(held, key, s.stack, s.host_claims_dir)
+        if refused:
+            out.append(_check(key, False, refused))
+            continue
+        pci = ((held or {}).get("record") or {}).get("pf_pci")  # attached: its netdev is in the worker
+        label = f"{pf} (for {w.node})"
+        if not fs.exists(pf, pci):
+            out.append(_check(key, False, f"{label}: no such network interface in "
+                                          f"{Path(root) / 'sys/class/net'}; fix workers[].sriov.pf"))
+        elif not fs.is_sriov(pf, pci):
+            out.append(_check(key, False, f"{label}: not SR-IOV capable (no sriov_totalvfs)"))
+        elif fs.totalvfs(pf, pci) < vfs:
+            out.append(_check(key, False, f"{label}: {vfs} VFs wanted, sriov_totalvfs is {fs.totalvfs(pf, pci)}; "
+                                          "lower workers[].sriov.vfs"))
+        elif pf in routed:
+            out.append(_check(key, False, f"{label}: it carries the default route; pick another PF"))
+        else:
+            where = f", attached to {held.get('worker')} by this stack" if held else ""
+            out.append(_check(key, True, f"{label}: {vfs} VFs wanted, {fs.numvfs(pf, pci)}/{fs.totalvfs(pf, pci)} "
+                                         f"(numvfs/totalvfs){where}"))
+    return out
+
+
+def _gpu_check(s, root: str) -> dict:
+    found = facts.gpus(root)
+    if not found:
+        return _check("gpu-worker", False, f"{s.gpu_worker.node} has gpu: true, but this host has no NVIDIA GPU "
+                                           "(PCI vendor 10de); set gpu: false")
+    key = f"gpu:{found[0]['pci']}"
+    refused = claims.refusal(claims.holder(s.host_claims_dir, key), key, s.stack, s.host_claims_dir)
+    if refused:
+        return _check("gpu-worker", False, refused)
+    return _check("gpu-worker", True, f"{s.gpu_worker.node}: {found[0]['model']} at {found[0]['pci']}")
+
+
+def _range_inside(rng: str, network: str, subnets: list) -> dict:
+    try:
+        first, _, last = rng.partition("-")
+        ends = [ipaddress.ip_address(first.strip()), ipaddress.ip_address((last or first).strip())]
+    except ValueError as err:
+        return _check("metallb-range", False, f"{rng}: {err}")
     inside = any(all(a in n for a in ends) for n in subnets if n.version == ends[0].version)
     return _check("metallb-range", inside, f"{rng} {'inside' if inside else 'outside'} {network} "
-                                           f"({', '.join(map(str, subnets))})")
+                                           f"({', '.join(map(str, subnets)) or 'no subnets'})")
+
+
+def _metallb(runner, rng: str, network: str) -> dict:
+    subnets = _subnets(runner, network)
+    if subnets is None:
+        return _check("metallb-range", None, f"docker network {network!r} not found (cluster not up yet)")
+    return _range_inside(rng, network, subnets)
 
 
 def summary(checks: list[dict]) -> dict:

@@ -1,0 +1,218 @@
+"""doctor --stack: a stack's PFs, GPU, hugepages, registry and Kind network, on a fake root and tmp files."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from components.host import claims, cli, doctor
+from components.host.runner import Result
+from tests.harness import CONTROLLER_CHECKOUT
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class FakeRunner:
+    """Answers `docker network inspect NAME` from a dict of subnets (absent: no such network)."""
+
+    def __init__(self, networks: dict[str, list[str]] | None = None):
+        self.networks, self.calls = networks or {}, []
+
+    def run(self, argv, check=True, **kw):
+        self.calls.append(list(argv))
+        if argv[:3] == ["docker", "network", "inspect"] and argv[3] in self.networks:
+            cfg = [{"Subnet": n} for n in self.networks[argv[3]]]
+            return Result(list(argv), 0, json.dumps([{"Name": argv[3], "IPAM": {"Config": cfg}}]))
+        return Result(list(argv), 1, "", "Error: No such network")
+
+
+def fake_root(tmp: Path, pfs: dict[str, int] | None = None, gpu: bool = True, hugepages: int = 32) -> Path:
+    root = tmp / "root"
+    for i, (pf, total) in enumerate((pfs if pfs is not None else {"ens9f0np0": 64, "ens9f1np1": 64}).items()):
+        dev = root / f"sys/bus/pci/devices/0000:{0x17 + i:02x}:00.0"
+        dev.mkdir(parents=True)
+        (dev / "sriov_totalvfs").write_text(f"{total}\n")
+        (dev / "sriov_numvfs").write_text("0\n")
+        (root / "sys/class/net" / pf).mkdir(parents=True)
+        os.symlink(f"../../../bus/pci/devices/{dev.name}", root / "sys/class/net" / pf / "device")
+    if gpu:
+        dev = root / "sys/bus/pci/devices/0000:ca:00.0"
+        dev.mkdir(parents=True)
+        for name, value in (("vendor", "0x10de"), ("class", "0x030200"), ("device", "0x20b5")):
+            (dev / name).write_text(value + "\n")
+    pool = root / "sys/kernel/mm/hugepages/hugepages-1048576kB"
+    pool.mkdir(parents=True)
+    (pool / "nr_hugepages").write_text(f"{hugepages}\n")
+    (root / "proc/net").mkdir(parents=True)
+    (root / "proc/net/route").write_text(
+        "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
+        "eno1\t00000000\t0100A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n"
+        "eno1\t0000A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n")
+    return root
+
+
+@pytest.fixture
+def listener():
+    """A registry stand-in on 127.0.0.1; nothing outside this host is contacted."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(4)
+    yield f"127.0.0.1:{srv.getsockname()[1]}"
+    srv.close()
+
+
+def closed_port() -> str:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nothing listens there now: connection refused at once
+    return f"127.0.0.1:{port}"
+
+
+def stack_file(tmp: Path, registry: str, **over) -> Path:
+    (tmp / "driver.run").write_text("driver")
+    (tmp / "ca.crt").write_text("ca")
+    for d in ("kind", "kubernetes", "video"):
+        (tmp / d).mkdir(exist_ok=True)
+    cfg = {
+        "workers": [{"gpu": True, "sriov": {"pf": "ens9f0np0", "vfs": 8, "address": "192.168.20.2/24"}},
+                    {"sriov": {"pf": "ens9f1np1", "vfs": 8, "address": "192.168.20.3/24"}}],
+        "gpuDriverFile": str(tmp / "driver.run"),
+        "registry": {"host": registry, "project": "images", "caFile": str(tmp / "ca.crt")},
+        "registryPassword": {"secure": "AAABAKx0"},
+        "sriovIpam": {"subnet": "192.168.20.0/24", "perNodeBlockSize": 30, "gateway": "192.168.20.1"},
+        "kindSource": str(tmp / "kind"), "kubernetesSource": str(tmp / "kubernetes"),
+        "videoDir": str(tmp / "video"), "controllerCheckout": str(CONTROLLER_CHECKOUT),
+        "hostClaimsDir": str(tmp / "claims"), "scenarios": ["calcapp-basic"],
+        **over,
+    }
+    path = tmp / "Pulumi.alice.yaml"
+    path.write_text(yaml.safe_dump({"config": {f"openkasugai-aio:{k}": v for k, v in cfg.items()}}))
+    return path
+
+
+def settings_of(path: Path):
+    args = cli.parser().parse_args(["doctor", "--config-file", str(path)])
+    return cli._stack_settings(args)
+
+
+def by_name(checks: list[dict]) -> dict[str, dict]:
+    return {c["check"]: c for c in checks}
+
+
+def test_stack_checks_pass_on_a_ready_host(tmp_path, listener):
+    s = settings_of(stack_file(tmp_path, listener))
+    assert s.stack == "alice"  # from the file name Pulumi.<stack>.yaml
+    runner = FakeRunner({"kind": ["172.18.0.0/16", "fc00:f853:ccd:e793::/64"]})
+    got = by_name(doctor.stack_checks(s, runner, str(fake_root(tmp_path))))
+    assert all(c["ok"] is True for c in got.values()), got
+    assert got["registry"]["detail"] == f"{listener} reachable"
+    assert "8 VFs wanted, 0/64" in got["pf:ens9f0np0"]["detail"] and "pf:ens9f1np1" in got
+    assert "kind-worker" in got["gpu-worker"]["detail"] and "0000:ca:00.0" in got["gpu-worker"]["detail"]
+    assert "32 1 GiB hugepages" in got["hugepages-fpga"]["detail"]
+    assert "172.18.9.0-172.18.9.10 inside kind" in got["metallb-range"]["detail"]
+
+
+def test_stack_checks_report_each_problem(tmp_path):
+    s = settings_of(stack_file(tmp_path, closed_port(), kindNetworkSubnet="172.30.0.0/16",
+                               metallbAddresses="172.30.9.0-172.30.9.10"))
+    root = fake_root(tmp_path, pfs={"ens9f0np0": 4}, gpu=False, hugepages=2)
+    got = by_name(doctor.stack_checks(s, FakeRunner({"kind": ["172.18.0.0/16"]}), str(root)))
+    assert got["registry"]["ok"] is False and "unreachable" in got["registry"]["detail"]
+    assert got["pf:ens9f0np0"]["ok"] is False and "sriov_totalvfs is 4" in got["pf:ens9f0np0"]["detail"]
+    assert got["pf:ens9f1np1"]["ok"] is False and "no such network interface" in got["pf:ens9f1np1"]["detail"]
+    assert got["gpu-worker"]["ok"] is False and "no NVIDIA GPU" in got["gpu-worker"]["detail"]
+    assert got["hugepages-fpga"]["ok"] is False and "has 2 pages" in got["hugepages-fpga"]["detail"]
+    assert got["kind-network"]["ok"] is False and "not kindNetworkSubnet 172.30.0.0/16" in got["kind-network"]["detail"]
+    assert got["metallb-range"]["ok"] is False and "outside" in got["metallb-range"]["detail"]
+    assert doctor.summary(list(got.values()))["ok"] is False
+
+
+def test_stack_checks_claims_default_route_and_no_network_yet(tmp_path, listener):
+    s = settings_of(stack_file(tmp_path, listener, fpgaAgents=False, workers=[
+        {"gpu": True, "sriov": {"pf": "eno1", "vfs": 2, "address": "192.168.20.2/24"}},
+        {"sriov": {"pf": "ens9f1np1", "vfs": 8, "address": "192.168.20.3/24"}}]))
+    root = fake_root(tmp_path, pfs={"eno1": 8, "ens9f1np1": 64})
+    claims.claim(s.host_claims_dir, "pf:ens9f1np1", "bob", worker="kind-worker2")
+    claims.claim(s.host_claims_dir, "gpu:0000:ca:00.0", "bob", worker="kind-worker")
+    got = by_name(doctor.stack_checks(s, FakeRunner(), str(root)))
+    assert got["pf:eno1"]["ok"] is False and "default route" in got["pf:eno1"]["detail"]
+    assert got["pf:ens9f1np1"]["ok"] is False and "held by stack 'bob'" in got["pf:ens9f1np1"]["detail"]
+    assert got["gpu-worker"]["ok"] is False and "held by stack 'bob'" in got["gpu-worker"]["detail"]
+    assert "hugepages-fpga" not in got  # fpgaAgents: false needs none
+    assert got["kind-network"]["ok"] is None and got["metallb-range"]["ok"] is None  # not created yet: a warning
+
+
+def test_pf_attached_by_this_stack_is_found_by_pci(tmp_path, listener):
+    s = settings_of(stack_file(tmp_path, listener))
+    root = fake_root(tmp_path)
+    (root / "sys/class/net/ens9f0np0/device").unlink()  # its netdev is in the worker's netns now
+    (root / "sys/class/net/ens9f0np0").rmdir()
+    claims.claim(s.host_claims_dir, "pf:ens9f0np0", "alice", worker="kind-worker",
+                 record={"pf": "ens9f0np0", "pf_pci": "0000:17:00.0"})
+    got = by_name(doctor.stack_checks(s, FakeRunner({"kind": ["172.18.0.0/16"]}), str(root)))
+    assert got["pf:ens9f0np0"]["ok"] is True and "attached to kind-worker" in got["pf:ens9f0np0"]["detail"]
+
+
+def test_embedded_registry_and_explicit_flags(tmp_path, listener):
+    path = stack_file(tmp_path, listener)
+    doc = yaml.safe_load(path.read_text())
+    for key in ("registry", "registryPassword"):
+        del doc["config"][f"openkasugai-aio:{key}"]
+    path.write_text(yaml.safe_dump(doc))
+    s = settings_of(path)
+    got = by_name(doctor.stack_checks(s, FakeRunner({"kind": ["172.18.0.0/16"]}), str(fake_root(tmp_path))))
+    assert got["registry"]["ok"] is True and "embedded" in got["registry"]["detail"]
+    got = by_name(doctor.stack_checks(s, FakeRunner({"kind": ["172.18.0.0/16"]}), str(fake_root(tmp_path / "b")),
+                                      registry=closed_port(), metallb_range="10.0.0.1-10.0.0.2"))
+    assert got["registry"]["ok"] is False and got["metallb-range"]["ok"] is False
+
+
+def test_registry_host_port_forms():
+    assert doctor._host_port("harbor.example.com") == ("harbor.example.com", 443)
+    assert doctor._host_port("192.168.10.100:8443") == ("192.168.10.100", 8443)
+    assert doctor._host_port("[fd00::1]:5000") == ("fd00::1", 5000)
+    assert doctor._host_port("fd00::1") == ("fd00::1", 443)
+
+
+def test_cli_settings_errors_exit_2_one_line_each(tmp_path, capsys, listener):
+    path = stack_file(tmp_path, listener, workerz=[], metallbAddresses="nonsense")
+    assert cli.main(["doctor", "--config-file", str(path)]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2
+    assert any(l.startswith("workerz: unknown config key") for l in err)
+    assert any(l.startswith("metallbAddresses:") for l in err)
+    assert cli.main(["doctor", "--config-file", str(tmp_path / "nope.yaml")]) == cli.EXIT_USAGE
+    assert "not found" in capsys.readouterr().err
+    assert cli.main(["doctor", "--stack", "no-such-stack-here"]) == cli.EXIT_USAGE
+    assert "pass --config-file" in capsys.readouterr().err
+
+
+def test_cli_doctor_with_stack_prints_the_stack_checks(tmp_path, capsys, listener, monkeypatch):
+    from components.host import runner as runner_mod
+    monkeypatch.setattr(doctor, "TOOLS", {})
+    monkeypatch.setattr(runner_mod, "SubprocessRunner", lambda **kw: FakeRunner({"kind": ["172.18.0.0/16"]}))
+    path = stack_file(tmp_path, listener)
+    root = fake_root(tmp_path)
+    rc = cli.main(["doctor", "--stack", "alice", "--config-file", str(path), "--root", str(root),
+                   "--claims-dir", str(tmp_path / "c2"), "--json"])
+    rep = json.loads(capsys.readouterr().out)
+    got = by_name(rep["checks"])
+    assert got["stack"]["detail"].startswith("alice: profile full") and str(tmp_path / "c2") in got["stack"]["detail"]
+    assert got["registry"]["ok"] and got["pf:ens9f0np0"]["ok"] and got["kind-network"]["ok"]
+    assert rc == (cli.EXIT_OK if rep["ok"] else cli.EXIT_FAILED)
+
+
+def test_doctor_without_stack_stays_on_the_standard_library():
+    code = ("import sys; from components.host import cli, doctor; from components.host.runner import Result\n"
+            "class R:\n def run(self, argv, check=True): return Result(argv, 1)\n"
+            "doctor.run(R(), registry=None)\n"
+            "print([m for m in sys.modules if m.startswith(('pulumi', 'pyroute2', 'yaml', 'components.settings'))])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]", out.stderr
