@@ -125,16 +125,15 @@ class _Ctx:
             self.warnings.append(f"{key}: {message} (needed on the kind-host)")
 
     def require_file(self, key: str, value: str, always: bool = False) -> Optional[Path]:
-        path = Path(self.path(value))
-        if not path.is_file():
-            self.missing(key, f"file {value!r} not found (looked at {path})", always)
-            return None
-        return path
+        return self._require(key, value, Path.is_file, "file", always)
 
     def require_dir(self, key: str, value: str, always: bool = False) -> Optional[Path]:
+        return self._require(key, value, Path.is_dir, "folder", always)
+
+    def _require(self, key: str, value: str, exists, what: str, always: bool) -> Optional[Path]:
         path = Path(self.path(value))
-        if not path.is_dir():
-            self.missing(key, f"folder {value!r} not found (looked at {path})", always)
+        if not exists(path):
+            self.missing(key, f"{what} {value!r} not found (looked at {path})", always)
             return None
         return path
 
