@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional
@@ -79,7 +78,3 @@ def function_image_ref(prefix: str, image: FunctionImage, checkout: str) -> str:
 def missing_function_sources(checkout: str, gpu_scenarios: bool) -> list[str]:
     return [str(Path(checkout) / i.context / i.dockerfile) for i in function_images(gpu_scenarios)
             if not (Path(checkout) / i.context / i.dockerfile).is_file()]
-
-
-def file_sha256(path: str) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest() if os.path.isfile(path) else ""

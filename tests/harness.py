@@ -12,6 +12,20 @@ REFERENCE = PROJECT_DIR.parent / "shared" / "reference"
 CONTROLLER_CHECKOUT = REFERENCE / "openkasugai-controller"
 
 
+def kind_host_checkout(root: Path) -> Path:
+    """A controller checkout as a kind-host has it: the reference YAML plus the function Dockerfiles."""
+    from components.imagespec import FUNCTION_IMAGES
+    checkout = root / "controller"
+    checkout.mkdir()
+    for top in ("src", "test"):
+        (checkout / top).symlink_to(CONTROLLER_CHECKOUT / top)
+    for image in FUNCTION_IMAGES.values():
+        dockerfile = checkout / image.context / image.dockerfile
+        dockerfile.parent.mkdir(parents=True, exist_ok=True)
+        dockerfile.write_text(f"FROM {image.base_ref or 'ubuntu:22.04'}\n")
+    return checkout
+
+
 def run(stack: str = "dev", overrides: Optional[dict] = None) -> Result:
     """`stack` is a Pulumi.<stack>.yaml of the project, or a file name in tests/stacks/."""
     config_file = STACKS / f"{stack}.yaml"

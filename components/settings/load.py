@@ -96,6 +96,8 @@ def load(raw: Mapping[str, Any], *, stack: str, base_dir: Path, secret_keys=(),
               "a registry embedded on this host; set registry.host, registry.project and registry.caFile")
     controller = _controller(v, ctx)
     scenarios = _scenarios(v["scenarios"], workers, v["multiWorker"], bool(v["videoDir"]), p)
+    if Path(controller.checkout, CHECKOUT_MARKER).is_dir():
+        _function_sources(controller.checkout, scenarios, ctx)
     if p:
         raise SettingsError(list(p))
     return Settings(
@@ -275,6 +277,15 @@ def _controller(v: dict, ctx: _Ctx) -> Controller:
     return Controller(checkout=ctx.path(v["controllerCheckout"]), version=v["controllerVersion"],
                       image_registry=v["controllerImageRegistry"].rstrip("/"),
                       kube_rbac_proxy_image=v["kubeRbacProxyImage"], fpga_agents=v["fpgaAgents"])
+
+
+def _function_sources(checkout: str, scenarios: tuple[str, ...], ctx: _Ctx) -> None:
+    from components.imagespec import missing_function_sources
+    from scenarios.catalog import CATALOG
+    gpu = any(CATALOG[name].gpu for name in scenarios if name in CATALOG)
+    for dockerfile in missing_function_sources(checkout, gpu):
+        ctx.missing("controllerCheckout", f"has no {dockerfile}; the function images are built from it "
+                    "(a full clone is needed, not only its YAML)")
 
 
 def _scenarios(names: list, workers, multi: bool, has_video_dir: bool, p: Problems) -> tuple[str, ...]:

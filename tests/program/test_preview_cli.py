@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from components.preview.__main__ import main
+from tests.harness import kind_host_checkout
 from tests.unit.test_settings import INVALID, full
 
 
@@ -44,6 +45,7 @@ def test_preview_exits_2_naming_the_key(tmp_path, capsys, case, mutate, key):
     (host / "ca.crt").write_text("ca")
     for d in ("kind", "kubernetes", "video"):
         (host / d).mkdir()
+    kind_host_checkout(host)
     values = copy.deepcopy(full(host))
     mutate(values)
     if "registryPassword" in values:

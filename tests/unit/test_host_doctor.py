@@ -13,7 +13,7 @@ import yaml
 
 from components.host import claims, cli, doctor
 from components.host.runner import Result
-from tests.harness import CONTROLLER_CHECKOUT
+from tests.harness import kind_host_checkout
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,6 +80,8 @@ def stack_file(tmp: Path, registry: str, **over) -> Path:
     (tmp / "ca.crt").write_text("ca")
     for d in ("kind", "kubernetes", "video"):
         (tmp / d).mkdir(exist_ok=True)
+    if not (tmp / "controller").exists():
+        kind_host_checkout(tmp)
     cfg = {
         "workers": [{"gpu": True, "sriov": {"pf": "ens9f0np0", "vfs": 8, "address": "192.168.20.2/24"}},
                     {"sriov": {"pf": "ens9f1np1", "vfs": 8, "address": "192.168.20.3/24"}}],
@@ -88,7 +90,7 @@ def stack_file(tmp: Path, registry: str, **over) -> Path:
         "registryPassword": {"secure": "AAABAKx0"},
         "sriovIpam": {"subnet": "192.168.20.0/24", "perNodeBlockSize": 30, "gateway": "192.168.20.1"},
         "kindSource": str(tmp / "kind"), "kubernetesSource": str(tmp / "kubernetes"),
-        "videoDir": str(tmp / "video"), "controllerCheckout": str(CONTROLLER_CHECKOUT),
+        "videoDir": str(tmp / "video"), "controllerCheckout": str(tmp / "controller"),
         "hostClaimsDir": str(tmp / "claims"), "scenarios": ["calcapp-basic"],
         **over,
     }

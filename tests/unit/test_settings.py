@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from components.settings import KEYS, PROJECT, SettingsError, load
-from tests.harness import CONTROLLER_CHECKOUT
+from tests.harness import CONTROLLER_CHECKOUT, kind_host_checkout
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,6 +20,7 @@ def host(tmp_path):
     (tmp_path / "ca.crt").write_text("ca")
     for d in ("kind", "kubernetes", "video"):
         (tmp_path / d).mkdir()
+    kind_host_checkout(tmp_path)
     return tmp_path
 
 
@@ -35,7 +36,7 @@ def full(host: Path) -> dict:
                       "exclusions": ["192.168.20.0-192.168.20.9"]},
         "kindSource": str(host / "kind"), "kubernetesSource": str(host / "kubernetes"),
         "videoDir": str(host / "video"),
-        "controllerCheckout": str(CONTROLLER_CHECKOUT),
+        "controllerCheckout": str(host / "controller"),
         "scenarios": ["calcapp-basic", "p2c3"],
     }
 
@@ -57,7 +58,7 @@ def test_full_reference_config_loads(host):
 
 
 def test_defaults_give_a_cpu_only_cluster_with_embedded_registry(host):
-    s = _load({"controllerCheckout": str(CONTROLLER_CHECKOUT), "kindSource": str(host / "kind"),
+    s = _load({"controllerCheckout": str(host / "controller"), "kindSource": str(host / "kind"),
                "kubernetesSource": str(host / "kubernetes")})
     assert s.profile == "cpu-only" and s.registry.embedded and s.registry.prefix == "localhost:5001"
     assert s.cluster_name == "kind" and len(s.workers) == 2 and s.pod_subnet == "10.100.0.0/16"
@@ -204,3 +205,15 @@ def test_unknown_key_suggests_the_closest_known_one(host):
 def test_every_key_has_a_description_and_known_type():
     for key in KEYS.values():
         assert key.description and key.type in ("string", "integer", "boolean", "array", "object")
+
+
+def test_a_checkout_without_the_function_dockerfiles_fails_on_the_kind_host(host):
+    # The reference copy holds only YAML: fine offline, an error where images are built.
+    with pytest.raises(SettingsError) as err:
+        _load({**full(host), "controllerCheckout": str(CONTROLLER_CHECKOUT)})
+    missing = [p for p in err.value.problems if p.startswith("controllerCheckout: has no ")]
+    assert any("cpufunc_calcapp/Dockerfile" in p for p in missing)
+    assert any("gpufunc_dsa/Dockerfile" in p for p in missing), "p2c3 needs the GPU images"
+    warnings: list[str] = []
+    _load({**full(host), "controllerCheckout": str(CONTROLLER_CHECKOUT)}, host_files=False, warnings=warnings)
+    assert any(w.startswith("controllerCheckout: has no ") for w in warnings)
