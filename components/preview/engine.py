@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import runpy
 import sys
@@ -144,7 +145,10 @@ def run_program(stack: str = "dev", config_file: Optional[Path] = None,
     project, config, secret_keys = load_stack_config(stack, config_file, overrides)
     rt_settings.ROOT.set(None)
     monitor = _Recorder(_Mocks())
-    mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    # Warnings reach the caller through Result.warnings; the engine log keeps only errors.
+    log = logging.getLogger("openkasugai-aio.preview")
+    log.setLevel(logging.ERROR)
+    mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor, logger=log)
     pulumi.runtime.set_all_config(config, secret_keys=secret_keys)
     outputs: dict[str, Any] = {}
     warnings: list[str] = []
