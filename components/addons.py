@@ -77,7 +77,7 @@ class PlatformAddons(pulumi.ComponentResource):
             return res
 
         def render(obj: dict[str, Any], deps: list) -> pulumi.Resource:
-            res = kube.apply(f"{name}-{kube.resource_name(obj)}", obj,
+            res = kube.apply_child(name, obj,
                              pulumi.ResourceOptions(parent=self, depends_on=list(args.after) + deps))
             self.ready.append(res)
             return res

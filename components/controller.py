@@ -82,7 +82,7 @@ class Controller(pulumi.ComponentResource):
         agents = workloads.agent_daemonsets(a.checkout, a.version, a.image_registry, a.image_tag, a.fpga_agents)
 
         def apply(obj: dict[str, Any], deps: Sequence[pulumi.Resource] = ()) -> pulumi.Resource:
-            return kube.apply(f"{name}-{kube.resource_name(obj)}", obj,
+            return kube.apply_child(name, obj,
                               pulumi.ResourceOptions(parent=self, depends_on=list(a.after) + list(deps)))
 
         crd_res = [apply(o) for o in crd_objs]

@@ -27,7 +27,6 @@ class ExternalCluster(pulumi.ComponentResource):
         self.kubeconfig = pulumi.Output.secret(Path(args.kubeconfig_file).read_text())
         self.node_names = list(args.node_names)
         self.ready: list[pulumi.Resource] = []
-        self.config_yaml = None
         # Never delete what lives in a cluster we did not create just because it is unreachable.
         self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.kubeconfig, delete_unreachable=False,
                                      opts=pulumi.ResourceOptions(parent=self))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
@@ -44,7 +44,6 @@ class FunctionImage:
     base: Optional[str] = None  # another FunctionImage this one is FROM
     base_ref: str = ""  # how the Dockerfile names that base
     gpu: bool = False
-    aliases: tuple[str, ...] = field(default=())
 
 
 _FUNCS = "sample-functions/functions/for_all_in_one"

@@ -48,6 +48,11 @@ def apply(name: str, obj: dict[str, Any], opts: Optional[pulumi.ResourceOptions]
     return cls(name, opts=opts, **{_snake(k): v for k, v in fields.items()})
 
 
+def apply_child(prefix: str, obj: dict[str, Any], opts: Optional[pulumi.ResourceOptions] = None):
+    """apply() under the name <prefix>-<kind>-<namespace>-<name>, stable whatever else is deployed."""
+    return apply(f"{prefix}-{resource_name(obj)}", obj, opts)
+
+
 def resource_name(obj: dict[str, Any]) -> str:
     """A stable Pulumi name for an object: kind-namespace-name, lower case."""
     meta = obj.get("metadata") or {}

@@ -62,12 +62,11 @@ class Scenario(pulumi.ComponentResource):
         super().__init__("openkasugai-aio:scenarios:Scenario", name, None, opts)
         r = render(args.scenario, args.checkout, args.images, args.gpu_region_type, args.multi_worker,
                    args.controller_version)
-        self.rendered = r
 
         def make(obj: dict, deps: list) -> pulumi.Resource:
             # Objects that follow others inherit `requires` through them; listing it once keeps the
             # dependency graph small (the SDK walks it on every registration).
-            return kube.apply(f"{name}-{kube.resource_name(obj)}", obj, pulumi.ResourceOptions(
+            return kube.apply_child(name, obj, pulumi.ResourceOptions(
                 parent=self, depends_on=list(deps) or list(args.requires)))
 
         configs = {c["metadata"]["name"]: make(c, []) for c in r.function_configs}

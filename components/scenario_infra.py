@@ -38,7 +38,7 @@ class ScenarioInfra(pulumi.ComponentResource):
         super().__init__("openkasugai-aio:scenarios:ScenarioInfra", name, None, opts)
 
         def make(obj: dict, deps: list) -> pulumi.Resource:
-            return kube.apply(f"{name}-{kube.resource_name(obj)}", obj, pulumi.ResourceOptions(
+            return kube.apply_child(name, obj, pulumi.ResourceOptions(
                 parent=self, depends_on=[*args.requires, *deps]))
 
         self.per_namespace: dict[str, list[pulumi.Resource]] = {}

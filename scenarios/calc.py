@@ -10,7 +10,6 @@ import math
 import re
 from typing import Iterable, Optional, Sequence
 
-OPERATORS = ("plus", "minus", "multiply", "divide", "average")
 DEFAULT_INPUTS = (1.0, 2.0, 3.0, 4.0, 5.0)
 
 

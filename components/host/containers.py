@@ -60,10 +60,3 @@ def container_pid(name: str, runner=None) -> int | None:
         return None
     return int(info["State"]["Pid"]) or None
 
-
-def require_pid(name: str, runner=None) -> int:
-    pid = container_pid(name, runner)
-    if pid is None:
-        raise HostOpError(f"failed to find running container {name}: is the Kind cluster up "
-                          f"(`kind get nodes`)?")
-    return pid

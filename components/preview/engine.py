@@ -6,7 +6,7 @@ import logging
 import os
 import runpy
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
@@ -66,7 +66,6 @@ class Registration:
     parent: str
     dependencies: list[str]
     inputs: dict[str, Any]
-    outputs: dict[str, Any] = field(default_factory=dict)
 
 
 class _Recorder(mocks.MockMonitor):

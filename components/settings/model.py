@@ -113,10 +113,6 @@ class Settings:
         return self.gpu_worker or (self.workers[0] if self.workers else None)
 
     @property
-    def control_plane(self) -> str:
-        return f"{self.cluster_name}-control-plane"
-
-    @property
     def profile(self) -> str:
         """full (GPU or SR-IOV on Kind), cpu-only (Kind, no devices) or external."""
         if not self.uses_kind:
