@@ -49,7 +49,7 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("fpgaAgents", "boolean", True,
         "Deploy the FPGA-only agents (PCIeConnection, FPGAFunction); they need 16 GiB of 1 GiB hugepages."),
     Key("imageMirror", "string", "", "Registry prefix that replaces every third-party add-on image's registry."),
-    Key("videoDir", "string", "", "Host folder with the H.264 .mp4 files mounted into the first worker."),
+    Key("videoDir", "string", "", "Host folder with the H.264 .mp4 files, mounted into the GPU worker (else the first worker)."),
     Key("externalKubeconfig", "string", "",
         "Kubeconfig of an existing cluster: no Kind, no node images, no host operations."),
     Key("managementAddress", "string", "",
