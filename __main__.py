@@ -42,8 +42,8 @@ if settings.uses_kind and settings.sriov_workers:
     host = HostDevices("host", HostDevicesArgs(
         stack=settings.stack, cluster_name=settings.cluster_name,
         attachments=[Attachment(w.node, w.sriov.pf, w.sriov.vfs, w.sriov.address) for w in settings.sriov_workers],
-        claims_dir=settings.host_claims_dir, management_address=settings.management_address or None),
-        opts=pulumi.ResourceOptions(depends_on=cluster.ready))
+        claims_dir=settings.host_claims_dir, management_address=settings.management_address or None,
+        cluster=cluster.deletes_with), opts=pulumi.ResourceOptions(depends_on=cluster.ready))
 
 registry = ImageRegistry("registry", ImageRegistryArgs(
     registry=settings.registry, cluster_name=settings.cluster_name, after=cluster.ready))
@@ -51,8 +51,11 @@ function_images = FunctionImages("function-images", FunctionImagesArgs(
     registry=settings.registry, checkout=settings.controller.checkout,
     gpu_scenarios=settings.gpu_scenarios, after=registry.ready))
 
-on_cluster = pulumi.ResourceOptions(providers=[cluster.provider])
-addons = PlatformAddons("addons", PlatformAddonsArgs.from_settings(settings, after=cluster.ready), opts=on_cluster)
+# In-cluster objects go with the cluster (Kind) instead of one by one; the engine passes deleted_with on
+# from each component to its children.
+on_cluster = pulumi.ResourceOptions(providers=[cluster.provider], deleted_with=cluster.deletes_with)
+addons = PlatformAddons("addons", PlatformAddonsArgs.from_settings(
+    settings, after=cluster.ready, devices=host.resources if host else []), opts=on_cluster)
 controller = Controller("controller", ControllerArgs.from_settings(
     settings, cpu_model=facts.cpu_model, cpu_sockets=facts.cpu_sockets, gpu_model=facts.gpu_model,
     after=addons.ready), opts=on_cluster)
@@ -60,7 +63,7 @@ scenario_infra, scenarios = deploy_scenarios(
     settings, function_images.refs, controller.gpu_region_type, cluster.kubeconfig,
     requires=[*controller.ready, *function_images.builds.values(), *(host.resources if host else [])],
     infra_requires=addons.ready, reassert=host.reassert if host else None,
-    opts=pulumi.ResourceOptions(provider=cluster.provider))
+    opts=on_cluster)
 
 pulumi.export("profile", settings.profile)
 pulumi.export("kubeconfig", cluster.kubeconfig)

@@ -24,13 +24,17 @@ class PlatformAddonsArgs:
     image_mirror: str = ""  # registry prefix for every add-on image (hosts without internet)
     cni: bool = True  # Calico; False on a cluster that already has a CNI
     after: Sequence[pulumi.Resource] = field(default_factory=list)
+    # The SR-IOV attachments (PFs and VFs in the workers): the device plugin lists the VFs once, when it
+    # starts (sriov-network-device-plugin cmd/sriovdp/main.go: discoverHostDevices before serving).
+    devices: Sequence[pulumi.Resource] = field(default_factory=list)
 
     @classmethod
-    def from_settings(cls, s: Settings, after: Sequence[pulumi.Resource] = ()) -> "PlatformAddonsArgs":
+    def from_settings(cls, s: Settings, after: Sequence[pulumi.Resource] = (),
+                      devices: Sequence[pulumi.Resource] = ()) -> "PlatformAddonsArgs":
         return cls(pod_subnet=s.pod_subnet, kind_network_subnet=s.kind_network_subnet,
                    metallb_addresses=s.metallb_addresses if s.uses_kind else None,
                    sriov_pfs=[w.sriov.pf for w in s.sriov_workers], sriov_ipam=s.sriov_ipam,
-                   image_mirror=s.image_mirror, cni=s.uses_kind, after=list(after))
+                   image_mirror=s.image_mirror, cni=s.uses_kind, after=list(after), devices=list(devices))
 
 
 def image_transform(mirror: str) -> Transform:
@@ -89,7 +93,7 @@ class PlatformAddons(pulumi.ComponentResource):
         if args.sriov_pfs:
             cni = bundle(r.SRIOV_CNI, net)
             dp_config = render(r.sriovdp_configmap(args.sriov_pfs), [])
-            bundle(r.SRIOV_DP, [dp_config, multus, cni])
+            bundle(r.SRIOV_DP, [dp_config, multus, cni, *args.devices])
             ipam = bundle(r.NV_IPAM, net)
             ip = args.sriov_ipam
             render(r.ippool(ip.subnet, ip.per_node_block_size, ip.gateway, ip.exclusions), [ipam])

@@ -28,6 +28,9 @@ class HostDevicesArgs:
     claims_dir: str = DEFAULT_DIR
     sysfs_root: str = "/"
     management_address: str | None = None
+    # The Kind cluster: a new cluster has new worker containers (new netns and PIDs), so the SR-IOV
+    # attachments, whose state holds the old worker's PID, are replaced with it (Pulumi's replace_with).
+    cluster: pulumi.Resource | None = None
 
 
 def node_container(cluster_name: str, worker: str) -> str:
@@ -53,6 +56,8 @@ class HostDevices(pulumi.ComponentResource):
         deps = list((opts.depends_on if opts and isinstance(opts.depends_on, list) else
                      [opts.depends_on] if opts and opts.depends_on else []))
         child = pulumi.ResourceOptions(parent=self, depends_on=deps, delete_before_replace=True)
+        with_cluster = pulumi.ResourceOptions.merge(
+            child, pulumi.ResourceOptions(replace_with=[args.cluster] if args.cluster else None))
         self._specs = []
         self.sriov: list[SriovAttachment] = []
         for a in args.attachments:
@@ -61,7 +66,7 @@ class HostDevices(pulumi.ComponentResource):
                     "vfs": int(a.vfs), "address": a.address, "claims_dir": args.claims_dir,
                     "sysfs_root": args.sysfs_root, "management_address": args.management_address}
             self._specs.append(spec)
-            self.sriov.append(SriovAttachment(f"{name}-sriov-{a.pf}", spec, child))
+            self.sriov.append(SriovAttachment(f"{name}-sriov-{a.pf}", spec, with_cluster))
         self.gpu = None
         if args.gpu_worker:
             self.gpu = GpuDriverHandover(f"{name}-gpu", {

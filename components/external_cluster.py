@@ -17,7 +17,8 @@ class ExternalClusterArgs:
 class ExternalCluster(pulumi.ComponentResource):
     """Binds a pulumi-kubernetes provider to the kubeconfig of a cluster this project does not create.
 
-    Outputs: `kubeconfig` (secret), `provider`, `node_names`; `ready` is empty (nothing to wait for).
+    Outputs: `kubeconfig` (secret), `provider`, `node_names`; `ready` is empty (nothing to wait for) and
+    `deletes_with` is None: the cluster outlives the stack, so each object is deleted on its own.
     """
 
     kubeconfig: pulumi.Output[str]
@@ -27,6 +28,7 @@ class ExternalCluster(pulumi.ComponentResource):
         self.kubeconfig = pulumi.Output.secret(Path(args.kubeconfig_file).read_text())
         self.node_names = list(args.node_names)
         self.ready: list[pulumi.Resource] = []
+        self.deletes_with = None
         # Never delete what lives in a cluster we did not create just because it is unreachable.
         self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.kubeconfig, delete_unreachable=False,
                                      opts=pulumi.ResourceOptions(parent=self))

@@ -40,7 +40,9 @@ class KindCluster(pulumi.ComponentResource):
     """Creates the Kind cluster with `kind` (unpatched) and exports its kubeconfig.
 
     Outputs: `kubeconfig` (secret), `provider` (pulumi-kubernetes, bound to this cluster only),
-    `node_names`, and `ready` (the resources after which the cluster and its node files exist).
+    `node_names`, `ready` (the resources after which the cluster and its node files exist), and
+    `deletes_with` (the `kind create cluster` command: `kind delete cluster` removes every object in the
+    cluster, so in-cluster resources take it as `deleted_with` and are never deleted one by one).
     """
 
     kubeconfig: pulumi.Output[str]
@@ -60,9 +62,13 @@ class KindCluster(pulumi.ComponentResource):
                 triggers=[kind_config.registries_conf(s)],
                 opts=pulumi.ResourceOptions(parent=self)))
         self.config_yaml = kind_config.render_yaml(s, args.images, conf_path)
+        # No `--wait`: the default CNI is disabled, so no node can be Ready before Calico runs and kind's
+        # waitforready action would sit out its whole timeout, then go on with a warning (kind
+        # pkg/cluster/internal/create/actions/waitforready). Readiness is awaited where it matters: the
+        # Calico bundle waits for its DaemonSet, everything needing pod networking waits for Calico.
         self.cluster = local.Command(
             f"{name}-create",
-            create=f"{_network_script(s.kind_network_subnet)}; kind create cluster --name {cname} --config - --wait 5m",
+            create=f"{_network_script(s.kind_network_subnet)}; kind create cluster --name {cname} --config -",
             stdin=self.config_yaml,
             delete=f"kind delete cluster --name {cname}",
             triggers=[self.config_yaml],
@@ -74,6 +80,7 @@ class KindCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.cluster],
                                         additional_secret_outputs=["stdout"]))
         self.kubeconfig = pulumi.Output.secret(kubeconfig.stdout)
+        self.deletes_with: pulumi.Resource = self.cluster
         self.node_names = [w.node for w in s.workers]
         self.ready: list[pulumi.Resource] = [self.cluster]
         internal = local.Command(

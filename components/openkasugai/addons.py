@@ -85,14 +85,27 @@ def rewrite_images(obj: Any, mirror: str = "", pins: Optional[dict[str, str]] = 
     return seen
 
 
+# calico-node's env beyond the manifest's. The PFs (with their own addresses) are moved into the workers
+# before calico-node starts, so first-found autodetection can take a PF's address as the node IP and
+# break the tunnels between nodes; the all-in-one's kind/cni-manifest/calico.yaml pins it to the
+# Kubernetes node's InternalIP (Calico's `kubernetes-internal-ip` method).
+IP_AUTODETECTION = "kubernetes-internal-ip"
+
+
+def calico_node_env(pod_subnet: str) -> dict[str, str]:
+    return {"CALICO_IPV4POOL_CIDR": pod_subnet, "IP_AUTODETECTION_METHOD": IP_AUTODETECTION}
+
+
 def set_calico_pool(obj: dict[str, Any], pod_subnet: str) -> bool:
-    """Give calico-node the cluster's pod CIDR (the manifest leaves CALICO_IPV4POOL_CIDR commented out)."""
+    """Give calico-node the cluster's pod CIDR (the manifest leaves CALICO_IPV4POOL_CIDR commented out) and
+    the node-IP autodetection method; other env entries keep their place."""
     if obj.get("kind") != "DaemonSet" or (obj.get("metadata") or {}).get("name") != "calico-node":
         return False
+    wanted = calico_node_env(pod_subnet)
     for c in obj["spec"]["template"]["spec"]["containers"]:
         if c.get("name") == "calico-node":
-            env = [e for e in c.get("env", []) if e.get("name") != "CALICO_IPV4POOL_CIDR"]
-            c["env"] = env + [{"name": "CALICO_IPV4POOL_CIDR", "value": pod_subnet}]
+            env = [e for e in c.get("env", []) if e.get("name") not in wanted]
+            c["env"] = env + [{"name": k, "value": v} for k, v in wanted.items()]
             return True
     return False
 

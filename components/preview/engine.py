@@ -66,20 +66,28 @@ class Registration:
     parent: str
     dependencies: list[str]
     inputs: dict[str, Any]
+    deleted_with: str = ""  # URN; also when inherited from the parent, as the engine does
+    replace_with: tuple[str, ...] = ()  # URNs
 
 
 class _Recorder(mocks.MockMonitor):
     def __init__(self, m):
         super().__init__(m)
         self.registrations: list[Registration] = []
+        self._deleted_with: dict[str, str] = {}  # URN -> effective deletedWith
 
     def RegisterResource(self, request):
         resp = super().RegisterResource(request)
+        # The engine gives a resource its parent's deletedWith when it has none (inheritFromParent in
+        # pulumi pkg/resource/deploy/source_eval.go, pulumi#12572); the SDK sends only the resource's own.
+        deleted_with = request.deletedWith or self._deleted_with.get(request.parent, "")
+        self._deleted_with[resp.urn] = deleted_with
         if request.type != "pulumi:pulumi:Stack":
             inputs = _plain(json.loads(_struct_json(request.object)))
             self.registrations.append(Registration(
                 urn=resp.urn, type=request.type, name=request.name, custom=request.custom,
-                parent=request.parent, dependencies=list(request.dependencies), inputs=inputs))
+                parent=request.parent, dependencies=list(request.dependencies), inputs=inputs,
+                deleted_with=deleted_with, replace_with=tuple(request.replace_with)))
         return resp
 
 

@@ -20,8 +20,10 @@ def _short(urn: str) -> str:
 
 
 def resources(result: Result) -> list[dict[str, Any]]:
+    """deletedWith: the resource whose deletion takes this one along (no Delete call), or None."""
     return [{"type": r.type, "name": r.name, "parent": _short(r.parent),
-             "dependsOn": sorted({_short(d) for d in r.dependencies}), "inputs": _sorted(r.inputs)}
+             "dependsOn": sorted({_short(d) for d in r.dependencies}),
+             "deletedWith": _short(r.deleted_with) or None, "inputs": _sorted(r.inputs)}
             for r in result.registrations]
 
 

@@ -77,6 +77,7 @@ def test_calico_transform_sets_the_pod_cidr():
     res = calico_pool_transform("10.100.0.0/16")(pulumi.ResourceTransformArgs(
         True, "kubernetes:apps/v1:DaemonSet", "calico-node", props, pulumi.ResourceOptions()))
     assert res.props["spec"]["template"]["spec"]["containers"][0]["env"] == [
-        {"name": "CALICO_IPV4POOL_CIDR", "value": "10.100.0.0/16"}]
+        {"name": "CALICO_IPV4POOL_CIDR", "value": "10.100.0.0/16"},
+        {"name": "IP_AUTODETECTION_METHOD", "value": "kubernetes-internal-ip"}]
     assert calico_pool_transform("x")(pulumi.ResourceTransformArgs(
         True, "kubernetes:v1:ConfigMap", "c", {"metadata": {"name": "calico-node"}}, pulumi.ResourceOptions())) is None

@@ -40,9 +40,30 @@ def test_calico_pool_is_set_on_calico_node_only():
         {"name": "calico-node", "env": [{"name": "CALICO_IPV4POOL_CIDR", "value": "192.168.0.0/16"}]},
         {"name": "other"}]}}}}
     assert a.set_calico_pool(ds, "10.100.0.0/16")
-    assert ds["spec"]["template"]["spec"]["containers"][0]["env"] == [{"name": "CALICO_IPV4POOL_CIDR",
+    env = ds["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert [e for e in env if e["name"] == "CALICO_IPV4POOL_CIDR"] == [{"name": "CALICO_IPV4POOL_CIDR",
                                                                        "value": "10.100.0.0/16"}]
+    assert "env" not in ds["spec"]["template"]["spec"]["containers"][1]
     assert not a.set_calico_pool({"kind": "Deployment", "metadata": {"name": "calico-node"}}, "x")
+
+
+def _calico_node_env(docs) -> dict:
+    ds = next(d for d in docs if d and d["kind"] == "DaemonSet" and d["metadata"]["name"] == "calico-node")
+    node = next(c for c in ds["spec"]["template"]["spec"]["containers"] if c["name"] == "calico-node")
+    return {e["name"]: e.get("value") for e in node["env"]}
+
+
+def test_calico_node_ip_is_the_kubernetes_internal_ip_as_in_the_all_in_one():
+    # Upstream: openkasugai/all-in-one kind/cni-manifest/calico.yaml sets IP_AUTODETECTION_METHOD on
+    # calico-node; without it first-found may pick a PF address moved into the worker (issue 9, item 6).
+    aio = _calico_node_env(yaml.safe_load_all(
+        (REFERENCE / "openkasugai-all-in-one" / "kind" / "cni-manifest" / "calico.yaml").read_text()))
+    ds = {"kind": "DaemonSet", "metadata": {"name": "calico-node"}, "spec": {"template": {"spec": {"containers": [
+        {"name": "calico-node", "env": [{"name": "IP", "value": "autodetect"}]}]}}}}
+    a.set_calico_pool(ds, "10.100.0.0/16")
+    env = {e["name"]: e["value"] for e in ds["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["IP_AUTODETECTION_METHOD"] == aio["IP_AUTODETECTION_METHOD"] == "kubernetes-internal-ip"
+    assert env["IP"] == "autodetect" and list(env) == ["IP", "CALICO_IPV4POOL_CIDR", "IP_AUTODETECTION_METHOD"]
 
 
 def test_metallb_pool_is_cpufunc_pool_inside_the_kind_network():
