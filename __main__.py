@@ -15,8 +15,8 @@ from components.registry import ImageRegistry, ImageRegistryArgs
 from components.scenario import deploy_scenarios
 from components.settings import from_pulumi
 
-settings = from_pulumi()
 facts = host_facts()
+settings = from_pulumi(host_gpu_uuid=facts.gpu_uuid or "")
 
 if settings.uses_kind:
     node_images = NodeImages("node-images", NodeImagesArgs(

@@ -35,14 +35,14 @@ class ControllerArgs:
 
     @classmethod
     def from_settings(cls, s: Settings, cpu_model: str, cpu_sockets: int, gpu_model: Optional[str],
-                      gpu_uuid: Optional[str] = None, after: Sequence[pulumi.Resource] = ()) -> "ControllerArgs":
-        """Settings' hostCpuModel/hostGpuModel win over the host facts."""
+                      after: Sequence[pulumi.Resource] = ()) -> "ControllerArgs":
+        """Settings' hostCpuModel/hostGpuModel win over the host facts; the GPU UUID is resolved in Settings."""
         c, gpu = s.controller, s.gpu_worker
         return cls(checkout=c.checkout, version=c.version, image_registry=c.image_registry, image_tag=c.image_tag,
                    kube_rbac_proxy_image=c.kube_rbac_proxy_image, fpga_agents=c.fpga_agents,
                    workers=[w.node for w in s.workers], cpu_model=s.host_cpu_model or cpu_model,
                    cpu_sockets=cpu_sockets, gpu_model=(s.host_gpu_model or gpu_model) if gpu else None,
-                   gpu_node=gpu.node if gpu else None, gpu_uuid=gpu_uuid,
+                   gpu_node=gpu.node if gpu else None, gpu_uuid=(s.host_gpu_uuid or None) if gpu else None,
                    kube_context=f"kind-{s.cluster_name}" if s.uses_kind else "",
                    kubeconfig_file=s.external_kubeconfig, after=list(after))
 

@@ -81,7 +81,8 @@ def _gpu(args) -> int:
     from .runner import SubprocessRunner
     if args.action == "status":
         st = gpu.status(args.root)
-        gpus = ", ".join(f"{g['model']} {g['pci']} driver={g['driver']}" for g in st["gpus"]) or "no NVIDIA GPU"
+        gpus = ", ".join(f"{g['model']} {g['pci']} uuid={g['uuid'] or 'unknown (no NVIDIA driver loaded)'} "
+                         f"driver={g['driver']}" for g in st["gpus"]) or "no NVIDIA GPU"
         mods = ", ".join(f"{n}({m['refcount']})" for n, m in st["modules"].items()) or "none"
         _print(args, st, f"gpu: {gpus}\nmodules: {mods}\npersistenced: {st['persistenced']}\n"
                f"holders: {'; '.join(st['holders']) or 'none'}")

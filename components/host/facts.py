@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import gpu_identity
+
 NVIDIA_VENDOR = "0x10de"
 # PCI device id -> model, for hosts whose driver is unloaded (no /proc/driver/nvidia).
 GPU_MODELS = {
@@ -22,6 +24,7 @@ class HostFacts:
     cpu_sockets: int
     gpu_model: str | None
     gpu_pci: str | None
+    gpu_uuid: str | None = None  # GPU-...; None while no NVIDIA driver (host's or worker's) is loaded
 
 
 def _read(p: Path) -> str:
@@ -39,10 +42,9 @@ def gpus(root: str = "/") -> list[dict]:
             continue
         device = _read(dev / "device")
         driver = dev / "driver"
-        info = _read(Path(root) / "proc/driver/nvidia/gpus" / dev.name / "information")
-        model = next((l.split(":", 1)[1].strip() for l in info.splitlines() if l.startswith("Model:")), None)
-        out.append({"pci": dev.name, "device_id": device,
-                    "model": model or GPU_MODELS.get(device, f"NVIDIA GPU {device}"),
+        ident = gpu_identity.identity(dev.name, root)
+        out.append({"pci": dev.name, "device_id": device, "uuid": ident["uuid"],
+                    "model": ident["model"] or GPU_MODELS.get(device, f"NVIDIA GPU {device}"),
                     "driver": driver.resolve().name if driver.exists() else None})
     return out
 
@@ -54,4 +56,4 @@ def host_facts(root: str = "/") -> HostFacts:
     found = gpus(root)
     return HostFacts(cpu_model=models[0] if models else "unknown", cpu_sockets=max(1, len(sockets)),
                      gpu_model=found[0]["model"] if found else None,
-                     gpu_pci=found[0]["pci"] if found else None)
+                     gpu_pci=found[0]["pci"] if found else None, gpu_uuid=found[0]["uuid"] if found else None)

@@ -19,6 +19,9 @@ SAMPLE = "test/sample-data/sample-data-common/json"
 NAMESPACE = "default"
 COMMON = ("functionkindmap", "connectionkindmap", "region-unique-info", "function-unique-info")
 COLLECTED = ("infrastructureinfo", "deployinfo", "filter-resize-ch")
+# Stands in for the GPU's UUID where it cannot be known: only the offline preview gets this far without
+# one (settings require hostGpuUuid otherwise). The controller would copy it into CUDA_VISIBLE_DEVICES.
+UNKNOWN_GPU_UUID = "GPU-UNKNOWN-set-hostGpuUuid"
 # Capacities the sample data gives the Xeon CPUs and the A100 (per socket for CPUs).
 _NEW_REGION = {"maxFunctions": 110, "maxCapacity": 120}
 
@@ -28,7 +31,7 @@ class HostModels:
     cpu_model: str
     cpu_sockets: int = 1
     gpu_model: Optional[str] = None
-    gpu_uuid: Optional[str] = None  # DCGM's GPU-... UUID; unknown: <node>-gpu0
+    gpu_uuid: Optional[str] = None  # the GPU-... UUID DCGM reports to InfoCollector; unknown: UNKNOWN_GPU_UUID
 
 
 def gpu_device_type(model: str, devicetypemap: Sequence[dict[str, str]] = ()) -> str:
@@ -73,7 +76,10 @@ def _devices(node: str, host: HostModels, gpu_here: bool, types: list[dict]) -> 
     mapped = {r["inputDeviceType"]: r["outputDeviceType"] for r in types}
     out = []
     if gpu_here and host.gpu_model:
-        uuid = host.gpu_uuid or f"{node}-gpu0"
+        # InfoCollector writes DCGM's UUID; WBFunction copies it into the GPUFunction's acceleratorIDs and
+        # GPUFunction into CUDA_VISIBLE_DEVICES (controller v1.1.0 wbfunction_controller.go,
+        # gpufunction_controller.go), so it must be the device's real UUID.
+        uuid = host.gpu_uuid or UNKNOWN_GPU_UUID
         out.append((host.gpu_model, {"nodeName": node, "deviceUUID": uuid,
                                      "deviceType": mapped.get(host.gpu_model, host.gpu_model), "deviceIndex": 0}))
     out.append((host.cpu_model, {"nodeName": node, "deviceUUID": f"{node}-cpu0",

@@ -17,6 +17,7 @@ DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")
 IFNAME = re.compile(r"^[^\s/:]{1,15}$")  # the kernel's IFNAMSIZ and forbidden characters
 K8S_VERSION = re.compile(r"^v\d+\.\d+\.\d+$")
+GPU_UUID = re.compile(r"^GPU-[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")  # as nvidia-smi -L prints it
 CONTROLLER_VERSIONS = ("v1.1.0", "v1.0.0")
 # A file that every controller checkout of a supported version has.
 CHECKOUT_MARKER = "src/whitebox-k8s-flowctrl/config/crd/bases"
@@ -31,11 +32,14 @@ class SettingsError(RunError):
 
 
 def load(raw: Mapping[str, Any], *, stack: str, base_dir: Path, secret_keys=(),
-         host_files: bool = True, warnings: Optional[list] = None) -> Settings:
+         host_files: bool = True, warnings: Optional[list] = None,
+         host_gpu_uuid: Optional[str] = None) -> Settings:
     """Build Settings from `raw` ({'openkasugai-aio:key': value}); raise SettingsError listing all problems.
 
     With host_files=False, files that only the kind-host has (driver, CA, sources) are not required;
     what is missing is appended to `warnings` instead, so the config can be reviewed anywhere.
+    host_gpu_uuid: the UUID this host's NVIDIA driver reports ("" when none), which hostGpuUuid
+    overrides; None when the caller did not look (then no UUID is required).
     """
     p = Problems()
     values: dict[str, Any] = {}
@@ -82,6 +86,15 @@ def load(raw: Mapping[str, Any], *, stack: str, base_dir: Path, secret_keys=(),
             p.add("gpuDriverFile", f"{v['gpuDriverFile']!r} is not an NVIDIA .run installer")
         else:
             ctx.require_file("gpuDriverFile", v["gpuDriverFile"])
+    if v["hostGpuUuid"] and not GPU_UUID.match(v["hostGpuUuid"]):
+        p.add("hostGpuUuid", f"{v['hostGpuUuid']!r} is not an NVIDIA GPU UUID like "
+              "GPU-5c4b8e1f-2a3d-4e6f-8a9b-0c1d2e3f4a5b (`nvidia-smi -L` prints it)")
+    gpu_uuid = v["hostGpuUuid"] or host_gpu_uuid or ""
+    if gpu and not gpu_uuid and host_gpu_uuid is not None:
+        # The controller sets CUDA_VISIBLE_DEVICES to this UUID: a made-up one hides the GPU from the pods.
+        ctx.missing("hostGpuUuid", "required when a worker has gpu: true and no NVIDIA driver on this host "
+                    "reports the GPU's UUID (/proc/driver/nvidia/gpus/*/information); set it to the UUID "
+                    "`nvidia-smi -L` prints on the GPU host")
     for key in ("kindSource", "kubernetesSource", "videoDir"):
         if v[key]:
             ctx.require_dir(key, v[key])
@@ -110,7 +123,7 @@ def load(raw: Mapping[str, Any], *, stack: str, base_dir: Path, secret_keys=(),
         external_kubeconfig=ctx.path(external), host_claims_dir=v["hostClaimsDir"],
         management_address=v["managementAddress"],
         host_cpu_model=v["hostCpuModel"], host_gpu_model=v["hostGpuModel"], scenarios=scenarios,
-        multi_worker=v["multiWorker"], verify_scenarios=v["verifyScenarios"])
+        multi_worker=v["multiWorker"], verify_scenarios=v["verifyScenarios"], host_gpu_uuid=gpu_uuid)
 
 
 class _Ctx:

@@ -88,6 +88,7 @@ class Settings:
     scenarios: tuple[str, ...]
     multi_worker: bool
     verify_scenarios: bool
+    host_gpu_uuid: str = ""  # GPU-...: hostGpuUuid, else what the host's NVIDIA driver reports; "" unknown
 
     @property
     def uses_kind(self) -> bool:

@@ -13,7 +13,8 @@ OFFLINE_ENV = "OPENKASUGAI_AIO_OFFLINE"
 LAST_WARNINGS: list[str] = []
 
 
-def from_pulumi() -> Settings:
+def from_pulumi(host_gpu_uuid: str = "") -> Settings:
+    """host_gpu_uuid: the GPU UUID this host's NVIDIA driver reports ("" when none)."""
     import pulumi
     from pulumi.runtime import config as rc
 
@@ -21,7 +22,7 @@ def from_pulumi() -> Settings:
     secret_keys = set(rc._SECRET_KEYS.get()) | set(rc.get_config_secret_keys_env())
     LAST_WARNINGS.clear()
     settings = load(raw, stack=pulumi.get_stack(), base_dir=Path(os.getcwd()), secret_keys=secret_keys,
-                    host_files=not os.environ.get(OFFLINE_ENV), warnings=LAST_WARNINGS)
+                    host_files=not os.environ.get(OFFLINE_ENV), warnings=LAST_WARNINGS, host_gpu_uuid=host_gpu_uuid)
     for warning in LAST_WARNINGS:
         pulumi.log.warn(warning)
     return settings

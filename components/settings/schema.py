@@ -57,6 +57,8 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("hostClaimsDir", "string", "/var/lib/openkasugai-aio", "Where stacks record which host devices they hold."),
     Key("hostCpuModel", "string", "", "CPU model written into the controller's ConfigMaps; empty: read /proc/cpuinfo."),
     Key("hostGpuModel", "string", "", "GPU model written into the controller's ConfigMaps; empty: read sysfs."),
+    Key("hostGpuUuid", "string", "",
+        "UUID (GPU-...) of the GPU worker's GPU for the controller's ConfigMaps; empty: read /proc/driver/nvidia."),
     Key("scenarios", "array", [], "Scenarios to deploy, from: calcapp-basic, calcapp-sriov, p1c1 ... p3c1."),
     Key("multiWorker", "boolean", False, "Spread each scenario's functions over two workers."),
     Key("verifyScenarios", "boolean", False, "After applying a scenario, feed its input and check the result."),

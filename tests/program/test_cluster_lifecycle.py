@@ -89,3 +89,34 @@ def test_sriov_device_plugin_starts_after_the_pfs_are_in_the_workers(dev):
     # sriov-network-device-plugin cmd/sriovdp/main.go discovers devices once, before serving.
     deps = {_short(d) for d in dev.named("addons-sriov-device-plugin").dependencies}
     assert {"host-sriov-ens9f0np0", "host-sriov-ens9f1np1"} <= deps
+
+
+def _gpu_uuids(result) -> set[str]:
+    import json
+    maps = {r.inputs["metadata"]["name"]: r for r in result.by_type("kubernetes:core/v1:ConfigMap")
+            if r.name.startswith("controller-")}
+    out = set()
+    for name in ("infrastructureinfo", "deployinfo"):
+        devices = json.loads(next(iter(maps[name].inputs["data"].values())))["devices"]
+        out |= {d["deviceUUID"] for d in devices if d["nodeName"] == "kind-worker"
+                and not d["deviceUUID"].endswith(("-cpu0", "-mem0"))}
+    return out
+
+
+def test_the_gpu_device_uuid_is_the_stack_key_or_the_hosts_never_made_up(dev):
+    # controller v1.1.0 copies deviceUUID into CUDA_VISIBLE_DEVICES (GPUFunction gpufunction_controller.go).
+    from components.host.facts import host_facts
+    from components.openkasugai.configmaps import UNKNOWN_GPU_UUID
+    assert _gpu_uuids(dev) == {host_facts().gpu_uuid or UNKNOWN_GPU_UUID}
+    uuid = "GPU-5c4b8e1f-2a3d-4e6f-8a9b-0c1d2e3f4a5b"
+    assert _gpu_uuids(run("dev", {"hostGpuUuid": uuid})) == {uuid}
+
+
+def test_preview_warns_about_the_unknown_gpu_uuid_and_strict_refuses_it(tmp_path, capsys):
+    from components.host.facts import host_facts
+    from components.preview.__main__ import main
+    known = bool(host_facts().gpu_uuid)  # a machine whose NVIDIA driver reports it needs no key
+    assert main(["--stack", "dev", "--out", str(tmp_path), "--quiet"]) == 0
+    assert ("warning: hostGpuUuid: required when a worker has gpu: true" in capsys.readouterr().err) is not known
+    main(["--stack", "dev", "--out", str(tmp_path), "--quiet", "--strict"])
+    assert ("\nhostGpuUuid: required" in "\n" + capsys.readouterr().err) is not known

@@ -68,6 +68,15 @@ def test_gpu_uuid_is_used_when_known():
     assert "GPU-1234" in [d["deviceUUID"] for d in m["infrastructureinfo"]["devices"]]
 
 
+def test_an_unknown_gpu_uuid_is_a_visible_placeholder_not_a_made_up_device_name():
+    # controller v1.1.0: WBFunction copies deviceUUID into acceleratorIDs, GPUFunction into
+    # CUDA_VISIBLE_DEVICES; "<node>-gpu0" looked plausible and hid the GPU from every GPU pod.
+    m = render(XEON, "Tesla T4")
+    (gpu,) = [d for d in m["infrastructureinfo"]["devices"] if d["deviceType"] == "t4"]
+    assert gpu["deviceUUID"] == cm.UNKNOWN_GPU_UUID and "hostGpuUuid" in cm.UNKNOWN_GPU_UUID
+    assert gpu["deviceUUID"] in [d["deviceUUID"] for d in m["deployinfo"]["devices"]]
+
+
 def test_filter_resize_ch_drops_the_channel_list_like_infocollector():
     fr = render(EPYC)["filter-resize-ch"]
     assert [k["partitionName"] for k in fr["functionKernels"]] == ["0", "1"]

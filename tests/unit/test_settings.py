@@ -177,6 +177,7 @@ INVALID = [
      "hostCpuModel"),
     ("host devices with an external cluster", _set("externalKubeconfig", str(ROOT / "tests/stacks/external-kubeconfig.yaml")),
      "workers[0]"),
+    ("GPU UUID malformed", _set("hostGpuUuid", "kind-worker-gpu0"), "hostGpuUuid"),
 ]
 
 
@@ -217,3 +218,32 @@ def test_a_checkout_without_the_function_dockerfiles_fails_on_the_kind_host(host
     warnings: list[str] = []
     _load({**full(host), "controllerCheckout": str(CONTROLLER_CHECKOUT)}, host_files=False, warnings=warnings)
     assert any(w.startswith("controllerCheckout: has no ") for w in warnings)
+
+
+# The controller copies the GPU's deviceUUID into CUDA_VISIBLE_DEVICES (controller v1.1.0
+# GPUFunction gpufunction_controller.go), so a GPU worker needs the real UUID (issue 9, item 4).
+UUID = "GPU-5c4b8e1f-2a3d-4e6f-8a9b-0c1d2e3f4a5b"
+
+
+def test_the_gpu_uuid_read_on_the_host_is_used(host):
+    assert _load(full(host), host_gpu_uuid=UUID).host_gpu_uuid == UUID
+
+
+def test_the_stack_key_wins_over_the_host_and_stands_in_where_the_host_cannot_tell(host):
+    other = "GPU-00000000-1111-2222-3333-444444444444"
+    assert _load({**full(host), "hostGpuUuid": other}, host_gpu_uuid=UUID).host_gpu_uuid == other
+    assert _load({**full(host), "hostGpuUuid": other}, host_gpu_uuid="").host_gpu_uuid == other
+
+
+def test_a_gpu_worker_without_a_known_uuid_fails_on_the_kind_host_and_warns_offline(host):
+    with pytest.raises(SettingsError) as err:
+        _load(full(host), host_gpu_uuid="")
+    assert [p for p in err.value.problems if p.startswith("hostGpuUuid: required when a worker has gpu: true")]
+    warnings: list = []
+    assert _load(full(host), host_files=False, warnings=warnings, host_gpu_uuid="").host_gpu_uuid == ""
+    assert [w for w in warnings if w.startswith("hostGpuUuid:") and "needed on the kind-host" in w]
+
+
+def test_no_gpu_worker_needs_no_uuid(host):
+    values = {**full(host), "workers": [{}, {}], "scenarios": ["calcapp-basic"]}
+    assert _load(values, host_gpu_uuid="").host_gpu_uuid == ""
