@@ -16,7 +16,7 @@ from components.scenario import deploy_scenarios
 from components.settings import from_pulumi
 
 facts = host_facts()
-settings = from_pulumi(host_gpu_uuid=facts.gpu_uuid or "")
+settings = from_pulumi(host_gpu_uuid=facts.gpu_uuid)
 
 if settings.uses_kind:
     node_images = NodeImages("node-images", NodeImagesArgs(

@@ -79,7 +79,7 @@ def load(raw: Mapping[str, Any], *, stack: str, base_dir: Path, secret_keys=(),
     if metallb and not external:
         net.range_inside("metallbAddresses", metallb, kindnet, "kindNetworkSubnet", p)
     gpu = any(w.gpu for w in workers)
-    if gpu:
+    if gpu and not external:  # the GPU worker image carries the driver; an external node has its own
         if not v["gpuDriverFile"]:
             p.add("gpuDriverFile", "required when a worker has gpu: true (the NVIDIA .run installer)")
         elif not v["gpuDriverFile"].endswith(".run"):
@@ -89,8 +89,14 @@ def load(raw: Mapping[str, Any], *, stack: str, base_dir: Path, secret_keys=(),
     if v["hostGpuUuid"] and not GPU_UUID.match(v["hostGpuUuid"]):
         p.add("hostGpuUuid", f"{v['hostGpuUuid']!r} is not an NVIDIA GPU UUID like "
               "GPU-5c4b8e1f-2a3d-4e6f-8a9b-0c1d2e3f4a5b (`nvidia-smi -L` prints it)")
-    gpu_uuid = v["hostGpuUuid"] or host_gpu_uuid or ""
-    if gpu and not gpu_uuid and host_gpu_uuid is not None:
+    # An external cluster's GPU sits in one of its nodes, not in this host: only the stack can name it.
+    if external and gpu:
+        for key, what in (("hostGpuModel", "model"), ("hostGpuUuid", "UUID")):
+            if not v[key]:
+                p.add(key, f"required with externalKubeconfig and a gpu worker: the {what} of that node's GPU "
+                      "(`nvidia-smi -L` on the node prints both); this host's GPU is not theirs")
+    gpu_uuid = v["hostGpuUuid"] or ("" if external else host_gpu_uuid or "")
+    if gpu and not gpu_uuid and host_gpu_uuid is not None and not external:
         # The controller sets CUDA_VISIBLE_DEVICES to this UUID: a made-up one hides the GPU from the pods.
         ctx.missing("hostGpuUuid", "required when a worker has gpu: true and no NVIDIA driver on this host "
                     "reports the GPU's UUID (/proc/driver/nvidia/gpus/*/information); set it to the UUID "
@@ -179,9 +185,9 @@ def _workers(items: list, cluster: str, ipam_net, external: str, p: Problems) ->
             if sriov.pf in pfs:
                 p.add(f"{key}.sriov.pf", f"{sriov.pf} is already given to {pfs[sriov.pf]}; each PF goes to one worker")
             pfs.setdefault(sriov.pf, key)
-        if external and (gpu or sriov):
-            p.add(key, "host devices (gpu, sriov) cannot be handed to an external cluster; "
-                  "remove them or unset externalKubeconfig")
+        if external and sriov:
+            p.add(key, "SR-IOV PFs (sriov) cannot be handed to an external cluster; "
+                  "remove sriov or unset externalKubeconfig")
         node = item.get("name", worker_node_name(cluster, i))
         if "name" in item and not external:
             p.add(f"{key}.name", "Kind names its nodes <clusterName>-worker, -worker2...; "

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Optional
 
 from .load import load
 from .model import Settings
@@ -13,8 +14,8 @@ OFFLINE_ENV = "OPENKASUGAI_AIO_OFFLINE"
 LAST_WARNINGS: list[str] = []
 
 
-def from_pulumi(host_gpu_uuid: str = "") -> Settings:
-    """host_gpu_uuid: the GPU UUID this host's NVIDIA driver reports ("" when none)."""
+def from_pulumi(host_gpu_uuid: Optional[str] = None) -> Settings:
+    """host_gpu_uuid: the GPU UUID this host's NVIDIA driver reports (None when it reports none)."""
     import pulumi
     from pulumi.runtime import config as rc
 
@@ -22,7 +23,8 @@ def from_pulumi(host_gpu_uuid: str = "") -> Settings:
     secret_keys = set(rc._SECRET_KEYS.get()) | set(rc.get_config_secret_keys_env())
     LAST_WARNINGS.clear()
     settings = load(raw, stack=pulumi.get_stack(), base_dir=Path(os.getcwd()), secret_keys=secret_keys,
-                    host_files=not os.environ.get(OFFLINE_ENV), warnings=LAST_WARNINGS, host_gpu_uuid=host_gpu_uuid)
+                    host_files=not os.environ.get(OFFLINE_ENV), warnings=LAST_WARNINGS,
+                    host_gpu_uuid=host_gpu_uuid or "")
     for warning in LAST_WARNINGS:
         pulumi.log.warn(warning)
     return settings

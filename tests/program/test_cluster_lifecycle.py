@@ -120,3 +120,15 @@ def test_preview_warns_about_the_unknown_gpu_uuid_and_strict_refuses_it(tmp_path
     assert ("warning: hostGpuUuid: required when a worker has gpu: true" in capsys.readouterr().err) is not known
     main(["--stack", "dev", "--out", str(tmp_path), "--quiet", "--strict"])
     assert ("\nhostGpuUuid: required" in "\n" + capsys.readouterr().err) is not known
+
+
+def test_an_external_gpu_node_gets_the_uuid_the_stack_names():
+    result = run("external-gpu")
+    assert not result.by_type("pulumi-python:dynamic/host:GpuDriverHandover")
+    import json
+    (infra,) = [r for r in result.by_type("kubernetes:core/v1:ConfigMap")
+                if r.inputs["metadata"]["name"] == "infrastructureinfo"]
+    devices = json.loads(next(iter(infra.inputs["data"].values())))["devices"]
+    gpus = [(d["nodeName"], d["deviceUUID"]) for d in devices if d["deviceType"] == "a100"]
+    assert gpus == [("node-a", "GPU-5c4b8e1f-2a3d-4e6f-8a9b-0c1d2e3f4a5b")]
+    assert all(not r.deleted_with for r in result.registrations)

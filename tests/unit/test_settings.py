@@ -247,3 +247,28 @@ def test_a_gpu_worker_without_a_known_uuid_fails_on_the_kind_host_and_warns_offl
 def test_no_gpu_worker_needs_no_uuid(host):
     values = {**full(host), "workers": [{}, {}], "scenarios": ["calcapp-basic"]}
     assert _load(values, host_gpu_uuid="").host_gpu_uuid == ""
+
+
+def _external_gpu(host: Path, **extra) -> dict:
+    values = {**full(host), "externalKubeconfig": str(ROOT / "tests/stacks/external-kubeconfig.yaml"),
+              "workers": [{"name": "node-a", "gpu": True}, {"name": "node-b"}],
+              "hostCpuModel": "Intel(R) Xeon(R) Gold 6348 CPU @ 2.60GHz", "scenarios": ["calcapp-basic"]}
+    return {k: v for k, v in {**values, **extra}.items() if k not in ("gpuDriverFile", "sriovIpam")}
+
+
+def test_an_external_clusters_gpu_is_named_by_the_stack_not_read_from_this_host(host):
+    with pytest.raises(SettingsError) as err:
+        _load(_external_gpu(host), host_gpu_uuid=UUID)  # this host's own GPU must not be taken for theirs
+    assert {p.split(":")[0] for p in err.value.problems} == {"hostGpuModel", "hostGpuUuid"}
+    other = "GPU-00000000-1111-2222-3333-444444444444"
+    s = _load(_external_gpu(host, hostGpuModel="NVIDIA A100 80GB PCIe", hostGpuUuid=other), host_gpu_uuid=UUID)
+    assert (s.profile, s.gpu_worker.node, s.host_gpu_uuid) == ("external", "node-a", other)
+
+
+def test_an_external_cluster_still_gets_no_sriov_pfs(host):
+    values = _external_gpu(host, hostGpuModel="NVIDIA A100 80GB PCIe", hostGpuUuid=UUID,
+                           workers=[{"name": "node-a", "sriov": {"pf": "ens9f0np0", "vfs": 8,
+                                                                 "address": "192.168.20.2/24"}}])
+    with pytest.raises(SettingsError) as err:
+        _load(values)
+    assert any(p.startswith("workers[0]: SR-IOV PFs (sriov) cannot be handed") for p in err.value.problems)
