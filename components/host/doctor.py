@@ -136,7 +136,7 @@ def stack_checks(settings, runner, root: str = "/", network: str = "kind", regis
     else:
         out.append(registry_check(s.registry.host))
     out += _pf_checks(s, root)
-    if s.gpu_worker is not None:
+    if s.gpu_worker is not None and s.uses_kind:  # an external cluster's GPU is in its node, not here
         out.append(_gpu_check(s, root))
     problem = hugepages_problem(root, s.controller.fpga_agents)
     if problem:
@@ -205,7 +205,12 @@ def _gpu_check(s, root: str) -> dict:
     refused = claims.refusal(claims.holder(s.host_claims_dir, key), key, s.stack, s.host_claims_dir)
     if refused:
         return _check("gpu-worker", False, refused)
-    return _check("gpu-worker", True, f"{s.gpu_worker.node}: {found[0]['model']} at {found[0]['pci']}")
+    where = f"{s.gpu_worker.node}: {found[0]['model']} at {found[0]['pci']}"
+    uuid = s.host_gpu_uuid or found[0]["uuid"]
+    if not uuid:  # the controller needs it for CUDA_VISIBLE_DEVICES; `pulumi up` stops without it
+        return _check("gpu-worker", None, f"{where}, UUID unknown: no NVIDIA driver is loaded; load it or "
+                                          "set hostGpuUuid (`nvidia-smi -L` prints it)")
+    return _check("gpu-worker", True, f"{where}, {uuid}")
 
 
 def _range_inside(rng: str, network: str, subnets: list) -> dict:

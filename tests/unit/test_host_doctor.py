@@ -46,6 +46,9 @@ def fake_root(tmp: Path, pfs: dict[str, int] | None = None, gpu: bool = True, hu
         dev.mkdir(parents=True)
         for name, value in (("vendor", "0x10de"), ("class", "0x030200"), ("device", "0x20b5")):
             (dev / name).write_text(value + "\n")
+        info = root / "proc/driver/nvidia/gpus/0000:ca:00.0/information"  # the host's driver is loaded
+        info.parent.mkdir(parents=True)
+        info.write_text("Model: \t\t NVIDIA A100 80GB PCIe\nGPU UUID: \t GPU-5c4b8e1f-2a3d-4e6f-8a9b-0c1d2e3f4a5b\n")
     pool = root / "sys/kernel/mm/hugepages/hugepages-1048576kB"
     pool.mkdir(parents=True)
     (pool / "nr_hugepages").write_text(f"{hugepages}\n")

@@ -65,3 +65,32 @@ def test_gpu_status_reports_uuid_and_model_on_the_standard_library_only(tmp_path
     text = subprocess.run([sys.executable, "-c", code, "gpu", "status", "--root", str(root)],
                           cwd=PROJECT, capture_output=True, text=True, check=True).stdout
     assert f"uuid={UUID}" in text
+
+
+def test_doctor_shows_the_gpu_uuid_and_warns_when_no_driver_tells_it(tmp_path):
+    from components.host import doctor
+    from tests.unit.test_host_doctor import FakeRunner, closed_port, fake_root as doctor_root, settings_of, stack_file
+    s = settings_of(stack_file(tmp_path, closed_port()))
+    root = doctor_root(tmp_path)
+    check = {c["check"]: c for c in doctor.stack_checks(s, FakeRunner({}), str(root))}["gpu-worker"]
+    assert check["ok"] is True and check["detail"].endswith("GPU-5c4b8e1f-2a3d-4e6f-8a9b-0c1d2e3f4a5b")
+    (root / "proc/driver/nvidia/gpus/0000:ca:00.0/information").unlink()  # handed over, no worker running
+    check = {c["check"]: c for c in doctor.stack_checks(s, FakeRunner({}), str(root))}["gpu-worker"]
+    assert check["ok"] is None and "set hostGpuUuid" in check["detail"]
+
+
+def test_doctor_does_not_look_for_an_external_clusters_gpu_on_this_host(tmp_path):
+    from components.host import doctor
+    from tests.unit.test_host_doctor import FakeRunner, closed_port, settings_of
+    import yaml
+    from tests.harness import STACKS, kind_host_checkout
+    cfg = yaml.safe_load((STACKS / "external-gpu.yaml").read_text())
+    cfg["config"].update({"openkasugai-aio:controllerCheckout": str(kind_host_checkout(tmp_path)),
+                          "openkasugai-aio:externalKubeconfig": str(STACKS / "external-kubeconfig.yaml")})
+    cfg["config"]["openkasugai-aio:registry"]["caFile"] = str(STACKS / "external-ca.crt")
+    path = tmp_path / "Pulumi.ext.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    s = settings_of(path)
+    assert s.gpu_worker.node == "node-a"
+    checks = doctor.stack_checks(s, FakeRunner({}), str(tmp_path), registry=closed_port())
+    assert "gpu-worker" not in {c["check"] for c in checks}
