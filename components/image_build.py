@@ -11,9 +11,11 @@ from components.settings import Registry
 
 def build(name: str, ref: str, context: str, dockerfile: str, registry: Registry, *,
           build_args: Optional[Mapping[str, pulumi.Input[str]]] = None,
-          named: Optional[Mapping[str, str]] = None, load: bool = False,
+          named: Optional[Mapping[str, str]] = None, load: bool = False, inline: bool = False,
           opts: Optional[pulumi.ResourceOptions] = None) -> docker_build.Image:
     """Build `ref` from `context`; push it unless only the local Docker needs it.
+
+    `dockerfile` is a path, or with `inline` the Dockerfile's text.
 
     The tag is content-addressed, so an unchanged input set means an unchanged resource and no
     rebuild; builds run only on `up`, never on `preview`.
@@ -29,7 +31,7 @@ def build(name: str, ref: str, context: str, dockerfile: str, registry: Registry
         context=docker_build.BuildContextArgs(
             location=context,
             named={k: docker_build.ContextArgs(location=v) for k, v in (named or {}).items()} or None),
-        dockerfile=docker_build.DockerfileArgs(location=dockerfile),
+        dockerfile=docker_build.DockerfileArgs(**{"inline" if inline else "location": dockerfile}),
         build_args=dict(build_args or {}) or None,
         build_on_preview=False,
         push=push,

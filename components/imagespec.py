@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
+from components.settings.model import KIND_BASE_DIR, KIND_GO_VERSION
+
 DOCKERFILES = Path(__file__).resolve().parent / "dockerfiles"
 UBUNTU_BASE = "ubuntu:jammy-20240911.1"
+# kind's go-build stage also installs arm64 cross packages (for its multi-arch release). On an Ubuntu
+# base they cannot resolve: archive.ubuntu.com has no arm64 indexes (arm64 lives on ports.ubuntu.com).
+_ARM64 = (re.compile(r"dpkg --add-architecture arm64\s*&&\s*|\s*&&\s*dpkg --add-architecture arm64\b"),
+          re.compile(r"[ \t]+(?:crossbuild-essential-arm64|libseccomp-dev:arm64)\b"))
 
 
 def content_tag(*parts: object, paths: Iterable[str | Path] = (), big: int = 1 << 20) -> str:
@@ -32,6 +39,51 @@ def content_tag(*parts: object, paths: Iterable[str | Path] = (), big: int = 1 <
             else:
                 h.update(f.read_bytes())
     return h.hexdigest()[:16]
+
+
+def amd64_only(dockerfile: str) -> str:
+    """kind's base Dockerfile without its arm64 cross-build packages; everything else unchanged.
+
+    The amd64 image is built for amd64 only, so nothing uses them; the all-in-one's kind patch removes
+    the same lines. The text is passed to the build inline: kind's checkout stays as it is.
+    """
+    for pattern in _ARM64:
+        dockerfile = pattern.sub("", dockerfile)
+    return dockerfile
+
+
+@dataclass(frozen=True)
+class KindBase:
+    """How kind's base image is built from a kind checkout."""
+
+    context: str
+    dockerfile: Optional[str]  # amd64_only(kind's Dockerfile); None without the checkout (offline preview)
+    go_version: str
+
+
+def kind_base(kind_source: str) -> KindBase:
+    """GO_VERSION comes from the checkout's .go-version, as kind's images/Makefile.common.in reads it."""
+    root = Path(kind_source or "kind")
+    dockerfile, go_version = root / KIND_BASE_DIR / "Dockerfile", root / KIND_GO_VERSION
+    return KindBase(
+        context=str(root / KIND_BASE_DIR),
+        dockerfile=amd64_only(dockerfile.read_text()) if dockerfile.is_file() else None,
+        go_version=(go_version.read_text().splitlines() or [""])[0].strip() if go_version.is_file()
+        else f"(from {go_version})")
+
+
+# CRI-O's deb repositories (github.com/cri-o/packaging, README "Project Layout"): pkgs.k8s.io's
+# addons:/cri-o served stable v1.28 to v1.33 and was frozen when the packaging moved to openSUSE's
+# isv:/cri-o (Feb 2025), which serves v1.28 onwards; v1.34 and later exist only there.
+LAST_PKGS_K8S_CRIO = (1, 33)
+
+
+def crio_repository(crio_version: str) -> str:
+    """The deb repository of CRI-O `MAJOR.MINOR` (settings check the format)."""
+    major, minor = (int(x) for x in crio_version.split(".")[:2])
+    if (major, minor) <= LAST_PKGS_K8S_CRIO:
+        return f"https://pkgs.k8s.io/addons:/cri-o:/stable:/v{major}.{minor}/deb/"
+    return f"https://download.opensuse.org/repositories/isv:/cri-o:/stable:/v{major}.{minor}/deb/"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Implements the NodeImages component: the Kind node image chain of the all-in-one."""
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import pulumi
 import pulumi_command.local as local
 
 from components import image_build
-from components.imagespec import DOCKERFILES, UBUNTU_BASE, content_tag
+from components.imagespec import DOCKERFILES, UBUNTU_BASE, content_tag, crio_repository, kind_base
 from components.settings import Registry
 
 
@@ -23,15 +24,37 @@ class NodeImagesArgs:
     kernel_release: str = ""  # the host's: the driver's modules are built for it
 
 
+def base_build_args(args: NodeImagesArgs) -> dict[str, str]:
+    # kind's images/Makefile.common.in passes GO_VERSION from the checkout's .go-version; its
+    # Dockerfile declares the ARG with no default, so without it gimme has no version to fetch.
+    return {"BASE_IMAGE": UBUNTU_BASE, "GO_VERSION": kind_base(args.kind_source).go_version}
+
+
+def node_image_script(args: NodeImagesArgs, refs: dict[str, str]) -> str:
+    """`kind build node-image` unless Docker has the image; then, with Harbor, push it.
+
+    The push logs in with a throw-away Docker config and the password on stdin (never argv), so
+    neither the user's ~/.docker nor the process list sees the stack's secret.
+    """
+    node, reg = shlex.quote(refs["node"]), args.registry
+    script = (f"{{ docker image inspect {node} >/dev/null 2>&1 || kind build node-image "
+              f"--base-image {shlex.quote(refs['base'])} --image {node} {shlex.quote(args.kubernetes_source)}; }}")
+    if reg.embedded:
+        return script
+    return (f"{script} && cfg=$(mktemp -d) && trap 'rm -rf \"$cfg\"' EXIT && "
+            f"docker --config \"$cfg\" login --username {shlex.quote(reg.username)} --password-stdin "
+            f"{shlex.quote(reg.host)} >/dev/null && docker --config \"$cfg\" push {node}")
+
+
 def chain_refs(args: NodeImagesArgs) -> dict[str, str]:
     """The five image references, each tag a hash of its inputs and of its parent's tag."""
-    prefix, refs = args.registry.prefix, {}
+    prefix, refs, base = args.registry.prefix, {}, kind_base(args.kind_source)
     refs["base"] = f"{prefix}/kind-base:" + content_tag(
-        UBUNTU_BASE, paths=[Path(args.kind_source or "kind") / "images/base"])
+        UBUNTU_BASE, base.go_version, base.dockerfile, paths=[base.context])
     refs["node"] = f"{prefix}/kind-node:{args.kubernetes_version}-" + content_tag(
         refs["base"], args.kubernetes_version, paths=[Path(args.kubernetes_source or "kubernetes") / ".git/HEAD"])
     refs["crio"] = f"{prefix}/kind-node-crio:" + content_tag(
-        refs["node"], args.crio_version, paths=[DOCKERFILES / "crio"])
+        refs["node"], crio_repository(args.crio_version), paths=[DOCKERFILES / "crio"])
     refs["no-acc"] = f"{prefix}/kind-node-no-acc:" + content_tag(refs["crio"], paths=[DOCKERFILES / "no-acc"])
     if args.gpu_driver_file:
         refs["acc"] = f"{prefix}/kind-node-acc:" + content_tag(
@@ -52,23 +75,21 @@ class NodeImages(pulumi.ComponentResource):
         super().__init__("openkasugai-aio:images:NodeImages", name, None, opts)
         self.refs = refs = chain_refs(args)
         child = pulumi.ResourceOptions(parent=self)
-        reg = args.registry
+        reg, kind = args.registry, kind_base(args.kind_source)
+        # kind's Dockerfile, made amd64-only, goes to the build inline (kind's checkout stays
+        # unpatched); its context is still the checkout's images/base.
         base = image_build.build(
-            f"{name}-base", refs["base"], str(Path(args.kind_source) / "images/base"),
-            str(Path(args.kind_source) / "images/base/Dockerfile"), reg,
-            build_args={"BASE_IMAGE": UBUNTU_BASE}, load=True, opts=child)
+            f"{name}-base", refs["base"], kind.context, kind.dockerfile or str(Path(kind.context) / "Dockerfile"),
+            reg, build_args=base_build_args(args), load=True, inline=kind.dockerfile is not None, opts=child)
         # kind builds the Kubernetes node image itself; the command skips work already in Docker.
-        push = "" if reg.embedded else f' && docker push "{refs["node"]}"'
         node = local.Command(
-            f"{name}-node",
-            create=(f'docker image inspect "{refs["node"]}" >/dev/null 2>&1 || '
-                    f'(kind build node-image --base-image "{refs["base"]}" --image "{refs["node"]}" '
-                    f'"{args.kubernetes_source}"{push})'),
+            f"{name}-node", create=node_image_script(args, refs),
+            stdin=None if reg.embedded else pulumi.Output.secret(reg.password),
             triggers=[refs["node"]],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[base]))
         crio = image_build.build(
             f"{name}-crio", refs["crio"], str(DOCKERFILES / "crio"), str(DOCKERFILES / "crio/Dockerfile"), reg,
-            build_args={"BASE_IMAGE": refs["node"], "CRIO_VERSION": args.crio_version}, load=True,
+            build_args={"BASE_IMAGE": refs["node"], "CRIO_REPO": crio_repository(args.crio_version)}, load=True,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[node]))
         self.no_acc = image_build.build(
             f"{name}-no-acc", refs["no-acc"], str(DOCKERFILES / "no-acc"), str(DOCKERFILES / "no-acc/Dockerfile"),

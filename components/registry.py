@@ -1,15 +1,24 @@
 """Implements the ImageRegistry component: a Harbor project, or an embedded registry container."""
 from __future__ import annotations
 
+import base64
+import json
+import re
+import shlex
 from dataclasses import dataclass, field
+from typing import Optional
 
 import pulumi
+import pulumi_command.local as local
 import pulumi_docker as docker
 
 from components.kind_config import local_registry_name
 from components.settings import Registry
 
 REGISTRY_IMAGE = "registry:2.8.3"
+# Where CRI-O in every Kind node looks for pull credentials: global_auth_file in
+# components/dockerfiles/crio/crio.conf.d/10-kind.conf names the same path.
+NODE_AUTH_FILE = "/etc/crio/registry-auth.json"
 
 
 @dataclass
@@ -18,15 +27,46 @@ class ImageRegistryArgs:
     cluster_name: str
     # The embedded registry joins the Docker network 'kind', which exists once the cluster does.
     after: list[pulumi.Resource] = field(default_factory=list)
+    stack: str = "dev"
+    # Kind node containers that get Harbor pull credentials (none on an external cluster), and the
+    # cluster's identity: a new cluster gets the file again.
+    nodes: list[str] = field(default_factory=list)
+    cluster_id: Optional[pulumi.Input[str]] = None
+
+
+def robot_name(stack: str, cluster: str) -> str:
+    """One robot per stack and cluster; Harbor wants lower-case words joined by single separators."""
+    return re.sub(r"[^a-z0-9]+", "-", f"openkasugai-aio-{stack}-{cluster}".lower()).strip("-")
+
+
+def node_auth(host: str, username: str, secret: str) -> str:
+    """A containers-auth.json giving `username` access to `host` (the format CRI-O reads)."""
+    token = base64.b64encode(f"{username}:{secret}".encode()).decode()
+    return json.dumps({"auths": {host: {"auth": token}}}, indent=2) + "\n"
+
+
+def install_auth_script(node: str) -> str:
+    install = f"umask 077 && mkdir -p /etc/crio && cat > {NODE_AUTH_FILE}"
+    return f"docker exec -i {shlex.quote(node)} sh -c {shlex.quote(install)}"
+
+
+def remove_auth_script(node: str) -> str:
+    # Nothing to remove when the node is gone already (the cluster was deleted by hand).
+    n = shlex.quote(node)
+    return f"! docker container inspect {n} >/dev/null 2>&1 || docker exec {n} rm -f {NODE_AUTH_FILE}"
 
 
 class ImageRegistry(pulumi.ComponentResource):
-    """Where the function images go.
+    """Where the function images go, and how the nodes pull them.
 
-    Harbor: the project is ensured through pulumiverse-harbor with TLS verified (insecure=False).
-    Embedded: `registry:2` on the kind network as <cluster>-registry, published on 127.0.0.1:PORT,
-    which the nodes reach through the registries.conf mirror written by the Kind cluster.
-    Outputs: `prefix` (image name prefix) and `ready` (resources to depend on before pushing).
+    Harbor (pulumiverse-harbor, TLS verified): the project is adopted when it exists (the reference
+    Harbor's `images`, or one kept by an earlier `destroy`) and created otherwise; either way it is
+    never deleted. A pull-only robot account of the project is written as CRI-O's auth file into
+    every Kind node, so private projects work. Embedded: `registry:2` on the kind network as
+    <cluster>-registry, published on 127.0.0.1:PORT, which the nodes reach through the
+    registries.conf mirror written by the Kind cluster.
+    Outputs: `prefix` (image name prefix), `ready` (resources to depend on before pushing or pulling)
+    and `robot` (the robot's name; None for the embedded registry).
     """
 
     prefix: str
@@ -35,6 +75,7 @@ class ImageRegistry(pulumi.ComponentResource):
         super().__init__("openkasugai-aio:registry:ImageRegistry", name, None, opts)
         reg = args.registry
         self.prefix = reg.prefix
+        self.robot: Optional[pulumi.Output[str]] = None
         if reg.embedded:
             image = docker.RemoteImage(f"{name}-image", name=REGISTRY_IMAGE, keep_locally=True,
                                        opts=pulumi.ResourceOptions(parent=self))
@@ -47,13 +88,41 @@ class ImageRegistry(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=args.after))
             self.ready: list[pulumi.Resource] = [container]
         else:
-            import pulumiverse_harbor as harbor
-            provider = harbor.Provider(
-                f"{name}-harbor", url=f"https://{reg.host}", username=reg.username,
-                password=pulumi.Output.secret(reg.password), insecure=False,
-                opts=pulumi.ResourceOptions(parent=self))
-            project = harbor.Project(f"{name}-project", name=reg.project, public=False,
-                                     opts=pulumi.ResourceOptions(parent=self, provider=provider,
-                                                                 retain_on_delete=True))
-            self.ready = [project]
-        self.register_outputs({"prefix": self.prefix})
+            self.ready = self._harbor(name, args)
+        self.register_outputs({"prefix": self.prefix, "robot": self.robot})
+
+    def _harbor(self, name: str, args: ImageRegistryArgs) -> list[pulumi.Resource]:
+        import pulumiverse_harbor as harbor
+        reg = args.registry
+        provider = harbor.Provider(
+            f"{name}-harbor", url=f"https://{reg.host}", username=reg.username,
+            password=pulumi.Output.secret(reg.password), insecure=False,
+            opts=pulumi.ResourceOptions(parent=self))
+        on_harbor = pulumi.ResourceOptions(parent=self, provider=provider)
+        # Harbor answers 409 to creating a project that exists (terraform-provider-harbor's
+        # resourceProjectCreate expects 201): look it up first and adopt it as it is.
+        found = harbor.get_projects(name=f"^{re.escape(reg.project)}$",
+                                    opts=pulumi.InvokeOptions(provider=provider))
+        project: list[pulumi.Resource] = []
+        if not any(p.name == reg.project for p in (found.projects or [])):
+            project.append(harbor.Project(
+                f"{name}-project", name=reg.project, public=False,
+                opts=pulumi.ResourceOptions.merge(on_harbor, pulumi.ResourceOptions(retain_on_delete=True))))
+        robot = harbor.RobotAccount(
+            f"{name}-robot", name=robot_name(args.stack, args.cluster_name), level="project", duration=-1,
+            description="pull access of the Kind nodes (openkasugai-aio)",
+            permissions=[harbor.RobotAccountPermissionArgs(
+                kind="project", namespace=reg.project,
+                accesses=[harbor.RobotAccountPermissionAccessArgs(resource="repository", action="pull")])],
+            opts=pulumi.ResourceOptions.merge(on_harbor, pulumi.ResourceOptions(depends_on=project)))
+        self.robot = robot.full_name
+        auth = pulumi.Output.secret(pulumi.Output.all(robot.full_name, robot.secret).apply(
+            lambda v: node_auth(reg.host, v[0], v[1])))
+        ready = [*project, robot]
+        for node in args.nodes:
+            ready.append(local.Command(
+                f"{name}-node-auth-{node}", create=install_auth_script(node), delete=remove_auth_script(node),
+                stdin=auth, logging=local.Logging.STDERR,
+                triggers=[t for t in (args.cluster_id, robot.id) if t is not None],
+                opts=pulumi.ResourceOptions(parent=self, depends_on=args.after)))
+        return ready

@@ -17,10 +17,23 @@ VIDEO_PORT = 5678
 RCV_VIDEO = "/rcv_video.mp4"  # cpufunc_gst's WORKDIR is /, its receiver writes rcv_video.mp4 there
 DEFAULT_VIDEO = "sample_720p.mp4"
 ENTRY = {"cpufunc-calcapp": "send", "cpufunc-sample": "pip"}
+GPU_FUNCTION = "dsa"
+# gpu_infer_tcp's Dockerfile generates the TensorRT engine only where nvidia-smi finds an A100 or T4
+# (generate_engine_file.sh); BuildKit gives RUN steps no GPU, so the image has none and DeepStream's
+# nvinfer builds it when the pod starts. The engine is specific to the GPU and TensorRT version and
+# lives in the container, so every new dsa pod spends those minutes again.
+GPU_FIRST_START = ("the GPU inference pod builds its TensorRT engine (YOLOv4-p6, 1280x1280, fp16) when it "
+                   "starts: several minutes on every new pod, before which frames are dropped; send video "
+                   "once the `engine` command prints 'Setting pipeline to PLAYING'")
 
 
 def cpu_pod(s: Scenario, key: str) -> str:
     return f"{s.dataflow}-wbfunction-{key}-cpu-pod"
+
+
+def gpu_pod_selector(s: Scenario) -> str:
+    """GPUFunction names the pod after the GPU it uses; its label swb/func-name does not change."""
+    return f"swb/func-name={s.dataflow}-wbfunction-{GPU_FUNCTION}-gpu-pod"
 
 
 def entry_service(s: Scenario) -> str:
@@ -70,4 +83,7 @@ def scenario_commands(name: str, kubectl: str = "kubectl", inputs: Iterable[floa
                  f"deploy/{SEND_VIDEO_TOOL} -- {gst_send('$ADDR', video)}",
         "stop": f"{kubectl} -n {ns} exec {rcv} -c {APP_CONTAINER} -- sh -c 'kill -INT $(pidof gst-launch-1.0)'",
         "output": f"{kubectl} cp -c {APP_CONTAINER} {ns}/{rcv}:{RCV_VIDEO} ./rcv_video-{name}.mp4"})
+    if s.gpu:
+        out.update({"firstStart": GPU_FIRST_START,
+                    "engine": f"{kubectl} -n {ns} logs -l {gpu_pod_selector(s)} --tail=20"})
     return out

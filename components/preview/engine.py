@@ -124,6 +124,10 @@ class _Mocks(pulumi.runtime.Mocks):
         elif args.typ == "docker-build:index:Image":
             tags = args.inputs.get("tags") or [args.name]
             outs.update(ref=f"{tags[0]}@sha256:{'0' * 64}", digest=f"sha256:{'0' * 64}")
+        elif args.typ == "harbor:index/robotAccount:RobotAccount":
+            # Harbor names project robots robot$<project>+<name> and makes up their secret.
+            project = args.inputs["permissions"][0]["namespace"]
+            outs.update(fullName=f"robot${project}+{args.inputs['name']}", secret="robot-secret")
         return f"{args.name}-id", outs
 
     def call(self, args: pulumi.runtime.MockCallArgs):

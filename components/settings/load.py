@@ -10,7 +10,7 @@ from pulumi.errors import RunError
 
 from . import network as net
 from .decode import Problems, check_keys, decode, suggest
-from .model import Controller, Registry, Settings, SriovIpam, SriovPf, Worker, worker_node_name
+from .model import KIND_BASE_DIR, KIND_GO_VERSION, Controller, Registry, Settings, SriovIpam, SriovPf, Worker, worker_node_name
 from .schema import IPAM_KEYS, KEYS, PROJECT, REGISTRY_KEYS, SRIOV_KEYS, WORKER_KEYS
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -103,7 +103,9 @@ def load(raw: Mapping[str, Any], *, stack: str, base_dir: Path, secret_keys=(),
                     "`nvidia-smi -L` prints on the GPU host")
     for key in ("kindSource", "kubernetesSource", "videoDir"):
         if v[key]:
-            ctx.require_dir(key, v[key])
+            found = ctx.require_dir(key, v[key])
+            if found and key == "kindSource":
+                _kind_sources(str(found), ctx)
         elif not external and key != "videoDir":
             ctx.missing(key, "required to build the Kind node images: the path of a checkout")
     registry = _registry(v["registry"], v["registryPassword"], v["localRegistryPort"], ctx)
@@ -296,6 +298,13 @@ def _controller(v: dict, ctx: _Ctx) -> Controller:
     return Controller(checkout=ctx.path(v["controllerCheckout"]), version=v["controllerVersion"],
                       image_registry=v["controllerImageRegistry"].rstrip("/"),
                       kube_rbac_proxy_image=v["kubeRbacProxyImage"], fpga_agents=v["fpgaAgents"])
+
+
+def _kind_sources(kind_source: str, ctx: _Ctx) -> None:
+    for path in (Path(kind_source, KIND_BASE_DIR, "Dockerfile"), Path(kind_source, KIND_GO_VERSION)):
+        if not path.is_file():
+            ctx.missing("kindSource", f"has no {path}; the Ubuntu base image is built from kind's images/base "
+                    "with the Go release named in .go-version (a kind checkout, e.g. v0.24.0)")
 
 
 def _function_sources(checkout: str, scenarios: tuple[str, ...], ctx: _Ctx) -> None:

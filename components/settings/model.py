@@ -4,6 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+# In a kind checkout: the base image's build, and the Go release kind's Makefile passes to it.
+KIND_BASE_DIR = "images/base"
+KIND_GO_VERSION = ".go-version"
+
 
 @dataclass(frozen=True)
 class SriovPf:

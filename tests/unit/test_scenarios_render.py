@@ -8,6 +8,7 @@ from components.openkasugai import addons, crds
 from components.openkasugai.schema_check import validate
 from scenarios import CATALOG, ScenarioError, image_name, rewrite_image
 from scenarios import infra, multiworker
+from scenarios.commands import scenario_commands
 from scenarios.render import READY, render
 from tests.harness import CONTROLLER_CHECKOUT
 
@@ -137,3 +138,13 @@ def test_function_configs_name_the_nad_the_infra_creates():
         for cm in render(name, CHECKOUT, IMAGES, "a100").function_configs:
             for entry in json.loads(next(iter(cm["data"].values()))):
                 assert entry["ipam"] == [infra.NAD_NAME]
+
+
+def test_gpu_scenarios_state_the_tensorrt_engine_build_at_first_start():
+    # controller v1.1.0 gpu-deepstream/generate_engine_file.sh exits quietly when nvidia-smi finds no
+    # A100/T4, as in a BuildKit RUN step: DeepStream's nvinfer then builds the engine at pod start.
+    p2c1 = scenario_commands("p2c1", "kubectl")
+    assert "TensorRT engine" in p2c1["firstStart"] and "every new pod" in p2c1["firstStart"]
+    assert p2c1["engine"] == ("kubectl -n cpufunc-sample logs -l "
+                              "swb/func-name=df-cpu-p2c1-wbfunction-dsa-gpu-pod --tail=20")
+    assert "firstStart" not in scenario_commands("p1c1", "kubectl")

@@ -1,0 +1,179 @@
+"""What the node image chain hands to its builds: kind's base, the CRI-O layer, the GPU worker (issue 9)."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tomllib
+
+import pytest
+
+from components.imagespec import DOCKERFILES, amd64_only, crio_repository, kind_base
+from components.node_images import NodeImagesArgs, base_build_args, chain_refs, node_image_script
+from components.settings import Registry
+
+# kind v0.24.0, images/base/Dockerfile, the go-build stage (quoted to test the transformation).
+KIND_GO_BUILD = """\
+FROM --platform=$BUILDPLATFORM $BASE_IMAGE AS go-build
+RUN dpkg --add-architecture arm64 && dpkg --add-architecture amd64 \\
+    && clean-install bash ca-certificates curl git make pkg-config \\
+    crossbuild-essential-amd64 crossbuild-essential-arm64 \\
+    libseccomp-dev:amd64 libseccomp-dev:arm64
+# set by makefile to .go-version
+ARG GO_VERSION
+"""
+
+
+def _kind(tmp_path, go_version="1.22.6\n"):
+    base = tmp_path / "kind/images/base"
+    base.mkdir(parents=True)
+    (base / "Dockerfile").write_text(KIND_GO_BUILD)
+    (tmp_path / "kind/.go-version").write_text(go_version)
+    return tmp_path / "kind"
+
+
+def _args(tmp_path, registry=Registry(host="h", project="p", username="admin", password="pw"), crio="1.31"):
+    return NodeImagesArgs(registry=registry, kind_source=str(tmp_path / "kind"),
+                          kubernetes_source=str(tmp_path / "k8s"), kubernetes_version="v1.31.0",
+                          crio_version=crio, gpu_driver_file="", kernel_release="6.8.0")
+
+
+def _runs(dockerfile: str) -> list[str]:
+    """The RUN instructions of a Dockerfile, continuation lines joined."""
+    text = re.sub(r"\\\n", " ", (DOCKERFILES / dockerfile).read_text())
+    return [line[4:] for line in text.splitlines() if line.startswith("RUN ")]
+
+
+# --- 1. base image: kind's images/base/Dockerfile has `ARG GO_VERSION` without a default and kind's
+# images/Makefile.common.in passes GO_VERSION=$(cat .go-version); the all-in-one's kind.patch drops
+# the arm64 cross packages, which an Ubuntu jammy base cannot resolve.
+
+def test_base_build_gets_go_version_from_the_kind_checkout(tmp_path):
+    _kind(tmp_path)
+    assert base_build_args(_args(tmp_path))["GO_VERSION"] == "1.22.6"
+
+
+def test_base_dockerfile_is_built_without_arm64_cross_packages_and_kind_is_left_unpatched(tmp_path):
+    kind = _kind(tmp_path)
+    text = kind_base(str(kind)).dockerfile
+    assert "arm64" not in text
+    assert "dpkg --add-architecture amd64" in text and "crossbuild-essential-amd64 \\" in text
+    assert "libseccomp-dev:amd64\n" in text and "ARG GO_VERSION" in text
+    assert (kind / "images/base/Dockerfile").read_text() == KIND_GO_BUILD
+
+
+def test_amd64_only_keeps_a_dockerfile_without_arm64_as_it_is():
+    plain = "FROM ubuntu\nRUN clean-install curl\n"
+    assert amd64_only(plain) == plain
+
+
+def test_a_new_go_version_retags_the_base_image(tmp_path):
+    _kind(tmp_path)
+    before = chain_refs(_args(tmp_path))["base"]
+    (tmp_path / "kind/.go-version").write_text("1.23.1\n")
+    assert chain_refs(_args(tmp_path))["base"] != before
+
+
+# --- 2. CRI-O layer: cri-o/packaging's cri-o.spec ships /etc/crictl.yaml as %config(noreplace) (a dpkg
+# conffile) and kind's base already has one, so dpkg would prompt; packages built before
+# cri-o/packaging f4e9679 (Nov 2024) enable 11-crio-ipv4-bridge.conflist (10.85.0.0/16).
+
+def test_crio_is_installed_without_a_conffile_prompt():
+    install = next(r for r in _runs("crio/Dockerfile") if re.search(r"install .*\bcri-o\b", r))
+    cmd = install[install.rindex("apt-get update"):]
+    assert "DEBIAN_FRONTEND=noninteractive" in cmd
+    assert "--force-confdef" in cmd and "--force-confold" in cmd
+
+
+def test_crictl_points_at_crio():
+    assert "COPY crictl.yaml /etc/crictl.yaml" in (DOCKERFILES / "crio/Dockerfile").read_text()
+    crictl = (DOCKERFILES / "crio/crictl.yaml").read_text()
+    assert "runtime-endpoint: unix:///var/run/crio/crio.sock" in crictl and "containerd" not in crictl
+
+
+def test_crio_bridge_network_is_removed_before_calico():
+    runs = _runs("crio/Dockerfile")
+    assert any("find /etc/cni/net.d -name '*crio*bridge*.conflist' -delete" in r for r in runs)
+
+
+@pytest.mark.parametrize("version, repo", [
+    ("1.31", "https://pkgs.k8s.io/addons:/cri-o:/stable:/v1.31/deb/"),
+    ("1.33", "https://pkgs.k8s.io/addons:/cri-o:/stable:/v1.33/deb/"),
+    ("1.34", "https://download.opensuse.org/repositories/isv:/cri-o:/stable:/v1.34/deb/"),
+    ("1.36", "https://download.opensuse.org/repositories/isv:/cri-o:/stable:/v1.36/deb/"),
+])
+def test_crio_repository_follows_the_version(version, repo):
+    # cri-o/packaging README: pkgs.k8s.io's addons:/cri-o was frozen at v1.33 when packaging moved
+    # to openSUSE's isv:/cri-o (commit b133393, Feb 2025).
+    assert crio_repository(version) == repo
+
+
+def test_crio_build_gets_the_repository_and_the_dockerfile_uses_it(tmp_path):
+    text = (DOCKERFILES / "crio/Dockerfile").read_text()
+    assert '"${CRIO_REPO}Release.key"' in text and "${CRIO_REPO} /" in text
+    assert chain_refs(_args(tmp_path, crio="1.34"))["crio"] != chain_refs(_args(tmp_path))["crio"]
+
+
+# --- 3. GPU worker: CRI-O 1.31 pkg/config ValidateConmonPath looks conmon up on PATH when a runtime
+# has no monitor_path; the package installs it in /usr/libexec/crio (the all-in-one's 99-nvidia.conf
+# sets monitor_path). kind's files/etc/default/kubelet names containerd's runtime cgroup.
+
+def test_nvidia_runtime_names_crio_conmon():
+    conf = tomllib.loads((DOCKERFILES / "acc/files/99-nvidia.conf").read_text())
+    assert conf["crio"]["runtime"]["runtimes"]["nvidia"]["monitor_path"] == "/usr/libexec/crio/conmon"
+
+
+def test_driver_installs_while_a_driver_is_loaded():
+    install = next(r for r in _runs("acc/Dockerfile") if "/tmp/driver.run" in r and "sh " in r)
+    assert "--allow-installation-with-running-driver" in install
+
+
+def test_kubelet_runtime_cgroup_is_crio():
+    assert "COPY kubelet.default /etc/default/kubelet" in (DOCKERFILES / "crio/Dockerfile").read_text()
+    assert (DOCKERFILES / "crio/kubelet.default").read_text().strip() == \
+        "KUBELET_EXTRA_ARGS=--runtime-cgroups=/system.slice/crio.service"
+
+
+# --- 5. the node image's push: the Docker CLI's own login is nothing the stack configured.
+
+def _fake_tools(tmp_path, have_image: bool):
+    """`docker` and `kind` stand-ins that log their argv (and what `docker login` reads on stdin)."""
+    bin_dir, log = tmp_path / "bin", tmp_path / "calls.log"
+    bin_dir.mkdir()
+    (bin_dir / "docker").write_text(
+        "#!/bin/sh\n"
+        f'echo "docker $*" >> {log}\n'
+        'case "$*" in *" login "*) echo "stdin=$(cat)" >> ' + str(log) + ';; esac\n'
+        f'case "$*" in "image inspect"*) exit {0 if have_image else 1};; esac\n')
+    (bin_dir / "kind").write_text(f'#!/bin/sh\necho "kind $*" >> {log}\n')
+    for tool in ("docker", "kind"):
+        (bin_dir / tool).chmod(0o755)
+    return bin_dir, log
+
+
+@pytest.mark.parametrize("have_image", [False, True])
+def test_node_image_push_logs_in_with_the_password_on_stdin(tmp_path, have_image):
+    args = _args(tmp_path)
+    refs = chain_refs(args)
+    bin_dir, log = _fake_tools(tmp_path, have_image)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    subprocess.run(["/bin/sh", "-c", node_image_script(args, refs)], input="pw", text=True, env=env, check=True)
+    calls = log.read_text().splitlines()
+    assert any(c.startswith("kind build node-image") for c in calls) != have_image
+    login = next(i for i, c in enumerate(calls) if " login " in c)
+    assert calls[login].endswith("login --username admin --password-stdin h") and calls[login + 1] == "stdin=pw"
+    config = calls[login].split()[2]
+    assert calls[-1] == f"docker --config {config} push {refs['node']}"
+    assert not any("pw" in c.split() for c in calls if c.startswith("docker"))
+    assert not os.path.exists(config), "the throw-away Docker config is removed"
+
+
+def test_node_image_with_the_embedded_registry_is_not_pushed(tmp_path):
+    refs = chain_refs(_args(tmp_path, registry=Registry()))
+    assert "push" not in node_image_script(_args(tmp_path, registry=Registry()), refs)
+
+
+def test_node_image_script_quotes_the_kubernetes_checkout(tmp_path):
+    args = _args(tmp_path)
+    args.kubernetes_source = str(tmp_path / "my k8s")
+    assert f"'{tmp_path}/my k8s'" in node_image_script(args, chain_refs(args))

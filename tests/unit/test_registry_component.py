@@ -1,0 +1,76 @@
+"""Harbor: an existing project is adopted, and the Kind nodes get pull credentials (issue 9, item 5)."""
+from __future__ import annotations
+
+import base64
+import json
+import tomllib
+
+from components.imagespec import DOCKERFILES
+from components.preview import engine
+from components.registry import NODE_AUTH_FILE, node_auth, robot_name
+from tests.harness import run
+
+
+def test_an_existing_project_is_adopted_not_created(monkeypatch):
+    # terraform-provider-harbor resourceProjectCreate POSTs /projects and expects 201: Harbor's 409
+    # for an existing project (the reference Harbor's `images`) would fail `pulumi up`.
+    calls = []
+
+    def call(self, args):
+        calls.append(args.token)
+        if args.token == "harbor:index/getProjects:getProjects":
+            return {"projects": [{"name": "images", "projectId": 3, "public": True, "type": "project",
+                                  "vulnerabilityScanning": False}]}
+        return {}
+
+    monkeypatch.setattr(engine._Mocks, "call", call)
+    r = run("dev")
+    assert "harbor:index/getProjects:getProjects" in calls
+    assert not r.by_type("harbor:index/project:Project")
+    assert r.by_type("harbor:index/robotAccount:RobotAccount")
+
+
+def test_a_missing_project_is_created_and_kept_on_destroy():
+    project = run("dev").by_type("harbor:index/project:Project")
+    assert [p.inputs["name"] for p in project] == ["images"]
+
+
+def test_nodes_pull_with_a_pull_only_robot_of_the_project():
+    r = run("dev")
+    robot = r.by_type("harbor:index/robotAccount:RobotAccount")[0]
+    assert robot.inputs["level"] == "project" and robot.inputs["name"] == "openkasugai-aio-dev-kind"
+    assert robot.inputs["permissions"] == [{"kind": "project", "namespace": "images",
+                                            "accesses": [{"action": "pull", "resource": "repository"}]}]
+    auth = {x.name.removeprefix("registry-node-auth-"): x for x in r.by_type("command:local:Command")
+            if x.name.startswith("registry-node-auth-")}
+    assert sorted(auth) == ["kind-worker", "kind-worker2"]
+    for node, cmd in auth.items():
+        assert cmd.inputs["stdin"] == "[secret]"
+        assert cmd.inputs["create"] == f"docker exec -i {node} sh -c 'umask 077 && mkdir -p /etc/crio && cat > {NODE_AUTH_FILE}'"
+        deps = {d.split("::")[-1] for d in cmd.dependencies}
+        assert {"registry-robot", "cluster-create"} <= deps
+    # The function images wait for the nodes' credentials as well as for the project.
+    gst = {d.split("::")[-1] for d in r.named("function-images-cpufunc_calcapp").dependencies}
+    assert {"registry-robot", "registry-node-auth-kind-worker"} <= gst
+
+
+def test_crio_reads_the_file_the_registry_writes():
+    conf = tomllib.loads((DOCKERFILES / "crio/crio.conf.d/10-kind.conf").read_text())
+    assert conf["crio"]["image"]["global_auth_file"] == NODE_AUTH_FILE
+
+
+def test_node_auth_is_a_containers_auth_file_for_the_harbor_host():
+    auth = json.loads(node_auth("192.168.10.100", "robot$images+x", "s3cret"))
+    token = auth["auths"]["192.168.10.100"]["auth"]
+    assert base64.b64decode(token).decode() == "robot$images+x:s3cret"
+
+
+def test_robot_name_is_a_valid_harbor_name():
+    assert robot_name("Dev_Alice", "kind") == "openkasugai-aio-dev-alice-kind"
+    assert robot_name("dev/x y", "k") == "openkasugai-aio-dev-x-y-k"
+
+
+def test_external_cluster_gets_a_robot_but_no_node_files():
+    r = run("external")
+    assert r.by_type("harbor:index/robotAccount:RobotAccount")
+    assert not [x for x in r.by_type("command:local:Command") if x.name.startswith("registry-node-auth-")]
