@@ -18,8 +18,10 @@ def host(tmp_path):
     """A kind-host's files: driver, CA, sources, videos."""
     (tmp_path / "NVIDIA-Linux-x86_64-550.90.12.run").write_text("driver")
     (tmp_path / "ca.crt").write_text("ca")
-    for d in ("kind", "kubernetes", "video"):
-        (tmp_path / d).mkdir()
+    for d in ("kind/images/base", "kubernetes", "video"):
+        (tmp_path / d).mkdir(parents=True)
+    (tmp_path / "kind/images/base/Dockerfile").write_text("ARG GO_VERSION\n")
+    (tmp_path / "kind/.go-version").write_text("1.22.6\n")
     kind_host_checkout(tmp_path)
     return tmp_path
 
@@ -272,3 +274,13 @@ def test_an_external_cluster_still_gets_no_sriov_pfs(host):
     with pytest.raises(SettingsError) as err:
         _load(values)
     assert any(p.startswith("workers[0]: SR-IOV PFs (sriov) cannot be handed") for p in err.value.problems)
+
+
+def test_a_kind_checkout_without_go_version_fails_on_the_kind_host(host):
+    # kind v0.24.0 images/base/Dockerfile declares ARG GO_VERSION with no default; its Makefile reads
+    # the checkout's .go-version: a folder without it cannot build the base image.
+    (host / "kind/.go-version").unlink()
+    with pytest.raises(SettingsError) as err:
+        _load(full(host))
+    assert [p.split(";")[0] for p in err.value.problems if p.startswith("kindSource")] == [
+        f"kindSource: has no {host}/kind/.go-version"]
