@@ -26,6 +26,15 @@ def kind_host_checkout(root: Path) -> Path:
     return checkout
 
 
+def kind_checkout(root: Path) -> Path:
+    """A kind checkout as the base image needs it: images/base/Dockerfile and .go-version."""
+    kind = root / "kind"
+    (kind / "images/base").mkdir(parents=True, exist_ok=True)
+    (kind / "images/base/Dockerfile").write_text("ARG GO_VERSION\n")
+    (kind / ".go-version").write_text("1.22.6\n")
+    return kind
+
+
 def run(stack: str = "dev", overrides: Optional[dict] = None) -> Result:
     """`stack` is a Pulumi.<stack>.yaml of the project, or a file name in tests/stacks/."""
     config_file = STACKS / f"{stack}.yaml"

@@ -13,7 +13,7 @@ import yaml
 
 from components.host import claims, cli, doctor
 from components.host.runner import Result
-from tests.harness import kind_host_checkout
+from tests.harness import kind_checkout, kind_host_checkout
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,8 +81,9 @@ def closed_port() -> str:
 def stack_file(tmp: Path, registry: str, **over) -> Path:
     (tmp / "driver.run").write_text("driver")
     (tmp / "ca.crt").write_text("ca")
-    for d in ("kind", "kubernetes", "video"):
+    for d in ("kubernetes", "video"):
         (tmp / d).mkdir(exist_ok=True)
+    kind_checkout(tmp)
     if not (tmp / "controller").exists():
         kind_host_checkout(tmp)
     cfg = {

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from components.settings import KEYS, PROJECT, SettingsError, load
-from tests.harness import CONTROLLER_CHECKOUT, kind_host_checkout
+from tests.harness import CONTROLLER_CHECKOUT, kind_checkout, kind_host_checkout
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,10 +18,9 @@ def host(tmp_path):
     """A kind-host's files: driver, CA, sources, videos."""
     (tmp_path / "NVIDIA-Linux-x86_64-550.90.12.run").write_text("driver")
     (tmp_path / "ca.crt").write_text("ca")
-    for d in ("kind/images/base", "kubernetes", "video"):
-        (tmp_path / d).mkdir(parents=True)
-    (tmp_path / "kind/images/base/Dockerfile").write_text("ARG GO_VERSION\n")
-    (tmp_path / "kind/.go-version").write_text("1.22.6\n")
+    for d in ("kubernetes", "video"):
+        (tmp_path / d).mkdir()
+    kind_checkout(tmp_path)
     kind_host_checkout(tmp_path)
     return tmp_path
 
