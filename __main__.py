@@ -71,6 +71,7 @@ pulumi.export("profile", settings.profile)
 pulumi.export("kubeconfig", cluster.kubeconfig)
 pulumi.export("nodeNames", cluster.node_names)
 pulumi.export("registry", registry.prefix)
+pulumi.export("registryPullAuth", registry.pull_auth)
 pulumi.export("functionImages", function_images.refs)
 pulumi.export("controller", {"version": controller.version, "images": controller.images,
                              "nodeNames": controller.node_names, "kubectl": controller.kubectl,

@@ -65,8 +65,9 @@ class ImageRegistry(pulumi.ComponentResource):
     every Kind node, so private projects work. Embedded: `registry:2` on the kind network as
     <cluster>-registry, published on 127.0.0.1:PORT, which the nodes reach through the
     registries.conf mirror written by the Kind cluster.
-    Outputs: `prefix` (image name prefix), `ready` (resources to depend on before pushing or pulling)
-    and `robot` (the robot's name; None for the embedded registry).
+    Outputs: `prefix` (image name prefix), `ready` (resources to depend on before pushing or pulling),
+    `robot` (the robot's name) and `pull_auth` (secret: the auth file, for an external cluster's nodes);
+    both None for the embedded registry.
     """
 
     prefix: str
@@ -76,6 +77,7 @@ class ImageRegistry(pulumi.ComponentResource):
         reg = args.registry
         self.prefix = reg.prefix
         self.robot: Optional[pulumi.Output[str]] = None
+        self.pull_auth: Optional[pulumi.Output[str]] = None
         if reg.embedded:
             image = docker.RemoteImage(f"{name}-image", name=REGISTRY_IMAGE, keep_locally=True,
                                        opts=pulumi.ResourceOptions(parent=self))
@@ -100,7 +102,9 @@ class ImageRegistry(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self))
         on_harbor = pulumi.ResourceOptions(parent=self, provider=provider)
         # Harbor answers 409 to creating a project that exists (terraform-provider-harbor's
-        # resourceProjectCreate expects 201): look it up first and adopt it as it is.
+        # resourceProjectCreate expects 201): look it up first and adopt it as it is. A project this
+        # stack created is found the same way on the next run; retain_on_delete makes dropping it
+        # from the program only forget it.
         found = harbor.get_projects(name=f"^{re.escape(reg.project)}$",
                                     opts=pulumi.InvokeOptions(provider=provider))
         project: list[pulumi.Resource] = []
@@ -116,7 +120,7 @@ class ImageRegistry(pulumi.ComponentResource):
                 accesses=[harbor.RobotAccountPermissionAccessArgs(resource="repository", action="pull")])],
             opts=pulumi.ResourceOptions.merge(on_harbor, pulumi.ResourceOptions(depends_on=project)))
         self.robot = robot.full_name
-        auth = pulumi.Output.secret(pulumi.Output.all(robot.full_name, robot.secret).apply(
+        self.pull_auth = auth = pulumi.Output.secret(pulumi.Output.all(robot.full_name, robot.secret).apply(
             lambda v: node_auth(reg.host, v[0], v[1])))
         ready = [*project, robot]
         for node in args.nodes:

@@ -74,3 +74,9 @@ def test_external_cluster_gets_a_robot_but_no_node_files():
     r = run("external")
     assert r.by_type("harbor:index/robotAccount:RobotAccount")
     assert not [x for x in r.by_type("command:local:Command") if x.name.startswith("registry-node-auth-")]
+
+
+def test_the_robot_auth_file_is_an_output_for_external_nodes():
+    auth = json.loads(run("external").outputs["registryPullAuth"])["auths"]["harbor.example.com"]["auth"]
+    assert base64.b64decode(auth).decode().startswith("robot$openkasugai+openkasugai-aio-external-")
+    assert run("cpu-only").outputs.get("registryPullAuth") is None
