@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import tomllib
 
@@ -78,11 +79,45 @@ def test_a_new_go_version_retags_the_base_image(tmp_path):
 # conffile) and kind's base already has one, so dpkg would prompt; packages built before
 # cri-o/packaging f4e9679 (Nov 2024) enable 11-crio-ipv4-bridge.conflist (10.85.0.0/16).
 
+def _crio_install() -> str:
+    return next(r for r in _runs("crio/Dockerfile") if re.search(r"install .*\bcri-o\b", r))
+
+
 def test_crio_is_installed_without_a_conffile_prompt():
-    install = next(r for r in _runs("crio/Dockerfile") if re.search(r"install .*\bcri-o\b", r))
-    cmd = install[install.rindex("apt-get update"):]
+    cmd = _crio_install()
+    cmd = cmd[cmd.rindex("apt-get update"):]
     assert "DEBIAN_FRONTEND=noninteractive" in cmd
     assert "--force-confdef" in cmd and "--force-confold" in cmd
+
+
+def test_the_conffile_policy_keeps_dpkg_from_prompting(tmp_path):
+    """Real dpkg: a package whose conffile exists already, installed with stdin at end of file."""
+    if not shutil.which("dpkg") or not shutil.which("dpkg-deb"):
+        if os.environ.get("CI"):
+            pytest.fail("dpkg is missing (CI is set, so this is a failure, not a skip)")
+        pytest.skip("dpkg is missing")
+    pkg = tmp_path / "pkg"
+    (pkg / "DEBIAN").mkdir(parents=True)
+    (pkg / "etc").mkdir()
+    (pkg / "DEBIAN/control").write_text("Package: fake-cri-o\nVersion: 1.0\nArchitecture: all\n"
+                                        "Maintainer: t <t@t>\nDescription: conffile test\n")
+    (pkg / "DEBIAN/conffiles").write_text("/etc/crictl.yaml\n")
+    (pkg / "etc/crictl.yaml").write_text("runtime-endpoint: unix:///var/run/crio/crio.sock\n")
+    subprocess.run(["dpkg-deb", "-b", str(pkg), str(tmp_path / "fake.deb")], check=True, capture_output=True)
+
+    def install(options: list[str]) -> subprocess.CompletedProcess:
+        root = tmp_path / f"root{len(options)}"
+        for d in ("var/lib/dpkg/info", "var/lib/dpkg/updates", "etc"):
+            (root / d).mkdir(parents=True)
+        (root / "var/lib/dpkg/status").write_text("")
+        (root / "etc/crictl.yaml").write_text("runtime-endpoint: unix:///run/containerd/containerd.sock\n")
+        return subprocess.run(["dpkg", f"--root={root}", "--force-not-root", "--force-script-chrootless",
+                               *options, "-i", str(tmp_path / "fake.deb")],
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True)
+
+    assert "end of file on stdin at conffile prompt" in install([]).stderr, "the finding, reproduced"
+    options = re.findall(r"Dpkg::Options::=(\S+)", _crio_install())
+    assert install(options).returncode == 0
 
 
 def test_crictl_points_at_crio():
