@@ -47,8 +47,7 @@ if settings.uses_kind and settings.sriov_workers:
 
 registry = ImageRegistry("registry", ImageRegistryArgs(
     registry=settings.registry, cluster_name=settings.cluster_name, after=cluster.ready, stack=settings.stack,
-    nodes=cluster.node_names if settings.uses_kind else [],
-    cluster_id=cluster.cluster.id if settings.uses_kind else None))
+    nodes=cluster.node_names, cluster=cluster.deletes_with))
 function_images = FunctionImages("function-images", FunctionImagesArgs(
     registry=settings.registry, checkout=settings.controller.checkout,
     gpu_scenarios=settings.gpu_scenarios, after=registry.ready))

@@ -28,10 +28,10 @@ class ImageRegistryArgs:
     # The embedded registry joins the Docker network 'kind', which exists once the cluster does.
     after: list[pulumi.Resource] = field(default_factory=list)
     stack: str = "dev"
-    # Kind node containers that get Harbor pull credentials (none on an external cluster), and the
-    # cluster's identity: a new cluster gets the file again.
+    # The Kind cluster and its node containers, which get Harbor pull credentials; an external
+    # cluster (None) is not ours to write into. A new cluster gets the files again, and they go with it.
     nodes: list[str] = field(default_factory=list)
-    cluster_id: Optional[pulumi.Input[str]] = None
+    cluster: Optional[pulumi.Resource] = None
 
 
 def robot_name(stack: str, cluster: str) -> str:
@@ -123,10 +123,9 @@ class ImageRegistry(pulumi.ComponentResource):
         self.pull_auth = auth = pulumi.Output.secret(pulumi.Output.all(robot.full_name, robot.secret).apply(
             lambda v: node_auth(reg.host, v[0], v[1])))
         ready = [*project, robot]
-        for node in args.nodes:
+        for node in args.nodes if args.cluster else []:
             ready.append(local.Command(
                 f"{name}-node-auth-{node}", create=install_auth_script(node), delete=remove_auth_script(node),
-                stdin=auth, logging=local.Logging.STDERR,
-                triggers=[t for t in (args.cluster_id, robot.id) if t is not None],
-                opts=pulumi.ResourceOptions(parent=self, depends_on=args.after)))
+                stdin=auth, logging=local.Logging.STDERR, triggers=[args.cluster.id, robot.id],
+                opts=pulumi.ResourceOptions(parent=self, depends_on=args.after, deleted_with=args.cluster)))
         return ready
