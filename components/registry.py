@@ -29,7 +29,7 @@ class ImageRegistryArgs:
     after: list[pulumi.Resource] = field(default_factory=list)
     stack: str = "dev"
     # The Kind cluster and its node containers, which get Harbor pull credentials; an external
-    # cluster (None) is not ours to write into. A new cluster gets the files again, and they go with it.
+    # cluster (None) is not ours to write into. A new cluster gets the files again.
     nodes: list[str] = field(default_factory=list)
     cluster: Optional[pulumi.Resource] = None
 
@@ -127,5 +127,6 @@ class ImageRegistry(pulumi.ComponentResource):
             ready.append(local.Command(
                 f"{name}-node-auth-{node}", create=install_auth_script(node), delete=remove_auth_script(node),
                 stdin=auth, logging=local.Logging.STDERR, triggers=[args.cluster.id, robot.id],
-                opts=pulumi.ResourceOptions(parent=self, depends_on=args.after, deleted_with=args.cluster)))
+                # Deleted first when replaced: the old resource's delete would remove the new file.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=args.after, delete_before_replace=True)))
         return ready

@@ -68,6 +68,7 @@ class Registration:
     inputs: dict[str, Any]
     deleted_with: str = ""  # URN; also when inherited from the parent, as the engine does
     replace_with: tuple[str, ...] = ()  # URNs
+    delete_before_replace: bool = False
 
 
 class _Recorder(mocks.MockMonitor):
@@ -87,7 +88,8 @@ class _Recorder(mocks.MockMonitor):
             self.registrations.append(Registration(
                 urn=resp.urn, type=request.type, name=request.name, custom=request.custom,
                 parent=request.parent, dependencies=list(request.dependencies), inputs=inputs,
-                deleted_with=deleted_with, replace_with=tuple(request.replace_with)))
+                deleted_with=deleted_with, replace_with=tuple(request.replace_with),
+                delete_before_replace=request.deleteBeforeReplace))
         return resp
 
 

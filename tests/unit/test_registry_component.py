@@ -49,7 +49,8 @@ def test_nodes_pull_with_a_pull_only_robot_of_the_project():
         assert cmd.inputs["create"] == f"docker exec -i {node} sh -c 'umask 077 && mkdir -p /etc/crio && cat > {NODE_AUTH_FILE}'"
         deps = {d.split("::")[-1] for d in cmd.dependencies}
         assert {"registry-robot", "cluster-create"} <= deps
-        assert cmd.deleted_with.endswith("::cluster-create")
+        assert cmd.delete_before_replace, "a replacement's delete must not remove the new file"
+        assert cmd.inputs["delete"] == f"! docker container inspect {node} >/dev/null 2>&1 || docker exec {node} rm -f {NODE_AUTH_FILE}"
     # The function images wait for the nodes' credentials as well as for the project.
     gst = {d.split("::")[-1] for d in r.named("function-images-cpufunc_calcapp").dependencies}
     assert {"registry-robot", "registry-node-auth-kind-worker"} <= gst
