@@ -15,11 +15,11 @@ import yaml
 from pulumi.runtime import mocks
 from pulumi.runtime import settings as rt_settings
 
-from components.settings import pulumi_config
+from components.settings import pulumi_config, read_stack_file
+from components.settings.stackfile import SECRET_PLACEHOLDER
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
-SECRET_PLACEHOLDER = "[secret]"
 
 
 def load_stack_config(stack: str, config_file: Optional[Path] = None,
@@ -27,6 +27,7 @@ def load_stack_config(stack: str, config_file: Optional[Path] = None,
     """Emulate the CLI: Pulumi.yaml defaults, then the stack file, then overrides; values as wire strings.
 
     Encrypted values (`secure:`) cannot be read offline: they become a placeholder that is still secret.
+    Raises StackFileError (a SettingsError) when the stack file is not a stack file.
     """
     proj = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())
     project, flat, secrets = proj["name"], {}, []
@@ -38,15 +39,12 @@ def load_stack_config(stack: str, config_file: Optional[Path] = None,
             flat[full] = decl["value"]
     path = config_file or PROJECT_DIR / f"Pulumi.{stack}.yaml"
     if config_file or path.exists():
-        doc = yaml.safe_load(Path(path).read_text()) or {}
-        for key, value in (doc.get("config") or {}).items():
-            if isinstance(value, dict) and "secure" in value:
-                value = SECRET_PLACEHOLDER
-                secrets.append(key)
-            flat[key] = value
+        values, secrets = read_stack_file(Path(path))  # StackFileError: one line naming the file
+        flat.update(values)
     for key, value in (overrides or {}).items():
         flat[key if ":" in key else f"{project}:{key}"] = value
-    return project, {k: _wire(v) for k, v in flat.items()}, secrets
+    # A null is an unset key: the default applies (never the text "None").
+    return project, {k: _wire(v) for k, v in flat.items() if v is not None}, secrets
 
 
 def _wire(value: Any) -> str:

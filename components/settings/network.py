@@ -30,6 +30,9 @@ def interface(key: str, value: str, problems: Problems) -> Optional[ipaddress.IP
     if "/" not in value:
         problems.add(key, f"{value!r} needs a prefix length (like {value}/24)")
         return None
+    if iface.version != 4:
+        problems.add(key, f"{value!r}: only IPv4 is supported")
+        return None
     return iface
 
 
@@ -54,6 +57,11 @@ def address_range(key: str, value: str, problems: Problems) -> Optional[tuple[st
         problems.add(key, f"{value!r}: the first address is after the last")
         return None
     return str(a), str(b)
+
+
+def addresses(first: str, last: str) -> range:
+    """The integer addresses of FIRST-LAST, both included."""
+    return range(int(ipaddress.IPv4Address(first)), int(ipaddress.IPv4Address(last)) + 1)
 
 
 def range_inside(key: str, rng: tuple[str, str], net, what: str, problems: Problems) -> None:

@@ -1,0 +1,37 @@
+"""Keys that the stack's profile does not use: reported as warnings, never silently dropped."""
+from __future__ import annotations
+
+from .rules import Parsed
+from .schema import KEYS
+
+_EXTERNAL = "ignored with externalKubeconfig (no Kind cluster, node images or host operations)"
+_NO_GPU = "ignored: no worker has gpu: true"
+_NO_SRIOV = "ignored: no worker has sriov"
+
+
+def _reasons(s: Parsed) -> dict[str, str]:
+    """key -> why the profile does not use it; the first reason that applies wins."""
+    out: dict[str, str] = {}
+
+    def add(keys: str, reason: str) -> None:
+        for key in keys.split():
+            out.setdefault(key, reason)
+    if s.external:
+        add("clusterName kubernetesVersion crioVersion podSubnet kindNetworkSubnet gpuDriverFile kindSource "
+            "kubernetesSource managementAddress hostClaimsDir localRegistryPort", _EXTERNAL)
+    if not any(w.gpu for w in s.workers):
+        add("gpuDriverFile hostGpuModel hostGpuUuid", _NO_GPU)
+    if not any(w.sriov for w in s.workers):
+        add("sriovIpam managementAddress", _NO_SRIOV)
+    if not s.registry.embedded:
+        add("localRegistryPort", "ignored: registry is set, so no embedded registry is started")
+    if not s.values["scenarios"]:
+        add("multiWorker verifyScenarios", "ignored: no scenarios are selected")
+    return out
+
+
+def report_ignored(values: dict, s: Parsed, warnings: list) -> None:
+    """A warning for each key given a value other than its default that the profile does not use."""
+    for key, reason in _reasons(s).items():
+        if values[key] is not None and values[key] != KEYS[key].default:
+            warnings.append(f"{key}: {reason}")

@@ -1,0 +1,193 @@
+"""Rules across keys, checked once every key has been read on its own. A rule whose keys already
+have a problem stays quiet: one root cause, one line."""
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from scenarios.catalog import CATALOG
+
+from . import network as net
+from . import refs
+from .decode import NUMBER_HINT, Problems
+from .model import Registry, SriovIpam, Worker
+
+K8S_VERSION = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
+CRIO_VERSION = re.compile(r"^(\d+)\.(\d+)$")
+
+
+@dataclass
+class Parsed:
+    """Every key read on its own (None where it had a problem)."""
+
+    values: dict[str, Any]
+    external: bool
+    workers: tuple[Worker, ...]
+    pod: Optional[ipaddress.IPv4Network]
+    kindnet: Optional[ipaddress.IPv4Network]
+    ipam: Optional[SriovIpam]
+    registry: Registry
+    metallb: Optional[tuple[str, str]]
+
+    @property
+    def ipam_net(self) -> Optional[ipaddress.IPv4Network]:
+        try:
+            return ipaddress.IPv4Network(self.ipam.subnet) if self.ipam else None
+        except ValueError:
+            return None
+
+
+def check(s: Parsed, p: Problems) -> None:
+    versions(s.values, p)
+    images(s.values, p)
+    if not s.external:
+        net.no_overlap({"podSubnet": s.pod, "kindNetworkSubnet": s.kindnet, "sriovIpam.subnet": s.ipam_net}, p)
+        _metallb_in_kind(s, p)
+    _registry_address(s, p)
+    if not p.failed("workers", "sriovIpam"):
+        _sriov(s, p)
+
+
+def versions(v: dict, p: Problems) -> None:
+    k8s = K8S_VERSION.match(v["kubernetesVersion"] or "")
+    if v["kubernetesVersion"] is not None and not k8s:
+        p.add("kubernetesVersion", f"{v['kubernetesVersion']!r} is not a version like v1.31.0")
+    crio = v["crioVersion"]
+    if crio is None:
+        return
+    if not CRIO_VERSION.match(crio):
+        p.add("crioVersion", f"{crio!r} is not a minor version like 1.31 (MAJOR.MINOR, no 'v', no patch)")
+    elif k8s and crio != f"{int(k8s[1])}.{int(k8s[2])}":
+        hint = f"; {NUMBER_HINT}" if f"{crio}0" == f"{int(k8s[1])}.{int(k8s[2])}" else ""
+        p.add("crioVersion", f"{crio} does not match kubernetesVersion {v['kubernetesVersion']}: CRI-O "
+              f"publishes one minor per Kubernetes minor; set {int(k8s[1])}.{int(k8s[2])}{hint}")
+
+
+def images(v: dict, p: Problems) -> None:
+    if v["controllerImageRegistry"] is not None:
+        refs.repository_path("controllerImageRegistry", v["controllerImageRegistry"].rstrip("/"), p)
+    if v["kubeRbacProxyImage"] is not None:
+        refs.image_reference("kubeRbacProxyImage", v["kubeRbacProxyImage"], p)
+    if v["imageMirror"]:
+        refs.repository_path("imageMirror", v["imageMirror"].rstrip("/"), p, allow_bare_domain=True)
+
+
+def kind_containers(s: Parsed) -> int:
+    """Containers on the Docker network 'kind': the nodes, and the embedded registry when there is one."""
+    return 1 + len(s.workers) + (1 if s.registry.embedded else 0)
+
+
+def _metallb_in_kind(s: Parsed, p: Problems) -> None:
+    """Docker gives the gateway the first address of the network, then each container the next free
+    one, in the order they join; the pool must leave those to Docker."""
+    if s.metallb is None or s.kindnet is None or p.failed("workers"):
+        return
+    pool = net.addresses(*s.metallb)
+    if not all(ipaddress.IPv4Address(a) in s.kindnet for a in s.metallb):
+        p.add("metallbAddresses", f"{s.metallb[0]}-{s.metallb[1]} is not inside kindNetworkSubnet {s.kindnet}")
+        return
+    first = int(s.kindnet.network_address)
+    n = kind_containers(s)
+    docker_last = first + 1 + n
+    if pool.start <= docker_last:
+        p.add("metallbAddresses", f"{s.metallb[0]}-{s.metallb[1]} overlaps {s.kindnet.network_address}-"
+              f"{ipaddress.IPv4Address(docker_last)}, the network address, Docker's gateway and the {n} "
+              f"containers of this stack on the kind network; start the pool after "
+              f"{ipaddress.IPv4Address(docker_last)} (leave room for other clusters on that network too)")
+    elif pool.stop - 1 >= int(s.kindnet.broadcast_address):
+        p.add("metallbAddresses", f"{s.metallb[1]} is the broadcast address of kindNetworkSubnet {s.kindnet}")
+
+
+def _registry_address(s: Parsed, p: Problems) -> None:
+    if s.registry.embedded or p.failed("registry.host"):
+        return
+    addr = refs.host_address(s.registry.host.partition(":")[0])
+    if addr is None:
+        return
+    nets = {} if s.external else {"podSubnet": s.pod, "kindNetworkSubnet": s.kindnet}
+    nets["sriovIpam.subnet"] = s.ipam_net
+    for key, network in nets.items():
+        if network is not None and addr in network:
+            p.add("registry.host", f"{addr} is inside {key} {network}: the nodes would route it there, not to "
+                  "the registry; the registry needs an address outside the cluster's networks")
+    if s.metallb and int(addr) in net.addresses(*s.metallb):
+        p.add("registry.host", f"{addr} is in the MetalLB pool metallbAddresses {s.metallb[0]}-{s.metallb[1]}")
+
+
+def _sriov(s: Parsed, p: Problems) -> None:
+    sriov = [(i, w) for i, w in enumerate(s.workers) if w.sriov]
+    if sriov and s.ipam is None:
+        p.add("sriovIpam", "required when a worker has sriov: set {subnet, perNodeBlockSize, gateway, exclusions}")
+    subnet = s.ipam_net
+    if not sriov or subnet is None:
+        return
+    gateway = ipaddress.IPv4Address(s.ipam.gateway) if s.ipam.gateway and not p.failed("sriovIpam.gateway") else None
+    excluded = set()
+    for first, last in s.ipam.exclusions:
+        excluded.update(net.addresses(first, last))
+    size, blocks = s.ipam.per_node_block_size, len(s.workers)
+    fits = size > 0 and blocks * size <= subnet.num_addresses - 2
+    if size > 0 and not fits:
+        p.add("sriovIpam.perNodeBlockSize", f"{blocks} workers x {size} addresses do not fit in {subnet} "
+              f"({subnet.num_addresses - 2} host addresses): nv-ipam gives every worker a block; "
+              "lower perNodeBlockSize or widen the subnet")
+    block_end = int(subnet.network_address) + blocks * size
+    seen: dict[int, str] = {}
+    for i, w in sriov:
+        key = f"workers[{i}].sriov.address"
+        addr = ipaddress.IPv4Interface(w.sriov.address).ip
+        if addr not in subnet:
+            p.add(key, f"{addr} is not inside sriovIpam.subnet {subnet}")
+            continue
+        if addr in (subnet.network_address, subnet.broadcast_address):
+            p.add(key, f"{addr} is the network or broadcast address of sriovIpam.subnet {subnet}")
+        elif addr == gateway:
+            p.add(key, f"{addr} is sriovIpam.gateway; give the PF its own address")
+        elif int(addr) in seen:
+            p.add(key, f"{addr} is already the address of {seen[int(addr)]}")
+        elif fits and int(addr) <= block_end and int(addr) not in excluded:
+            p.add(key, f"{addr} lies in the addresses nv-ipam hands to VFs (the first {blocks} x {size} of "
+                  f"{subnet}); add it to sriovIpam.exclusions")
+        seen.setdefault(int(addr), f"workers[{i}]")
+    if fits:
+        _vf_room(s, sriov, subnet, excluded, gateway, p)
+
+
+def _vf_room(s: Parsed, sriov, subnet, excluded: set, gateway, p: Problems) -> None:
+    """nv-ipam gives each worker one block, in an order of its own: every block must hold the VFs of
+    the SR-IOV worker with the most."""
+    size = s.ipam.per_node_block_size
+    i, most = max(sriov, key=lambda iw: iw[1].sriov.vfs)
+    need = most.sriov.vfs
+    if need > size:
+        p.add("sriovIpam.perNodeBlockSize", f"{size} addresses per worker cannot hold the {need} VFs of "
+              f"workers[{i}]; raise perNodeBlockSize or lower vfs")
+        return
+    start = int(subnet.network_address) + 1
+    for k in range(len(s.workers)):
+        block = range(start + k * size, start + (k + 1) * size)
+        free = sum(1 for a in block if a not in excluded and (gateway is None or a != int(gateway)))
+        if free < need:
+            p.add("sriovIpam.exclusions", f"leave {free} free addresses in the block "
+                  f"{ipaddress.IPv4Address(block.start)}-{ipaddress.IPv4Address(block.stop - 1)} that nv-ipam "
+                  f"may give a worker, but workers[{i}] has {need} VFs; exclude fewer addresses there")
+            return
+
+
+def scenario_vfs(s: Parsed, scenarios: tuple[str, ...], multi: bool, p: Problems) -> None:
+    """An SR-IOV scenario gets a VF on the workers it uses: each worker with sriov (the scheduler picks
+    among them), and with multiWorker both workers the split uses."""
+    uses = [n for n in scenarios if n in CATALOG and CATALOG[n].sriov]
+    if not uses or p.failed("workers"):
+        return
+    for i, w in enumerate(s.workers):
+        if w.sriov and w.sriov.vfs < 1:
+            p.add(f"workers[{i}].sriov.vfs", f"0 VFs, but {uses[0]} runs SR-IOV functions on the SR-IOV "
+                  "workers; give it at least 1")
+    if multi:
+        for i, w in enumerate(s.workers[:2]):
+            if not w.sriov:
+                p.add(f"workers[{i}].sriov", f"multiWorker puts {uses[0]}'s functions on workers[0] and "
+                      "workers[1]; each needs an SR-IOV PF with VFs")

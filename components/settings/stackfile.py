@@ -1,0 +1,101 @@
+"""Reads a stack file (Pulumi.<stack>.yaml) as the Pulumi CLI would; what is wrong with the file
+itself is one line that names the file."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .decode import suggest, what
+from .errors import SettingsError
+from .schema import PROJECT
+
+# The sections of a Pulumi stack file (the CLI's ProjectStack).
+SECTIONS = ("config", "environment", "secretsprovider", "encryptedkey", "encryptionsalt")
+SECRET_PLACEHOLDER = "[secret]"
+
+
+class StackFileError(SettingsError):
+    """The stack file cannot be read as a stack file; `problems` holds one line per problem."""
+
+
+class _Loader(yaml.SafeLoader):
+    """Rejects a key given twice in one mapping (the CLI does; PyYAML would keep the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if not isinstance(key, (str, int, float, bool)):
+                    continue
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key {key!r} is given twice", key_node.start_mark)
+                seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def read_stack_file(path: Path) -> tuple[dict[str, Any], list[str]]:
+    """The `config:` mapping of a stack file (values as YAML typed them; a secure value becomes a
+    placeholder that stays secret) and the keys that hold secrets. Raises StackFileError."""
+    doc = _parse(Path(path))
+    problems = []
+    if doc is None:
+        _fail(path, f"is empty (or only comments); a stack file holds a config: section with "
+                    f"{PROJECT}:<key>: <value> entries")
+    if not isinstance(doc, dict):
+        _fail(path, f"the top level is {what(doc)}, not a mapping of sections like config:")
+    for section in doc:
+        if section not in SECTIONS:
+            problems.append(f"unknown top-level section {section!r} (a stack file has: {', '.join(SECTIONS)})"
+                            f"{suggest(str(section), SECTIONS)}")
+    config = doc.get("config")
+    if config is None:
+        config = {}
+    if not isinstance(config, dict):
+        problems.append(f"config: is {what(config)}, not a mapping of {PROJECT}:<key>: <value>")
+        config = {}
+    values, secrets = {}, []
+    for key, value in config.items():
+        if not isinstance(key, str):
+            problems.append(f"config: the key {key!r} is not text; keys are {PROJECT}:<key>")
+            continue
+        if ":" not in key:
+            problems.append(f"config: the key {key!r} has no namespace; write {PROJECT}:{key}")
+            continue
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            value = SECRET_PLACEHOLDER
+            secrets.append(key)
+        values[key] = value
+    if problems:
+        raise StackFileError([f"{path}: {p}" for p in problems])
+    return values, secrets
+
+
+def _parse(path: Path) -> Any:
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        _fail(path, f"cannot be read: {err.strerror or err}")
+    if b"\0" in data:
+        _fail(path, "holds binary data, not YAML text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        _fail(path, f"is not UTF-8 text (byte {err.start}): binary data, not YAML")
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        _fail(path, f"{where}not valid YAML: {err.problem or err.context}")
+    except yaml.YAMLError as err:  # e.g. a control character (ReaderError): no mark, its own text
+        _fail(path, f"not valid YAML: {' '.join(str(err).split())}")
+    except RecursionError:
+        _fail(path, "not a stack file: nested too deeply")
+
+
+def _fail(path, message: str):
+    raise StackFileError([f"{path}: {message}"])
