@@ -56,10 +56,13 @@ def decode(key: str, typ: str, raw: Any, problems: Problems) -> Any:
     """Decode one top-level value of declared type `typ`. None means unset (a YAML or JSON null), as
     does a failure, which is recorded."""
     value = raw
-    if isinstance(raw, str) and typ in ("array", "object", "integer", "boolean"):
+    # The CLI hands every value over as text, a list or a mapping as JSON: for a text key too.
+    if isinstance(raw, str) and (typ != "string" or raw[:1] in ("[", "{")):
         try:
             value = json.loads(raw)
         except (json.JSONDecodeError, RecursionError):
+            value = raw
+        if typ == "string" and not isinstance(value, (list, dict)):
             value = raw
     if value is None:
         return None

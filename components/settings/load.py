@@ -13,7 +13,7 @@ from scenarios import validate_selection
 
 from . import network as net
 from . import rules, sections
-from .decode import Problems, decode, suggest
+from .decode import Problems, decode, suggest, what
 from .errors import SettingsError
 from .ignored import report_ignored
 from .model import Controller, Settings
@@ -185,7 +185,8 @@ def _scenarios(v: dict, workers, p: Problems) -> tuple[str, ...]:
     if names is None:
         return ()
     if not all(isinstance(n, str) for n in names):
-        p.add("scenarios", f"must be a list of scenario names, got {names!r}")
+        bad = next(n for n in names if not isinstance(n, str))
+        p.add("scenarios", f"must be a list of scenario names, got {what(bad)} in it")
         return ()
     # When workers or multiWorker is wrong, that is the one line to print: assume what the scenarios need.
     known = not p.failed("workers")

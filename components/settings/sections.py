@@ -101,7 +101,7 @@ def _sriov(key: str, item: Any, p: Problems) -> Optional[SriovPf]:
         p.add(f"{key}.vfs", f"required: how many VFs to create on the PF (0-{MAX_VFS})")
         ok = False
     elif isinstance(vfs, bool) or not isinstance(vfs, int) or not 0 <= vfs <= MAX_VFS:
-        p.add(f"{key}.vfs", f"{vfs!r} is not a VF count from 0 to {MAX_VFS}")
+        p.add(f"{key}.vfs", f"{what(vfs)} is not a VF count from 0 to {MAX_VFS}")
         ok = False
     addr = text(item, "address", f"{key}.address", p, default=None)
     if addr is None:
@@ -125,7 +125,8 @@ def ipam(item: Optional[dict], p: Problems) -> Optional[SriovIpam]:
     if block is None:
         block = 30
     if isinstance(block, bool) or not isinstance(block, int) or block < 1:
-        p.add("sriovIpam.perNodeBlockSize", f"{block!r} is not a positive integer")
+        p.add("sriovIpam.perNodeBlockSize", f"{what(block)} is not a "
+              "positive integer")
         block = 0
     gateway = text(item, "gateway", "sriovIpam.gateway", p)
     gw = net.address("sriovIpam.gateway", gateway, p) if gateway else None
@@ -166,7 +167,7 @@ def registry(item: Optional[dict], password: Optional[str], port: int, p: Proble
         return Registry(local_port=port)
     check_keys("registry", item, REGISTRY_KEYS, p)
     host = text(item, "host", "registry.host", p)
-    if host == "" and item.get("host") is None:
+    if host == "":
         p.add("registry.host", "required: the Harbor host[:port] (like 192.168.10.100 or harbor.example.com)")
     elif host:
         refs.host_port("registry.host", host, p)
@@ -177,7 +178,7 @@ def registry(item: Optional[dict], password: Optional[str], port: int, p: Proble
         p.add("registry.project", f"{project!r} is not a Harbor project name (lower-case letters and "
               "digits, separated by '.', '_' or '-'; no '/' and no tag)")
     ca_file = text(item, "caFile", "registry.caFile", p)
-    if ca_file == "" and item.get("caFile") is None:
+    if ca_file == "":
         p.add("registry.caFile", "required: the registry's CA certificate (nodes and pushes trust only it)")
     ca_sha = (text(item, "caSha256", "registry.caSha256", p) or "").lower()
     if ca_sha and not re.fullmatch(r"[0-9a-f]{64}", ca_sha):

@@ -10,6 +10,7 @@ import yaml
 from components.preview.__main__ import main
 from tests.harness import kind_host_checkout
 from tests.unit.test_settings import INVALID, full
+from tests.unit.test_settings_rules import RULES
 
 
 def test_dev_preview_writes_resources_kind_config_and_manifest_folder(tmp_path, capsys):
@@ -37,7 +38,7 @@ def test_external_preview_writes_no_kind_config(tmp_path):
     assert not (tmp_path / "kind-config.yaml").exists()
 
 
-@pytest.mark.parametrize("case,mutate,key", INVALID, ids=[c[0] for c in INVALID])
+@pytest.mark.parametrize("case,mutate,key", INVALID + RULES, ids=[c[0] for c in INVALID + RULES])
 def test_preview_exits_2_naming_the_key(tmp_path, capsys, case, mutate, key):
     host = tmp_path / "host"
     host.mkdir()

@@ -1,0 +1,262 @@
+"""Rules across keys and the shape of every value: each invalid config names its key, once."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from components.settings import SettingsError
+from tests.harness import PROJECT_DIR
+from tests.unit.test_settings import _DELETE, _load, _set, full, host  # noqa: F401  (host is a fixture)
+
+EXTERNAL_KUBECONFIG = str(PROJECT_DIR / "tests/stacks/external-kubeconfig.yaml")
+
+
+def _all(*mutations):
+    def apply(cfg):
+        for m in mutations:
+            m(cfg)
+    return apply
+
+
+def _external(workers):
+    """The external profile: a kubeconfig, the workers' CPU model, no host devices."""
+    return _all(_set("externalKubeconfig", EXTERNAL_KUBECONFIG), _set("hostCpuModel", "Xeon"),
+                _set("workers", workers), _set("gpuDriverFile", _DELETE), _set("sriovIpam", _DELETE),
+                _set("scenarios", ["calcapp-basic"]))
+
+
+RULES = [
+    # Addresses that must not collide.
+    ("registry IP inside the pod subnet", _set("registry.host", "10.100.5.5"), "registry.host"),
+    ("registry IP inside the kind network", _set("registry.host", "172.18.0.50"), "registry.host"),
+    ("registry IP inside the SR-IOV subnet", _set("registry.host", "192.168.20.100"), "registry.host"),
+    ("registry IP in the MetalLB pool", _set("registry.host", "172.18.9.5"), "registry.host"),
+    ("registry IP with a port inside the pod subnet", _set("registry.host", "10.100.0.9:8443"), "registry.host"),
+    ("pod subnet contains the kind network", _set("podSubnet", "172.0.0.0/8"), "kindNetworkSubnet"),
+    ("pod subnet IPv6", _set("podSubnet", "fd00::/64"), "podSubnet"),
+    ("MetalLB pool over the Kind nodes' addresses", _set("metallbAddresses", "172.18.0.2-172.18.0.20"),
+     "metallbAddresses"),
+    ("MetalLB pool on Docker's gateway", _set("metallbAddresses", "172.18.0.1-172.18.0.1"), "metallbAddresses"),
+    ("MetalLB pool from the network address", _set("metallbAddresses", "172.18.0.0-172.18.0.10"),
+     "metallbAddresses"),
+    ("MetalLB pool to the broadcast address", _set("metallbAddresses", "172.18.255.250-172.18.255.255"),
+     "metallbAddresses"),
+    ("MetalLB pool on the last node's address", _set("metallbAddresses", "172.18.0.4-172.18.0.9"),
+     "metallbAddresses"),
+    ("MetalLB pool on the embedded registry's address",
+     _all(_set("registry", _DELETE), _set("registryPassword", _DELETE),
+          _set("metallbAddresses", "172.18.0.5-172.18.0.9")), "metallbAddresses"),
+    ("MetalLB pool as a list", _set("metallbAddresses", ["172.18.9.0", "172.18.9.10"]), "metallbAddresses"),
+    # The SR-IOV pool (nv-ipam).
+    ("SR-IOV gateway is the network address", _set("sriovIpam.gateway", "192.168.20.0"), "sriovIpam.gateway"),
+    ("SR-IOV gateway is the broadcast address", _set("sriovIpam.gateway", "192.168.20.255"), "sriovIpam.gateway"),
+    ("SR-IOV gateway not an address", _set("sriovIpam.gateway", "gw"), "sriovIpam.gateway"),
+    ("SR-IOV gateway a number", _set("sriovIpam.gateway", 5), "sriovIpam.gateway"),
+    ("SR-IOV exclusion a single address", _set("sriovIpam.exclusions", ["192.168.20.0"]), "sriovIpam.exclusions[0]"),
+    ("SR-IOV exclusion reversed", _set("sriovIpam.exclusions", ["192.168.20.9-192.168.20.0"]),
+     "sriovIpam.exclusions[0]"),
+    ("SR-IOV exclusions not a list", _set("sriovIpam.exclusions", "192.168.20.0-192.168.20.9"),
+     "sriovIpam.exclusions"),
+    ("SR-IOV exclusion a number", _set("sriovIpam.exclusions", ["192.168.20.0-192.168.20.9", 7]),
+     "sriovIpam.exclusions[1]"),
+    ("SR-IOV exclusions leave a block too few addresses for the VFs",
+     _set("sriovIpam.exclusions", ["192.168.20.0-192.168.20.25"]), "sriovIpam.exclusions"),
+    ("SR-IOV exclusions cover the whole subnet", _set("sriovIpam.exclusions", ["192.168.20.0-192.168.20.255"]),
+     "sriovIpam.exclusions"),
+    ("blocks of every worker do not fit the subnet", _set("sriovIpam.perNodeBlockSize", 200),
+     "sriovIpam.perNodeBlockSize"),
+    ("block smaller than a worker's VFs", _set("sriovIpam.perNodeBlockSize", 4), "sriovIpam.perNodeBlockSize"),
+    ("block size zero", _set("sriovIpam.perNodeBlockSize", 0), "sriovIpam.perNodeBlockSize"),
+    ("block size text", _set("sriovIpam.perNodeBlockSize", "thirty"), "sriovIpam.perNodeBlockSize"),
+    ("blocks do not fit a small subnet",
+     _all(_set("sriovIpam.subnet", "192.168.20.0/27"), _set("sriovIpam.exclusions", ["192.168.20.0-192.168.20.9"])),
+     "sriovIpam.perNodeBlockSize"),
+    ("SR-IOV subnet missing", _set("sriovIpam.subnet", _DELETE), "sriovIpam.subnet"),
+    ("SR-IOV pool unknown key", _set("sriovIpam.gateways", "192.168.20.1"), "sriovIpam.gateways"),
+    ("SR-IOV pool not an object", _set("sriovIpam", "192.168.20.0/24"), "sriovIpam"),
+    # PFs and VFs.
+    ("PF address is the gateway", _set("workers.0.sriov.address", "192.168.20.1/24"), "workers[0].sriov.address"),
+    ("PF address given twice", _set("workers.1.sriov.address", "192.168.20.2/24"), "workers[1].sriov.address"),
+    ("PF address is the network address", _set("workers.0.sriov.address", "192.168.20.0/24"),
+     "workers[0].sriov.address"),
+    ("PF address is the broadcast address", _set("workers.0.sriov.address", "192.168.20.255/24"),
+     "workers[0].sriov.address"),
+    ("PF address among the VFs' addresses", _set("workers.0.sriov.address", "192.168.20.20/24"),
+     "workers[0].sriov.address"),
+    ("PF address IPv6", _set("workers.0.sriov.address", "fd00::2/64"), "workers[0].sriov.address"),
+    ("PF address a number", _set("workers.0.sriov.address", 5), "workers[0].sriov.address"),
+    ("VF count missing", _set("workers.0.sriov.vfs", _DELETE), "workers[0].sriov.vfs"),
+    ("VF count null", _set("workers.0.sriov.vfs", None), "workers[0].sriov.vfs"),
+    ("no VF on an SR-IOV worker that an SR-IOV scenario uses", _set("workers.1.sriov.vfs", 0),
+     "workers[1].sriov.vfs"),
+    ("VF count a fraction", _set("workers.0.sriov.vfs", 8.5), "workers[0].sriov.vfs"),
+    ("VF count a boolean", _set("workers.0.sriov.vfs", True), "workers[0].sriov.vfs"),
+    ("PF name missing", _set("workers.0.sriov.pf", _DELETE), "workers[0].sriov.pf"),
+    ("PF name null", _set("workers.0.sriov.pf", None), "workers[0].sriov.pf"),
+    ("sriov given as a PF name", _set("workers.0.sriov", "ens9f0np0"), "workers[0].sriov"),
+    ("multiWorker SR-IOV scenario without SR-IOV on the second worker",
+     _all(_set("multiWorker", True), _set("workers.1.sriov", _DELETE)), "workers[1].sriov"),
+    ("worker null", _set("workers.1", None), "workers[1]"),
+    # Versions.
+    ("CRI-O minor differs from Kubernetes", _set("crioVersion", "1.30"), "crioVersion"),
+    ("CRI-O version read by YAML as a number", _set("crioVersion", 1.3), "crioVersion"),
+    ("CRI-O version 1.30 as a number with Kubernetes 1.30",
+     _all(_set("kubernetesVersion", "v1.30.0"), _set("crioVersion", 1.3)), "crioVersion"),
+    ("CRI-O version with a v", _set("crioVersion", "v1.31"), "crioVersion"),
+    ("CRI-O version with a patch", _set("crioVersion", "1.31.0"), "crioVersion"),
+    ("Kubernetes version without v", _set("kubernetesVersion", "1.31.0"), "kubernetesVersion"),
+    ("Kubernetes version read by YAML as a number", _set("kubernetesVersion", 1.31), "kubernetesVersion"),
+    # The registry.
+    ("registry host with a scheme", _set("registry.host", "https://192.168.10.100"), "registry.host"),
+    ("registry host with a path", _set("registry.host", "192.168.10.100/images"), "registry.host"),
+    ("registry port zero", _set("registry.host", "harbor.example.com:0"), "registry.host"),
+    ("registry port too large", _set("registry.host", "harbor.example.com:70000"), "registry.host"),
+    ("registry port not a number", _set("registry.host", "harbor.example.com:https"), "registry.host"),
+    ("registry host with shell characters", _set("registry.host", 'harbor"; rm -rf /'), "registry.host"),
+    ("registry host empty", _set("registry.host", ""), "registry.host"),
+    ("registry host null", _set("registry.host", None), "registry.host"),
+    ("registry project a path", _set("registry.project", "images/sub"), "registry.project"),
+    ("registry project with a tag", _set("registry.project", "images:v1"), "registry.project"),
+    ("registry project null", _set("registry.project", None), "registry.project"),
+    ("registry username empty", _set("registry.username", ""), "registry.username"),
+    ("registry CA file a list", _set("registry.caFile", ["ca.crt"]), "registry.caFile"),
+    ("registry not an object", _set("registry", "harbor.example.com"), "registry"),
+    # Image references and registry paths.
+    ("controller image registry with a tag", _set("controllerImageRegistry", "ghcr.io/openkasugai/controller:v1.1.0"),
+     "controllerImageRegistry"),
+    ("controller image registry empty", _set("controllerImageRegistry", ""), "controllerImageRegistry"),
+    ("controller image registry upper case", _set("controllerImageRegistry", "ghcr.io/OpenKasugai/controller"),
+     "controllerImageRegistry"),
+    ("controller image registry with a digest",
+     _set("controllerImageRegistry", "ghcr.io/openkasugai/controller@sha256:" + "0" * 64), "controllerImageRegistry"),
+    ("kube-rbac-proxy image empty", _set("kubeRbacProxyImage", ""), "kubeRbacProxyImage"),
+    ("kube-rbac-proxy image only a tag", _set("kubeRbacProxyImage", ":v0.14.1"), "kubeRbacProxyImage"),
+    ("kube-rbac-proxy image empty tag", _set("kubeRbacProxyImage", "quay.io/brancz/kube-rbac-proxy:"),
+     "kubeRbacProxyImage"),
+    ("kube-rbac-proxy image bad digest", _set("kubeRbacProxyImage", "quay.io/brancz/kube-rbac-proxy@sha256:xyz"),
+     "kubeRbacProxyImage"),
+    ("kube-rbac-proxy image with a space", _set("kubeRbacProxyImage", "quay.io/brancz/kube rbac proxy:v1"),
+     "kubeRbacProxyImage"),
+    ("image mirror with a tag", _set("imageMirror", "mirror.example.com/library:latest"), "imageMirror"),
+    ("image mirror with a scheme", _set("imageMirror", "https://mirror.example.com"), "imageMirror"),
+    ("image mirror with an empty path component", _set("imageMirror", "mirror.example.com//x"), "imageMirror"),
+    # The external profile.
+    ("external worker without a name", _external([{"name": "node-a"}, {}]), "workers[1].name"),
+    ("external worker names repeated", _external([{"name": "node-a"}, {"name": "node-a"}]), "workers[1].name"),
+    ("external worker name not a node name", _external([{"name": "Node_A"}]), "workers[0].name"),
+    ("external worker name a number list", _external([{"name": ["a"]}]), "workers[0].name"),
+    # Types of plain keys.
+    ("cluster name read by YAML as a number", _set("clusterName", 1.5), "clusterName"),
+    ("CPU model a list", _set("hostCpuModel", ["Xeon"]), "hostCpuModel"),
+    ("management address IPv6", _set("managementAddress", "fd00::1"), "managementAddress"),
+    ("scenario name null", _set("scenarios", ["calcapp-basic", None]), "scenarios"),
+    ("fpgaAgents a text", _set("fpgaAgents", "no"), "fpgaAgents"),
+]
+
+
+@pytest.mark.parametrize("case,mutate,key", RULES, ids=[c[0] for c in RULES])
+def test_rule_names_its_key(host, case, mutate, key):
+    values = copy.deepcopy(full(host))
+    mutate(values)
+    with pytest.raises(SettingsError) as err:
+        _load(values)
+    keys = [p.split(": ")[0] for p in err.value.problems]
+    assert key in keys, err.value.problems
+    assert all("None" not in p for p in err.value.problems), err.value.problems
+
+
+def test_the_reference_values_pass_every_rule(host):
+    # The all-in-one's environment: if a rule rejects it, the rule is wrong.
+    values = full(host)
+    values["sriovIpam"]["exclusions"] = ["192.168.20.0-192.168.20.9", "192.168.20.51-192.168.20.255"]
+    values.update(kubernetesVersion="v1.31.0", crioVersion="1.31", podSubnet="10.100.0.0/16",
+                  kindNetworkSubnet="172.18.0.0/16", metallbAddresses="172.18.9.0-172.18.9.10")
+    s = _load(values)
+    assert s.sriov_ipam.exclusions[1] == ("192.168.20.51", "192.168.20.255")
+
+
+VALID = [
+    ("MetalLB pool right after the nodes' addresses", _set("metallbAddresses", "172.18.0.5-172.18.0.9")),
+    ("registry host with a port", _set("registry.host", "harbor.example.com:8443")),
+    ("registry host by name", _set("registry.host", "harbor.example.com")),
+    ("registry project with dots and dashes", _set("registry.project", "open.kasugai-images")),
+    ("controller image registry with a trailing slash", _set("controllerImageRegistry", "ghcr.io/openkasugai/controller/")),
+    ("kube-rbac-proxy image by digest", _set("kubeRbacProxyImage", "quay.io/brancz/kube-rbac-proxy@sha256:" + "a" * 64)),
+    ("image mirror a registry alone", _set("imageMirror", "localhost:5000")),
+    ("image mirror a registry path", _set("imageMirror", "mirror.example.com/dockerhub")),
+    ("a PF address outside the VF blocks", _set("workers.1.sriov.address", "192.168.20.200/24")),
+    ("one SR-IOV worker with 0 VFs when no scenario uses SR-IOV",
+     _all(_set("workers.1.sriov.vfs", 0), _set("scenarios", ["calcapp-basic"]))),
+    ("null worker fields", _set("workers.1.gpu", None)),
+    ("a null username means admin", _set("registry.username", None)),
+    ("a null top-level key means its default", _set("clusterName", None)),
+    ("a Kubernetes 1.30 pair", _all(_set("kubernetesVersion", "v1.30.4"), _set("crioVersion", "1.30"))),
+]
+
+
+@pytest.mark.parametrize("case,mutate", VALID, ids=[c[0] for c in VALID])
+def test_values_the_rules_accept(host, case, mutate):
+    values = copy.deepcopy(full(host))
+    mutate(values)
+    _load(values)
+
+
+def test_a_null_never_becomes_the_text_none(host):
+    s = _load({**full(host), "clusterName": None, "registry": {**full(host)["registry"], "username": None}})
+    assert s.cluster_name == "kind" and s.registry.username == "admin"
+    assert "None" not in repr(s)
+
+
+def test_a_workers_value_of_the_wrong_type_is_the_only_line(host):
+    values = {**full(host), "workers": 5, "scenarios": ["calcapp-sriov", "p2c3"]}
+    with pytest.raises(SettingsError) as err:
+        _load(values)
+    assert err.value.problems == ["workers: must be an array, got the number 5"]
+
+
+def test_a_broken_sriov_pool_is_the_only_sriov_line(host):
+    with pytest.raises(SettingsError) as err:
+        _load({**full(host), "sriovIpam": "192.168.20.0/24"})
+    assert err.value.problems == ["sriovIpam: must be an object, got the text '192.168.20.0/24'"]
+
+
+def test_a_broken_kubernetes_version_does_not_also_blame_crio(host):
+    with pytest.raises(SettingsError) as err:
+        _load({**full(host), "kubernetesVersion": "latest"})
+    assert [p.split(":")[0] for p in err.value.problems] == ["kubernetesVersion"]
+
+
+def test_crio_read_as_a_number_says_to_quote_it(host):
+    with pytest.raises(SettingsError) as err:
+        _load({**full(host), "kubernetesVersion": "v1.30.0", "crioVersion": "1.3"})  # as the CLI may hand it over
+    assert 'quote it ("1.30")' in err.value.problems[0]
+
+
+def test_keys_the_profile_ignores_are_warnings(host):
+    warnings: list[str] = []
+    values = {**full(host), "workers": [{}, {}], "scenarios": ["calcapp-basic"], "localRegistryPort": 5002}
+    _load(values, warnings=warnings)
+    keys = {w.split(":")[0] for w in warnings}
+    assert {"gpuDriverFile", "sriovIpam", "localRegistryPort"} <= keys, warnings
+    assert all("ignored" in w for w in warnings)
+
+
+def test_external_profile_reports_the_kind_keys_as_ignored(host):
+    values = copy.deepcopy(full(host))
+    _external([{"name": "node-a"}])(values)
+    values.update(kindSource="/nonexistent/kind", podSubnet="10.200.0.0/16")
+    warnings: list[str] = []
+    s = _load(values, warnings=warnings)
+    assert s.profile == "external"
+    assert any(w.startswith("kindSource: ignored with externalKubeconfig") for w in warnings), warnings
+    assert any(w.startswith("podSubnet: ignored") for w in warnings), warnings
+
+
+def test_a_misspelt_namespace_is_named(host):
+    from components.settings import PROJECT, load
+    raw = {f"{PROJECT}:{k}": v for k, v in full(host).items()}
+    raw["openkasugai_aio:clusterName"] = "x"
+    with pytest.raises(SettingsError) as err:
+        load(raw, stack="t", base_dir=PROJECT_DIR, secret_keys=[f"{PROJECT}:registryPassword"])
+    assert any(p.startswith("openkasugai_aio:clusterName: the namespace") for p in err.value.problems)
