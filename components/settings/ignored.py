@@ -9,7 +9,7 @@ _NO_GPU = "ignored: no worker has gpu: true"
 _NO_SRIOV = "ignored: no worker has sriov"
 
 
-def _reasons(s: Parsed) -> dict[str, str]:
+def ignored_keys(s: Parsed) -> dict[str, str]:
     """key -> why the profile does not use it; the first reason that applies wins."""
     out: dict[str, str] = {}
 
@@ -32,6 +32,6 @@ def _reasons(s: Parsed) -> dict[str, str]:
 
 def report_ignored(values: dict, s: Parsed, warnings: list) -> None:
     """A warning for each key given a value other than its default that the profile does not use."""
-    for key, reason in _reasons(s).items():
+    for key, reason in ignored_keys(s).items():
         if values[key] is not None and values[key] != KEYS[key].default:
             warnings.append(f"{key}: {reason}")

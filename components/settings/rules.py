@@ -14,6 +14,58 @@ from . import refs
 from .decode import NUMBER_HINT, Problems
 from .model import Registry, SriovIpam, Worker
 
+# The rules as the README states them under "Rules across keys" (tests/unit/test_docs.py keeps the two
+# in step, and checks that each key named here has a table test): keys -> statement.
+STATED: dict[str, str] = {
+    "podSubnet kindNetworkSubnet sriovIpam.subnet":
+        "`podSubnet`, `kindNetworkSubnet` and `sriovIpam.subnet` are IPv4 networks in CIDR form that do not "
+        "overlap (Kind profiles).",
+    "metallbAddresses":
+        "`metallbAddresses` is FIRST-LAST inside `kindNetworkSubnet`, short of its broadcast address, and "
+        "starts after the addresses Docker hands out first from the start of the network: the network "
+        "address, the gateway (.1) and one address per container of this stack on the `kind` network "
+        "(the control plane, each worker, and the embedded registry when `registry` is unset). The reference "
+        "stack's 3 nodes take .2-.4, so the pool may start at .5; other Kind clusters on the same network take "
+        "the next addresses: leave them room.",
+    "registry.host":
+        "`registry.host` is `host[:port]` (a DNS name or an IPv4 address, a port from 1 to 65535, no scheme, "
+        "no path); given as an IPv4 address it lies outside `podSubnet`, `kindNetworkSubnet`, "
+        "`sriovIpam.subnet` and the MetalLB pool.",
+    "registry.project registry.username":
+        "`registry.project` is one Harbor project name (lower-case letters and digits joined by `.`, `_` or "
+        "`-`: no `/`, no tag); `registry.username`, when given, is not empty.",
+    "controllerImageRegistry kubeRbacProxyImage imageMirror":
+        "`controllerImageRegistry` and `imageMirror` are registry paths in the OCI reference grammar "
+        "(lower-case path components, no tag, no digest; `imageMirror` may be a registry alone, like "
+        "`localhost:5000`); `kubeRbacProxyImage` is a complete image reference (`name[:tag][@digest]`).",
+    "kubernetesVersion crioVersion":
+        "`kubernetesVersion` is `vMAJOR.MINOR.PATCH`; `crioVersion` is `MAJOR.MINOR` and equals the "
+        "Kubernetes minor. A text key given as a YAML number is refused: `crioVersion: 1.30` reads as 1.3, "
+        "so quote it (`\"1.30\"`).",
+    "sriovIpam.gateway sriovIpam.exclusions":
+        "`sriovIpam.gateway` lies inside `sriovIpam.subnet` and is neither its network nor its broadcast "
+        "address; each of `sriovIpam.exclusions` is a FIRST-LAST range inside the subnet.",
+    "sriovIpam.perNodeBlockSize sriovIpam.exclusions":
+        "nv-ipam gives every worker (its pool selects all nodes but the control plane) a block of "
+        "`perNodeBlockSize` addresses from the start of the subnet, in an order of its own: the blocks of "
+        "all workers fit in the subnet's host addresses, and every block keeps, after the exclusions and the "
+        "gateway, at least as many addresses as the largest `vfs`.",
+    "workers[0].sriov.address workers[1].sriov.address":
+        "Each `workers[].sriov.address` is unique, inside `sriovIpam.subnet`, not its gateway, network or "
+        "broadcast address, and excluded (`sriovIpam.exclusions`) when it lies in the workers' blocks, "
+        "or nv-ipam could hand it to a VF.",
+    "workers[0].sriov.vfs workers[1].sriov.vfs workers[1].sriov":
+        "`workers[].sriov` needs `pf`, `vfs` and `address` (a missing `vfs` is an error, not 0). When a "
+        "selected scenario uses SR-IOV, every worker with `sriov` has at least 1 VF and, with "
+        "`multiWorker`, `workers[0]` and `workers[1]` both have `sriov`.",
+    "workers[0].name workers[1].name":
+        "With `externalKubeconfig`, every worker has a `name` (its node name in that cluster), each name "
+        "once; with Kind, no worker has one (Kind names the nodes).",
+    "workers[0].sriov.pf workers[1]":
+        "A null (`key:` with nothing after it, or `~`) is the same as leaving the key out: the default "
+        "applies, and a required field is reported missing. It never becomes the text `None`.",
+}
+
 K8S_VERSION = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
 CRIO_VERSION = re.compile(r"^(\d+)\.(\d+)$")
 

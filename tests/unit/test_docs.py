@@ -47,3 +47,33 @@ def test_ci_runs_the_readme_test_command():
 def test_readme_set_up_commands_come_first():
     first = re.search(r"```sh\n(.*?)```", README, flags=re.S).group(1)
     assert "pip install -r requirements.txt" in first and "components.preview --stack dev" in first
+
+
+def _rules_section() -> str:
+    return README.split("### Rules across keys", 1)[1].split("\n## ", 1)[0]
+
+
+def test_readme_states_exactly_the_rules_the_settings_check():
+    from components.settings.rules import STATED
+    bullets = re.findall(r"^- (.+)$", _rules_section(), flags=re.M)
+    assert bullets == list(STATED.values())
+
+
+def test_every_stated_rule_has_table_tests_naming_its_keys():
+    from components.settings.rules import STATED
+    from tests.unit.test_settings import INVALID
+    from tests.unit.test_settings_rules import RULES
+    named = {key for _, _, key in INVALID + RULES}
+    for keys in STATED:
+        assert set(keys.split()) <= named, keys
+
+
+def test_readme_lists_the_keys_each_profile_ignores():
+    from components.settings.ignored import ignored_keys
+    from components.settings.model import Registry, Worker
+    from components.settings.rules import Parsed
+    external = Parsed(values={"scenarios": []}, external=True, workers=(Worker("n"),), pod=None, kindnet=None,
+                      ipam=None, registry=Registry(host="h"), metallb=None)
+    section = _rules_section()
+    for key in ignored_keys(external):
+        assert f"`{key}`" in section.split("Keys that the stack's profile does not use", 1)[1], key
