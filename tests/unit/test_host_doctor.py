@@ -92,7 +92,8 @@ def stack_file(tmp: Path, registry: str, **over) -> Path:
         "gpuDriverFile": str(tmp / "driver.run"),
         "registry": {"host": registry, "project": "images", "caFile": str(tmp / "ca.crt")},
         "registryPassword": {"secure": "AAABAKx0"},
-        "sriovIpam": {"subnet": "192.168.20.0/24", "perNodeBlockSize": 30, "gateway": "192.168.20.1"},
+        "sriovIpam": {"subnet": "192.168.20.0/24", "perNodeBlockSize": 30, "gateway": "192.168.20.1",
+                      "exclusions": ["192.168.20.0-192.168.20.9"]},  # the PFs' addresses: never a VF's
         "kindSource": str(tmp / "kind"), "kubernetesSource": str(tmp / "kubernetes"),
         "videoDir": str(tmp / "video"), "controllerCheckout": str(tmp / "controller"),
         "hostClaimsDir": str(tmp / "claims"), "scenarios": ["calcapp-basic"],
