@@ -26,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quiet", action="store_true", help="do not print the resource tree")
     args = ap.parse_args(argv)
     if args.config_file and not args.config_file.is_file():
-        print(f"--config-file: {args.config_file} not found", file=sys.stderr)
+        what = "is a folder, not a stack file" if args.config_file.is_dir() else "not found"
+        print(f"--config-file: {args.config_file} {what}", file=sys.stderr)
         return 2
     try:
         result = run_program(args.stack, args.config_file, strict=args.strict)

@@ -53,7 +53,7 @@ def workers(items: Optional[list], cluster: str, external: bool, p: Problems) ->
             p.add(key, "SR-IOV PFs (sriov) cannot be handed to an external cluster; "
                   "remove sriov or unset externalKubeconfig")
         node = _node_name(key, item, cluster, i, external, p)
-        if node in names:
+        if node and node in names:
             p.add(f"{key}.name", f"{node!r} is already the name of {names[node]}; each worker is one node")
         names.setdefault(node, key)
         out.append(Worker(node=node, gpu=gpu, sriov=sriov))
@@ -64,20 +64,19 @@ def workers(items: Optional[list], cluster: str, external: bool, p: Problems) ->
 
 
 def _node_name(key: str, item: dict, cluster: str, i: int, external: bool, p: Problems) -> str:
-    name = text(item, "name", f"{key}.name", p, default=None)
     if not external:
         if item.get("name") is not None:
             p.add(f"{key}.name", "Kind names its nodes <clusterName>-worker, -worker2...; "
                   "set name only with externalKubeconfig")
         return worker_node_name(cluster, i)
-    if name is None:
-        if item.get("name") is None:
-            p.add(f"{key}.name", "required with externalKubeconfig: the node's name in that cluster "
-                  "(kubectl get nodes)")
+    if item.get("name") is None:
+        p.add(f"{key}.name", "required with externalKubeconfig: the node's name in that cluster "
+              "(kubectl get nodes)")
         return ""
-    if not DNS_SUBDOMAIN.match(name) or len(name) > 253:
+    name = text(item, "name", f"{key}.name", p)
+    if name is not None and (not DNS_SUBDOMAIN.match(name) or len(name) > 253):
         p.add(f"{key}.name", f"{name!r} is not a Kubernetes node name (lower-case DNS subdomain)")
-    return name
+    return name or ""
 
 
 def _sriov(key: str, item: Any, p: Problems) -> Optional[SriovPf]:

@@ -95,3 +95,8 @@ def test_config_values_of_the_wrong_type_from_the_engine_are_settings_errors(key
 def test_json_null_from_the_engine_means_the_default():
     result = run_program("dev", overrides={"podSubnet": None, "fpgaAgents": "null"})
     assert json.dumps(result.outputs.get("kindConfig", "")).count("10.100.0.0/16") == 1
+
+
+def test_a_folder_given_as_the_stack_file_is_named(tmp_path, capsys):
+    assert preview_main(["--config-file", str(tmp_path), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    assert capsys.readouterr().err == f"--config-file: {tmp_path} is a folder, not a stack file\n"

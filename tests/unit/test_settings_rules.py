@@ -5,7 +5,7 @@ import copy
 
 import pytest
 
-from components.settings import SettingsError
+from components.settings import KEYS, SettingsError
 from tests.harness import PROJECT_DIR
 from tests.unit.test_settings import _DELETE, _load, _set, full, host  # noqa: F401  (host is a fixture)
 
@@ -260,3 +260,31 @@ def test_a_misspelt_namespace_is_named(host):
     with pytest.raises(SettingsError) as err:
         load(raw, stack="t", base_dir=PROJECT_DIR, secret_keys=[f"{PROJECT}:registryPassword"])
     assert any(p.startswith("openkasugai_aio:clusterName: the namespace") for p in err.value.problems)
+
+
+def test_external_workers_without_names_each_say_so_once(host):
+    values = copy.deepcopy(full(host))
+    _external([{}, {}])(values)
+    with pytest.raises(SettingsError) as err:
+        _load(values)
+    assert [p.split(": ")[0] for p in err.value.problems] == ["workers[0].name", "workers[1].name"]
+
+
+NESTED = ["registry.host", "registry.project", "registry.caFile", "registry.caSha256", "registry.username",
+          "sriovIpam.subnet", "sriovIpam.gateway", "sriovIpam.perNodeBlockSize", "sriovIpam.exclusions",
+          "workers.0.gpu", "workers.0.sriov", "workers.0.sriov.pf", "workers.0.sriov.vfs", "workers.0.sriov.address",
+          "workers.1.name"]
+
+
+@pytest.mark.parametrize("path", sorted(KEYS) + NESTED)
+def test_a_null_is_unset_or_refused_never_the_text_none(host, path):
+    # A null gives the default, which may leave something else missing (a GPU worker without its
+    # driver): then the problems say so, in words, never with "None" in them.
+    values = copy.deepcopy(full(host))
+    _set(path, None)(values)
+    try:
+        s = _load(values)
+    except SettingsError as err:
+        assert all("None" not in p for p in err.problems), err.problems
+        return
+    assert "None" not in repr(s).replace("sriov_ipam=None", "").replace("sriov=None", "")
