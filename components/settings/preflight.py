@@ -21,7 +21,12 @@ class Preflight:
         self.p, self.base, self.host_files, self.warnings = problems, base, host_files, warnings
 
     def path(self, value: str) -> str:
-        return str((self.base / value).resolve()) if value else ""
+        if not value:
+            return ""
+        try:
+            return str((self.base / value).resolve())
+        except (OSError, ValueError):  # a NUL byte: _require reports it where the path is needed
+            return str(self.base / value)
 
     def missing(self, key: str, message: str, always: bool = False) -> None:
         if always or self.host_files:

@@ -176,9 +176,7 @@ def _sriov(s: Parsed, p: Problems) -> None:
     if not sriov or subnet is None:
         return
     gateway = ipaddress.IPv4Address(s.ipam.gateway) if s.ipam.gateway and not p.failed("sriovIpam.gateway") else None
-    excluded = set()
-    for first, last in s.ipam.exclusions:
-        excluded.update(net.addresses(first, last))
+    excluded = _Ranges(net.addresses(a, b) for a, b in s.ipam.exclusions)
     size, blocks = s.ipam.per_node_block_size, len(s.workers)
     fits = size > 0 and blocks * size <= subnet.num_addresses - 2
     if size > 0 and not fits:
@@ -199,7 +197,7 @@ def _sriov(s: Parsed, p: Problems) -> None:
             p.add(key, f"{addr} is sriovIpam.gateway; give the PF its own address")
         elif int(addr) in seen:
             p.add(key, f"{addr} is already the address of {seen[int(addr)]}")
-        elif fits and int(addr) <= block_end and int(addr) not in excluded:
+        elif fits and int(addr) <= block_end and not excluded.count(range(int(addr), int(addr) + 1)):
             p.add(key, f"{addr} lies in the addresses nv-ipam hands to VFs (the first {blocks} x {size} of "
                   f"{subnet}); add it to sriovIpam.exclusions")
         seen.setdefault(int(addr), f"workers[{i}]")
@@ -207,7 +205,7 @@ def _sriov(s: Parsed, p: Problems) -> None:
         _vf_room(s, sriov, subnet, excluded, gateway, p)
 
 
-def _vf_room(s: Parsed, sriov, subnet, excluded: set, gateway, p: Problems) -> None:
+def _vf_room(s: Parsed, sriov, subnet, excluded: "_Ranges", gateway, p: Problems) -> None:
     """nv-ipam gives each worker one block, in an order of its own: every block must hold the VFs of
     the SR-IOV worker with the most."""
     size = s.ipam.per_node_block_size
@@ -220,12 +218,30 @@ def _vf_room(s: Parsed, sriov, subnet, excluded: set, gateway, p: Problems) -> N
     start = int(subnet.network_address) + 1
     for k in range(len(s.workers)):
         block = range(start + k * size, start + (k + 1) * size)
-        free = sum(1 for a in block if a not in excluded and (gateway is None or a != int(gateway)))
+        gw = gateway is not None and int(gateway) in block and not excluded.count(range(int(gateway), int(gateway) + 1))
+        free = size - excluded.count(block) - gw
         if free < need:
             p.add("sriovIpam.exclusions", f"leave {free} free addresses in the block "
                   f"{ipaddress.IPv4Address(block.start)}-{ipaddress.IPv4Address(block.stop - 1)} that nv-ipam "
                   f"may give a worker, but workers[{i}] has {need} VFs; exclude fewer addresses there")
             return
+
+
+class _Ranges:
+    """Address ranges, merged, counted by arithmetic: an exclusion may span millions of addresses."""
+
+    def __init__(self, ranges):
+        merged: list[list[int]] = []
+        for r in sorted((r for r in ranges if r), key=lambda r: r.start):
+            if merged and r.start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], r.stop)
+            else:
+                merged.append([r.start, r.stop])
+        self.ranges = merged
+
+    def count(self, block: range) -> int:
+        """How many addresses of `block` the ranges cover."""
+        return sum(max(0, min(block.stop, b) - max(block.start, a)) for a, b in self.ranges)
 
 
 def scenario_vfs(s: Parsed, scenarios: tuple[str, ...], multi: bool, p: Problems) -> None:

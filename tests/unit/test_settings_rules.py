@@ -288,3 +288,21 @@ def test_a_null_is_unset_or_refused_never_the_text_none(host, path):
         assert all("None" not in p for p in err.problems), err.problems
         return
     assert "None" not in repr(s).replace("sriov_ipam=None", "").replace("sriov=None", "")
+
+
+def test_vf_room_is_counted_on_large_ranges(host):
+    # A /10 with two blocks of two million: the exclusions leave 7 addresses in the first block.
+    import ipaddress
+    net = ipaddress.IPv4Network("100.64.0.0/10")
+    last_excluded = net.network_address + 1_999_993
+    values = copy.deepcopy(full(host))
+    values["sriovIpam"] = {"subnet": str(net), "perNodeBlockSize": 2_000_000, "gateway": "100.64.0.1",
+                           "exclusions": [f"{net.network_address}-{last_excluded}"]}
+    values["workers"][0]["sriov"]["address"] = "100.64.0.2/10"
+    values["workers"][1]["sriov"]["address"] = "100.64.0.3/10"
+    with pytest.raises(SettingsError) as err:
+        _load(values)
+    assert [p for p in err.value.problems if p.startswith("sriovIpam.exclusions: leave 7 free addresses")], \
+        err.value.problems
+    values["sriovIpam"]["exclusions"] = [f"{net.network_address}-{last_excluded - 1}"]
+    assert _load(values).sriov_ipam.per_node_block_size == 2_000_000
