@@ -1,0 +1,5 @@
+"""The one error the cluster script reports to its user (no traceback)."""
+
+
+class ClusterError(Exception):
+    pass

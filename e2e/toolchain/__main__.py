@@ -1,0 +1,69 @@
+"""Build the e2e toolchain into its cache folder, or verify the one already built.
+
+Usage: e2e/toolchain/build [--check]   (--check: verify only, fail if anything is missing)
+One progress line per item with its time, then the total. A failure exits 1 whatever CI says.
+"""
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import sys
+import time
+
+from e2e.toolchain import ToolchainError, cache_root, go_version, locate
+from e2e.toolchain.items import ITEMS, UNAVAILABLE
+from e2e.toolchain.recipes import Builder
+
+
+def _line(index: int, item, status: str, seconds: float) -> None:
+    label = f"{item.name} {item.version}"
+    print(f"[{index:2}/{len(ITEMS)}] {label:<44} {status:<18} {seconds:8.1f} s", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="e2e/toolchain/build", description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="verify the cache only; build nothing")
+    args = parser.parse_args(argv)
+    try:
+        chain = locate()
+        chain.home.mkdir(parents=True, exist_ok=True)
+        with open(cache_root() / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return _run(chain, args.check)
+    except ToolchainError as err:
+        print(f"ERROR: {err}", file=sys.stderr)
+        return 1
+
+
+def _run(chain, check_only: bool) -> int:
+    print(f"e2e toolchain ({go_version()}) at {chain.home}", flush=True)
+    builder = Builder(chain)
+    manifest = chain.manifest()
+    started = time.monotonic()
+    built = 0
+    for index, item in enumerate(ITEMS, 1):
+        t0 = time.monotonic()
+        entry = manifest.get(item.name, {})
+        if entry.get("version") == item.version:
+            builder.verify(item)
+            _line(index, item, "cached, verified", time.monotonic() - t0)
+            continue
+        if check_only:
+            raise ToolchainError(f"{item.name} {item.version} is not built: run e2e/toolchain/build")
+        builder.build(item)
+        builder.verify(item)
+        seconds = time.monotonic() - t0
+        manifest[item.name] = {"version": item.version, "seconds": round(seconds, 1)}
+        chain.manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+        built += 1
+        _line(index, item, "built", seconds)
+    for piece, why in UNAVAILABLE.items():
+        print(f"not built: {piece}: {why}")
+    total = time.monotonic() - started
+    print(f"total {total:.1f} s ({built} built, {len(ITEMS) - built} cached)", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
