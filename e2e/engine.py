@@ -1,0 +1,76 @@
+"""The real Pulumi engine, driven through the Automation API with the e2e toolchain.
+
+No pulumi-language-python can be built here (see toolchain/items.py UNAVAILABLE), so programs run
+inline: the SDK serves the language runtime itself and the CLI connects to it (`--client`). The
+CLI, its bundled dynamic-provider shim and the provider plugins are the toolchain's. State lives in
+a local file backend with a passphrase; nothing reaches the network.
+"""
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pulumi import automation as auto
+
+from e2e.toolchain import Toolchain
+
+REPO = Path(__file__).resolve().parents[1]
+PASSPHRASE = "openkasugai-aio-e2e"  # the e2e stacks hold no secret worth a real one
+
+
+def engine_env(chain: Toolchain, state: Path) -> dict[str, str]:
+    return {
+        "PULUMI_HOME": str(chain.pulumi_home),
+        "PULUMI_BACKEND_URL": f"file://{state}",
+        "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+        "PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK": "true",
+        # The bundled dynamic-provider shim runs `$PULUMI_PYTHON_CMD -m pulumi.dynamic`: this venv's
+        # python, with the repository importable (providers are pickled by reference).
+        "PULUMI_PYTHON_CMD": sys.executable,
+        "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p),
+        "PATH": os.pathsep.join((str(chain.bin), os.environ.get("PATH", ""))),
+    }
+
+
+@dataclass
+class Project:
+    """A Pulumi project folder (Pulumi.yaml + __main__.py) run inline from a scratch work dir."""
+    folder: Path
+    chain: Toolchain
+    work: Path
+
+    def stack(self, name: str, config: dict[str, Any]) -> auto.Stack:
+        settings = auto.ProjectSettings(name=_project_name(self.folder), runtime="python")
+        (self.work / "state").mkdir(parents=True, exist_ok=True)
+        main = self.folder / "__main__.py"
+        opts = auto.LocalWorkspaceOptions(
+            work_dir=str(self.work), project_settings=settings,
+            env_vars=engine_env(self.chain, self.work / "state"),
+            pulumi_command=auto.PulumiCommand(root=str(self.chain.home), skip_version_check=True),
+            secrets_provider="passphrase")
+        stack = auto.create_or_select_stack(name, project_name=settings.name,
+                                            program=lambda: runpy.run_path(str(main), run_name="__main__"),
+                                            opts=opts)
+        stack.set_all_config({k: auto.ConfigValue(v if isinstance(v, str) else json.dumps(v))
+                              for k, v in config.items()})
+        return stack
+
+
+def _project_name(folder: Path) -> str:
+    for line in (folder / "Pulumi.yaml").read_text().splitlines():
+        if line.startswith("name:"):
+            return line.split(":", 1)[1].strip()
+    raise ValueError(f"{folder / 'Pulumi.yaml'} has no name")
+
+
+def changes(summary_changes: dict[str, int] | None) -> dict[str, int]:
+    """The engine's own change counts, with every kind present."""
+    counts = dict(summary_changes or {})
+    return {k: int(counts.get(k, 0)) for k in ("create", "update", "delete", "replace", "same")}
