@@ -11,7 +11,7 @@ import shutil
 import socket
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -24,11 +24,12 @@ PORTS = ("etcd", "etcd-peer", "apiserver", "controller-manager", "scheduler")
 READY_TIMEOUT = 180.0
 
 
-@dataclass(frozen=True)
+@dataclass
 class Cluster:
     state: Path
     workers: tuple[str, ...] = ("node-a", "node-b")
     control_plane: str = "control-plane"  # "" for none
+    _procs: dict = field(default_factory=dict, init=False, repr=False)
 
     @property
     def kubeconfig(self) -> Path:
@@ -52,8 +53,16 @@ class Cluster:
         return Api(self.recorded()["ports"]["apiserver"], self.state / "pki")
 
     def up(self, chain: Toolchain, say: Callable[[str], None] = print) -> None:
+        """Start everything and await readiness; on failure stop what was started (logs stay)."""
         if self.running():
             raise ClusterError(f"a simulated cluster already runs from {self.state}: run e2e/cluster down first")
+        try:
+            self._up(chain, say)
+        except BaseException:
+            self.down(say=lambda _: None, keep_logs=True)
+            raise
+
+    def _up(self, chain: Toolchain, say: Callable[[str], None]) -> None:
         binaries = {name: chain.tool(name) for name, _ in processes.ORDER}
         shutil.rmtree(self.state, ignore_errors=True)
         self.state.mkdir(parents=True)
@@ -72,20 +81,23 @@ class Cluster:
         for name, argv_of in processes.ORDER:
             t0 = time.monotonic()
             proc = processes.start(name, argv_of(chain.bin, self.state, record["ports"]), self.state / "logs")
+            self._procs[name] = proc
             record["pids"][name] = {"pid": proc.pid, "binary": str(binaries[name])}
             self.state_file.write_text(json.dumps(record, indent=2) + "\n")
-            self._await(name, checks[name], proc)
-            say(f"{name} ready in {time.monotonic() - t0:.1f} s")
+            self._await(name, checks[name])
+            say(f"{name} started in {time.monotonic() - t0:.1f} s")
         t0 = time.monotonic()
         self._add_nodes()
         say(f"nodes {', '.join(self._node_names())} Ready in {time.monotonic() - t0:.1f} s")
 
-    def _await(self, name: str, check: Callable[[], bool], proc=None, timeout: float = READY_TIMEOUT) -> None:
+    def _await(self, name: str, check: Callable[[], bool], timeout: float = READY_TIMEOUT) -> None:
+        """Poll check() until it holds; fail at once when any process started so far has exited."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if proc is not None and proc.poll() is not None:
-                raise ClusterError(f"{name} exited with {proc.returncode}:\n"
-                                   f"{processes.log_tail(self.state / 'logs', name)}")
+            for proc_name, proc in self._procs.items():
+                if proc.poll() is not None:
+                    raise ClusterError(f"{proc_name} exited with {proc.returncode}:\n"
+                                       f"{processes.log_tail(self.state / 'logs', proc_name)}")
             if check():
                 return
             time.sleep(0.2)
@@ -106,14 +118,20 @@ class Cluster:
         self._await("default ServiceAccount",
                     lambda: api.request("GET", "/api/v1/namespaces/default/serviceaccounts/default")[0] == 200)
 
-    def down(self, say: Callable[[str], None] = print) -> None:
+    def down(self, say: Callable[[str], None] = print, keep_logs: bool = False) -> None:
         record = self.recorded()
         for name, _ in reversed(processes.ORDER):
             entry = record.get("pids", {}).get(name)
             if entry:
                 processes.stop(entry["pid"], entry["binary"])
                 say(f"{name} stopped")
-        shutil.rmtree(self.state, ignore_errors=True)
+        self._procs.clear()
+        if not keep_logs:
+            shutil.rmtree(self.state, ignore_errors=True)
+            return
+        for path in self.state.iterdir() if self.state.exists() else ():
+            if path.name != "logs":
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
 
     def env(self) -> dict[str, str]:
         if not self.running():

@@ -53,9 +53,12 @@ def scheduler(bin: Path, state: Path, ports: dict[str, int]) -> list[str]:
 
 
 def kwok(bin: Path, state: Path, ports: dict[str, int]) -> list[str]:
-    # No --server-address and no --node-port: kwok serves nothing, it only talks to the API.
+    # No --server-address and no --node-port: kwok serves nothing, it only talks to the API. Leases
+    # keep the node lifecycle controller from marking the nodes NotReady.
+    stages = sorted((bin.parent / "share" / "kwok-stages").glob("*.yaml"))
     return [str(bin / "kwok"), f"--kubeconfig={state / 'kwok.kubeconfig'}", "--manage-all-nodes=true",
-            f"--cidr={POD_CIDR}", "--node-ip=127.0.0.1"]
+            f"--cidr={POD_CIDR}", "--node-ip=127.0.0.1", "--node-lease-duration-seconds=40",
+            *[f"--config={path}" for path in stages]]
 
 
 ORDER = (("etcd", etcd), ("kube-apiserver", apiserver), ("kube-controller-manager", controller_manager),

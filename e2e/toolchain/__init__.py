@@ -62,6 +62,10 @@ class Toolchain:
         return self.home / "pulumi-home"
 
     @property
+    def kwok_stages(self) -> Path:
+        return self.home / "share" / "kwok-stages"
+
+    @property
     def manifest_path(self) -> Path:
         return self.home / "manifest.json"
 

@@ -34,12 +34,12 @@ class Item:
     """One tool of the cache. `kind` picks the build recipe in build.py."""
     name: str
     version: str
-    kind: str                      # "go" | "python-host" | "go-generated" | "plugin"
+    kind: str                      # "go" | "files" | "go-generated" | "plugin"
     module: str = ""               # folder under modules/
     package: str = ""              # Go main package
     ldflags: tuple[str, ...] = ()
     tags: str = ""
-    outputs: tuple[str, ...] = ()  # files under bin/
+    outputs: tuple[str, ...] = ()  # files under bin/ (or extra["dest"])
     version_args: tuple[str, ...] = ()  # argv (after the binary) that prints the version
     extra: dict = field(default_factory=dict, hash=False, compare=False)
 
@@ -48,7 +48,7 @@ ITEMS: tuple[Item, ...] = (
     Item("pulumi", PULUMI, "go", "pulumi", "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi",
          (f"-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version={PULUMI}",),
          "osusergo,grpcnotrace", ("pulumi",), ("version",)),
-    Item("pulumi-python-scripts", PULUMI, "python-host", "pulumi",
+    Item("pulumi-python-scripts", PULUMI, "files", "pulumi",
          outputs=("pulumi-language-python-exec", "pulumi-resource-pulumi-python"),
          extra={"module": "github.com/pulumi/pulumi/sdk/v3",
                 "files": {"pulumi-language-python-exec": "python/cmd/pulumi-language-python-exec",
@@ -72,6 +72,17 @@ ITEMS: tuple[Item, ...] = (
          tuple(_kube_ldflags()), outputs=("kube-scheduler",), version_args=("--version",)),
     Item("kwok", KWOK, "go", "kwok", "sigs.k8s.io/kwok/cmd/kwok", outputs=("kwok",),
          version_args=("--version",)),
+    # kwok plays nothing without stages: kwokctl's defaults (fast node init, heartbeat with lease, fast pods).
+    Item("kwok-stages", KWOK, "files", "kwok",
+         outputs=("node-initialize.yaml", "node-heartbeat-with-lease.yaml", "pod-ready.yaml", "pod-complete.yaml",
+                  "pod-delete.yaml"),
+         extra={"module": "sigs.k8s.io/kwok", "dest": "share/kwok-stages",
+                "files": {"node-initialize.yaml": "kustomize/stage/node/fast/node-initialize.yaml",
+                          "node-heartbeat-with-lease.yaml":
+                              "kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml",
+                          "pod-ready.yaml": "kustomize/stage/pod/fast/pod-ready.yaml",
+                          "pod-complete.yaml": "kustomize/stage/pod/fast/pod-complete.yaml",
+                          "pod-delete.yaml": "kustomize/stage/pod/fast/pod-delete.yaml"}}),
     Item("kind", KIND, "go", "kind", "sigs.k8s.io/kind", outputs=("kind",), version_args=("version",)),
 )
 

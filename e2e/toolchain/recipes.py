@@ -56,13 +56,17 @@ class Builder:
     def _build_go(self, item) -> None:
         self._go_build(item, MODULES / item.module)
 
-    def _build_python_host(self, item) -> None:
+    def _dest(self, item) -> Path:
+        return self.chain.home / item.extra.get("dest", "bin")
+
+    def _build_files(self, item) -> None:
+        """Files shipped inside a module zip (module-cache files are read-only and have no exec bit)."""
         source = self._module_dir(item.module, f"{item.extra['module']}@{item.version}")
-        self.chain.bin.mkdir(parents=True, exist_ok=True)
+        dest = self._dest(item)
+        dest.mkdir(parents=True, exist_ok=True)
         for name, rel in item.extra["files"].items():
-            target = self.chain.bin / name
-            shutil.copyfile(source / rel, target)  # module-cache files are read-only, no exec bit
-            target.chmod(0o755)
+            shutil.copyfile(source / rel, dest / name)
+            (dest / name).chmod(0o755 if dest == self.chain.bin else 0o644)
 
     def _build_go_generated(self, item) -> None:
         """Copy the module out of the read-only module cache, write what `go generate` would, build."""
@@ -88,9 +92,10 @@ class Builder:
                   f"install plugin {item.extra['plugin']} {item.version}")
 
     def verify(self, item) -> None:
+        dest = self._dest(item)
         for name in item.outputs:
-            path = self.chain.bin / name
-            if not (path.is_file() and os.access(path, os.X_OK)):
+            path = dest / name
+            if not (path.is_file() and (dest != self.chain.bin or os.access(path, os.X_OK))):
                 raise ToolchainError(f"{item.name} {item.version}: {path} is missing or not executable")
         if item.version_args:
             out = self._run([str(self.chain.bin / item.outputs[0]), *item.version_args], self.chain.home,
