@@ -13,7 +13,7 @@ import runpy
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from pulumi import automation as auto
 
@@ -39,6 +39,21 @@ def engine_env(chain: Toolchain, state: Path) -> dict[str, str]:
     }
 
 
+def inline_stack(chain: Toolchain, work: Path, project: str, stack: str, program: Callable[[], None],
+                 config: dict[str, Any]) -> auto.Stack:
+    """A stack of `project` in a local file backend under work/state, its program run inline."""
+    (work / "state").mkdir(parents=True, exist_ok=True)
+    opts = auto.LocalWorkspaceOptions(
+        work_dir=str(work), project_settings=auto.ProjectSettings(name=project, runtime="python"),
+        env_vars=engine_env(chain, work / "state"),
+        pulumi_command=auto.PulumiCommand(root=str(chain.home), skip_version_check=True),
+        secrets_provider="passphrase")
+    result = auto.create_or_select_stack(stack, project_name=project, program=program, opts=opts)
+    result.set_all_config({k: auto.ConfigValue(v if isinstance(v, str) else json.dumps(v))
+                           for k, v in config.items()})
+    return result
+
+
 @dataclass
 class Project:
     """A Pulumi project folder (Pulumi.yaml + __main__.py) run inline from a scratch work dir."""
@@ -47,20 +62,9 @@ class Project:
     work: Path
 
     def stack(self, name: str, config: dict[str, Any]) -> auto.Stack:
-        settings = auto.ProjectSettings(name=_project_name(self.folder), runtime="python")
-        (self.work / "state").mkdir(parents=True, exist_ok=True)
-        main = self.folder / "__main__.py"
-        opts = auto.LocalWorkspaceOptions(
-            work_dir=str(self.work), project_settings=settings,
-            env_vars=engine_env(self.chain, self.work / "state"),
-            pulumi_command=auto.PulumiCommand(root=str(self.chain.home), skip_version_check=True),
-            secrets_provider="passphrase")
-        stack = auto.create_or_select_stack(name, project_name=settings.name,
-                                            program=lambda: runpy.run_path(str(main), run_name="__main__"),
-                                            opts=opts)
-        stack.set_all_config({k: auto.ConfigValue(v if isinstance(v, str) else json.dumps(v))
-                              for k, v in config.items()})
-        return stack
+        main = str(self.folder / "__main__.py")
+        return inline_stack(self.chain, self.work, _project_name(self.folder), name,
+                            lambda: runpy.run_path(main, run_name="__main__"), config)
 
 
 def _project_name(folder: Path) -> str:

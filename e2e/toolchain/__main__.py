@@ -1,6 +1,9 @@
 """Build the e2e toolchain into its cache folder, or verify the one already built.
 
-Usage: e2e/toolchain/build [--check]   (--check: verify only, fail if anything is missing)
+Usage: e2e/toolchain/build [--check] [--keep-go-cache]
+  --check: verify only, fail if anything is missing.
+  --keep-go-cache: keep the Go build cache (about 9 GB) that a build fills; by default it is removed
+  once everything is built, since only the finished tools are reused.
 One progress line per item with its time, then the total. A failure exits 1 whatever CI says.
 """
 from __future__ import annotations
@@ -8,6 +11,7 @@ from __future__ import annotations
 import argparse
 import fcntl
 import json
+import shutil
 import sys
 import time
 
@@ -24,19 +28,20 @@ def _line(index: int, item, status: str, seconds: float) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="e2e/toolchain/build", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="verify the cache only; build nothing")
+    parser.add_argument("--keep-go-cache", action="store_true", help="keep the Go build cache after a build")
     args = parser.parse_args(argv)
     try:
         chain = locate()
         chain.home.mkdir(parents=True, exist_ok=True)
         with open(cache_root() / ".lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            return _run(chain, args.check)
+            return _run(chain, args.check, args.keep_go_cache)
     except ToolchainError as err:
         print(f"ERROR: {err}", file=sys.stderr)
         return 1
 
 
-def _run(chain, check_only: bool) -> int:
+def _run(chain, check_only: bool, keep_go_cache: bool) -> int:
     print(f"e2e toolchain ({go_version()}) at {chain.home}", flush=True)
     builder = Builder(chain)
     manifest = chain.manifest()
@@ -60,6 +65,10 @@ def _run(chain, check_only: bool) -> int:
         _line(index, item, "built", seconds)
     for piece, why in UNAVAILABLE.items():
         print(f"not built: {piece}: {why}")
+    go_cache = cache_root() / "go-build"
+    if built and not keep_go_cache and go_cache.exists():
+        shutil.rmtree(go_cache)
+        print(f"removed the Go build cache {go_cache} (--keep-go-cache keeps it)")
     total = time.monotonic() - started
     print(f"total {total:.1f} s ({built} built, {len(ITEMS) - built} cached)", flush=True)
     return 0
