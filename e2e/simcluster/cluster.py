@@ -80,7 +80,7 @@ class Cluster:
                   "kwok": lambda: True}
         for name, argv_of in processes.ORDER:
             t0 = time.monotonic()
-            proc = processes.start(name, argv_of(chain.bin, self.state, record["ports"]), self.state / "logs")
+            proc = processes.start(name, argv_of(chain, self.state, record["ports"]), self.state / "logs")
             self._procs[name] = proc
             record["pids"][name] = {"pid": proc.pid, "binary": str(binaries[name])}
             self.state_file.write_text(json.dumps(record, indent=2) + "\n")

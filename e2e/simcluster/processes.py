@@ -8,22 +8,23 @@ import time
 from pathlib import Path
 
 from e2e.simcluster.errors import ClusterError
+from e2e.toolchain import Toolchain
 
 SERVICE_CIDR = "10.96.0.0/16"
 POD_CIDR = "10.244.0.0/16"
 
 
-def etcd(bin: Path, state: Path, ports: dict[str, int]) -> list[str]:
+def etcd(chain: Toolchain, state: Path, ports: dict[str, int]) -> list[str]:
     client, peer = f"http://127.0.0.1:{ports['etcd']}", f"http://127.0.0.1:{ports['etcd-peer']}"
-    return [str(bin / "etcd"), "--name=e2e", f"--data-dir={state / 'etcd'}",
+    return [str(chain.tool("etcd")), "--name=e2e", f"--data-dir={state / 'etcd'}",
             f"--listen-client-urls={client}", f"--advertise-client-urls={client}",
             f"--listen-peer-urls={peer}", f"--initial-advertise-peer-urls={peer}",
             f"--initial-cluster=e2e={peer}", "--log-level=warn"]
 
 
-def apiserver(bin: Path, state: Path, ports: dict[str, int]) -> list[str]:
+def apiserver(chain: Toolchain, state: Path, ports: dict[str, int]) -> list[str]:
     pki = state / "pki"
-    return [str(bin / "kube-apiserver"), f"--etcd-servers=http://127.0.0.1:{ports['etcd']}",
+    return [str(chain.tool("kube-apiserver")), f"--etcd-servers=http://127.0.0.1:{ports['etcd']}",
             "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", f"--secure-port={ports['apiserver']}",
             f"--tls-cert-file={pki / 'apiserver.crt'}", f"--tls-private-key-file={pki / 'apiserver.key'}",
             f"--client-ca-file={pki / 'ca.crt'}", f"--service-account-key-file={pki / 'sa.pub'}",
@@ -33,9 +34,9 @@ def apiserver(bin: Path, state: Path, ports: dict[str, int]) -> list[str]:
             f"--cert-dir={state / 'apiserver-certs'}"]
 
 
-def controller_manager(bin: Path, state: Path, ports: dict[str, int]) -> list[str]:
+def controller_manager(chain: Toolchain, state: Path, ports: dict[str, int]) -> list[str]:
     pki, kubeconfig = state / "pki", state / "controller-manager.kubeconfig"
-    return [str(bin / "kube-controller-manager"), f"--kubeconfig={kubeconfig}",
+    return [str(chain.tool("kube-controller-manager")), f"--kubeconfig={kubeconfig}",
             f"--authentication-kubeconfig={kubeconfig}", f"--authorization-kubeconfig={kubeconfig}",
             "--bind-address=127.0.0.1", f"--secure-port={ports['controller-manager']}",
             f"--cert-dir={state / 'controller-manager-certs'}", "--leader-elect=false", "--profiling=false",
@@ -44,19 +45,19 @@ def controller_manager(bin: Path, state: Path, ports: dict[str, int]) -> list[st
             f"--cluster-signing-cert-file={pki / 'ca.crt'}", f"--cluster-signing-key-file={pki / 'ca.key'}"]
 
 
-def scheduler(bin: Path, state: Path, ports: dict[str, int]) -> list[str]:
+def scheduler(chain: Toolchain, state: Path, ports: dict[str, int]) -> list[str]:
     kubeconfig = state / "scheduler.kubeconfig"
-    return [str(bin / "kube-scheduler"), f"--kubeconfig={kubeconfig}",
+    return [str(chain.tool("kube-scheduler")), f"--kubeconfig={kubeconfig}",
             f"--authentication-kubeconfig={kubeconfig}", f"--authorization-kubeconfig={kubeconfig}",
             "--bind-address=127.0.0.1", f"--secure-port={ports['scheduler']}",
             f"--cert-dir={state / 'scheduler-certs'}", "--leader-elect=false", "--profiling=false"]
 
 
-def kwok(bin: Path, state: Path, ports: dict[str, int]) -> list[str]:
+def kwok(chain: Toolchain, state: Path, ports: dict[str, int]) -> list[str]:
     # No --server-address and no --node-port: kwok serves nothing, it only talks to the API. Leases
     # keep the node lifecycle controller from marking the nodes NotReady.
-    stages = sorted((bin.parent / "share" / "kwok-stages").glob("*.yaml"))
-    return [str(bin / "kwok"), f"--kubeconfig={state / 'kwok.kubeconfig'}", "--manage-all-nodes=true",
+    stages = sorted(chain.kwok_stages.glob("*.yaml"))
+    return [str(chain.tool("kwok")), f"--kubeconfig={state / 'kwok.kubeconfig'}", "--manage-all-nodes=true",
             f"--cidr={POD_CIDR}", "--node-ip=127.0.0.1", "--node-lease-duration-seconds=40",
             *[f"--config={path}" for path in stages]]
 

@@ -63,7 +63,7 @@ class Toolchain:
 
     @property
     def kwok_stages(self) -> Path:
-        return self.home / "share" / "kwok-stages"
+        return self.home / next(item.extra["dest"] for item in ITEMS if item.name == "kwok-stages")
 
     @property
     def manifest_path(self) -> Path:
