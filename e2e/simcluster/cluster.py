@@ -64,6 +64,7 @@ class Cluster:
 
     def _up(self, chain: Toolchain, say: Callable[[str], None]) -> None:
         binaries = {name: chain.tool(name) for name, _ in processes.ORDER}
+        self._check_ours()
         shutil.rmtree(self.state, ignore_errors=True)
         self.state.mkdir(parents=True)
         pki.make(self.state / "pki")
@@ -77,7 +78,7 @@ class Cluster:
                   "kube-apiserver": lambda: self.api().request("GET", "/readyz")[0] == 200,
                   "kube-controller-manager": lambda: insecure_healthz(record["ports"]["controller-manager"]),
                   "kube-scheduler": lambda: insecure_healthz(record["ports"]["scheduler"]),
-                  "kwok": lambda: True}
+                  "kwok": lambda: True}  # kwok serves nothing: its readiness is the nodes' (below)
         for name, argv_of in processes.ORDER:
             t0 = time.monotonic()
             proc = processes.start(name, argv_of(chain, self.state, record["ports"]), self.state / "logs")
@@ -118,7 +119,15 @@ class Cluster:
         self._await("default ServiceAccount",
                     lambda: api.request("GET", "/api/v1/namespaces/default/serviceaccounts/default")[0] == 200)
 
+    def _check_ours(self) -> None:
+        """Only a folder this script made (or an empty or absent one) is ever removed."""
+        if self.state.exists() and any(self.state.iterdir()) and not (
+                self.state_file.exists() or (self.state / "logs").is_dir()):
+            raise ClusterError(f"--state {self.state} is not a simulated cluster's folder: "
+                               "give a new or empty folder")
+
     def down(self, say: Callable[[str], None] = print, keep_logs: bool = False) -> None:
+        self._check_ours()
         record = self.recorded()
         for name, _ in reversed(processes.ORDER):
             entry = record.get("pids", {}).get(name)

@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from e2e.simcluster.cluster import Cluster
+from e2e.simcluster.errors import ClusterError
 from e2e.simcluster.nodes import CONTROL_PLANE_ROLE
 
 WORKERS = ("node-a", "node-b")
@@ -98,3 +99,10 @@ def test_down_stops_every_process(toolchain, tmp_path):
     assert not any(os.path.exists(f"/proc/{p['pid']}/exe") and os.readlink(f"/proc/{p['pid']}/exe") == p["binary"]
                    for p in record["pids"].values())
     assert not c.state.exists()
+
+
+def test_a_folder_the_script_did_not_make_is_never_removed(tmp_path):
+    (tmp_path / "precious.txt").write_text("keep me")
+    with pytest.raises(ClusterError, match="not a simulated cluster's folder"):
+        Cluster(tmp_path).down(say=lambda _: None)
+    assert (tmp_path / "precious.txt").read_text() == "keep me"
