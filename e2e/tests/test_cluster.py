@@ -1,10 +1,9 @@
 """The simulated cluster: real etcd, kube-apiserver, controller-manager and scheduler, kwok nodes."""
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -34,13 +33,14 @@ DAEMONSET = {
                                                                           "type": "File"}}]}}}}
 
 
-def _kubectl():
-    path = shutil.which("kubectl")
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("kubectl is not installed")
-        pytest.skip("kubectl is not installed")
-    return path
+def _await(check, what: str, timeout: float = 240.0):
+    """Poll the API until check() holds (readiness is awaited, not slept for)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    pytest.fail(f"{what} not ready after {timeout:.0f} s")
 
 
 @pytest.fixture(scope="module")
@@ -53,15 +53,8 @@ def cluster(toolchain, tmp_path_factory):
         c.down(say=lambda _: None)
 
 
-def _kubectl_run(cluster, *args, stdin=None):
-    done = subprocess.run([_kubectl(), "--kubeconfig", str(cluster.kubeconfig), *args], input=stdin,
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 def test_nodes_are_named_like_the_workers_and_labelled_like_kind(cluster):
-    nodes = {n["metadata"]["name"]: n for n in json.loads(_kubectl_run(cluster, "get", "nodes", "-o", "json"))["items"]}
+    nodes = {n["metadata"]["name"]: n for n in cluster.api().get("/api/v1/nodes")["items"]}
     assert set(nodes) == {"control-plane", *WORKERS}
     assert CONTROL_PLANE_ROLE in nodes["control-plane"]["metadata"]["labels"]
     for name in WORKERS:
@@ -70,12 +63,16 @@ def test_nodes_are_named_like_the_workers_and_labelled_like_kind(cluster):
 
 
 def test_a_deployment_and_a_daemonset_become_ready_on_kwok_nodes(cluster):
-    _kubectl_run(cluster, "apply", "-f", "-", stdin=json.dumps({"apiVersion": "v1", "kind": "List",
-                                                               "items": [DEPLOYMENT, DAEMONSET]}))
-    # rollout status watches the objects: readiness is awaited, not slept for.
-    _kubectl_run(cluster, "rollout", "status", "deployment/smoke", "--timeout=240s")
-    _kubectl_run(cluster, "rollout", "status", "daemonset/agent", "--timeout=240s")
-    pods = json.loads(_kubectl_run(cluster, "get", "pods", "-l", "app=agent", "-o", "json"))["items"]
+    api = cluster.api()
+    base = "/apis/apps/v1/namespaces/default"
+    for kind, obj in (("deployments", DEPLOYMENT), ("daemonsets", DAEMONSET)):
+        status, body = api.request("POST", f"{base}/{kind}", obj)
+        assert status == 201, body
+    _await(lambda: api.get(f"{base}/deployments/smoke").get("status", {}).get("availableReplicas") == 3,
+           "deployment smoke")
+    _await(lambda: api.get(f"{base}/daemonsets/agent").get("status", {}).get("numberReady") == len(WORKERS),
+           "daemonset agent")
+    pods = api.get("/api/v1/namespaces/default/pods?labelSelector=app%3Dagent")["items"]
     assert sorted(p["spec"]["nodeName"] for p in pods) == sorted(WORKERS)  # not on the tainted control plane
 
 
