@@ -10,6 +10,7 @@ rejected (or docker unusable, told apart by kind's provider messages).
 """
 from __future__ import annotations
 
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from pathlib import Path
 
 # RFC 2606: .invalid never resolves, so the pull fails at once and no node is ever created.
 SENTINEL = "kind-config-check.invalid/never-pulled:stop-before-nodes"
+_CREATING = re.compile(r'Creating cluster ".+" \.\.\.')  # logged right after Config.Validate passed
 _PROVIDER_ERRORS = ("failed to get docker info", "Cannot connect to the Docker daemon",
                     "executable file not found", "already exist for a cluster with the name")
 
@@ -49,7 +51,7 @@ def check(kind: Path, config: Path) -> Verdict:
         out = done.stdout + done.stderr
     if done.returncode == 0:
         raise KindCheckError(f"kind created a cluster from {config}; it should have stopped at the image pull")
-    if "Creating cluster" in out:
+    if _CREATING.search(out):
         if f'failed to pull image "{SENTINEL}"' in out:
             return Verdict(True, "")
         raise KindCheckError(f"kind accepted {config} but stopped for another reason:\n{out.strip()}")
