@@ -14,9 +14,10 @@ from components.node_images import NodeImages, NodeImagesArgs
 from components.registry import ImageRegistry, ImageRegistryArgs
 from components.scenario import deploy_scenarios
 from components.settings import from_pulumi
+from components.sources import with_sources
 
 facts = host_facts()
-settings = from_pulumi(host_gpu_uuid=facts.gpu_uuid)
+settings = with_sources(from_pulumi(host_gpu_uuid=facts.gpu_uuid))
 
 if settings.uses_kind:
     node_images = NodeImages("node-images", NodeImagesArgs(
@@ -48,33 +49,36 @@ if settings.uses_kind and settings.sriov_workers:
 registry = ImageRegistry("registry", ImageRegistryArgs(
     registry=settings.registry, cluster_name=settings.cluster_name, after=cluster.ready, stack=settings.stack,
     nodes=cluster.node_names, cluster=cluster.deletes_with))
-function_images = FunctionImages("function-images", FunctionImagesArgs(
-    registry=settings.registry, checkout=settings.controller.checkout,
-    gpu_scenarios=settings.gpu_scenarios, after=registry.ready))
-
 # In-cluster objects go with the cluster (Kind) instead of one by one; the engine passes deleted_with on
 # from each component to its children.
 on_cluster = pulumi.ResourceOptions(providers=[cluster.provider], deleted_with=cluster.deletes_with)
 addons = PlatformAddons("addons", PlatformAddonsArgs.from_settings(
     settings, after=cluster.ready, devices=host.resources if host else []), opts=on_cluster)
-controller = Controller("controller", ControllerArgs.from_settings(
-    settings, cpu_model=facts.cpu_model, cpu_sockets=facts.cpu_sockets, gpu_model=facts.gpu_model,
-    after=addons.ready), opts=on_cluster)
-scenario_infra, scenarios = deploy_scenarios(
-    settings, function_images.refs, controller.gpu_region_type, cluster.kubeconfig,
-    requires=[*controller.ready, *function_images.builds.values(), *(host.resources if host else [])],
-    infra_requires=addons.ready, reassert=host.reassert if host else None,
-    opts=on_cluster)
 
 pulumi.export("profile", settings.profile)
 pulumi.export("kubeconfig", cluster.kubeconfig)
 pulumi.export("nodeNames", cluster.node_names)
 pulumi.export("registry", registry.prefix)
 pulumi.export("registryPullAuth", registry.pull_auth)
-pulumi.export("functionImages", function_images.refs)
-pulumi.export("controller", {"version": controller.version, "images": controller.images,
-                             "nodeNames": controller.node_names, "kubectl": controller.kubectl,
-                             "gpuRegionType": controller.gpu_region_type})
 pulumi.export("addons", {"versions": addons.versions, "metallbPool": addons.pool_name})
-pulumi.export("scenarios", {name: s.commands for name, s in scenarios.items()})
-pulumi.export("scenarioVerification", {name: s.verification for name, s in scenarios.items() if s.verification})
+
+# Everything below is read from the controller checkout; only an offline preview without one
+# (warned, naming controllerCheckout) leaves it out.
+if settings.controller.checkout:
+    function_images = FunctionImages("function-images", FunctionImagesArgs(
+        registry=settings.registry, checkout=settings.controller.checkout,
+        gpu_scenarios=settings.gpu_scenarios, after=registry.ready))
+    controller = Controller("controller", ControllerArgs.from_settings(
+        settings, cpu_model=facts.cpu_model, cpu_sockets=facts.cpu_sockets, gpu_model=facts.gpu_model,
+        after=addons.ready), opts=on_cluster)
+    scenario_infra, scenarios = deploy_scenarios(
+        settings, function_images.refs, controller.gpu_region_type, cluster.kubeconfig,
+        requires=[*controller.ready, *function_images.builds.values(), *(host.resources if host else [])],
+        infra_requires=addons.ready, reassert=host.reassert if host else None,
+        opts=on_cluster)
+    pulumi.export("functionImages", function_images.refs)
+    pulumi.export("controller", {"version": controller.version, "images": controller.images,
+                                 "nodeNames": controller.node_names, "kubectl": controller.kubectl,
+                                 "gpuRegionType": controller.gpu_region_type})
+    pulumi.export("scenarios", {name: s.commands for name, s in scenarios.items()})
+    pulumi.export("scenarioVerification", {name: s.verification for name, s in scenarios.items() if s.verification})

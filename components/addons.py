@@ -23,6 +23,9 @@ class PlatformAddonsArgs:
     sriov_ipam: Optional[SriovIpam] = None
     image_mirror: str = ""  # registry prefix for every add-on image (hosts without internet)
     cni: bool = True  # Calico; False on a cluster that already has a CNI
+    # Folder holding the verified bundles (Bundle.local_name); empty only in an offline preview
+    # without them: the bundles are then left out and only the objects rendered here are registered.
+    manifests: str = ""
     after: Sequence[pulumi.Resource] = field(default_factory=list)
     # The SR-IOV attachments (PFs and VFs in the workers): the device plugin lists the VFs once, when it
     # starts (sriov-network-device-plugin cmd/sriovdp/main.go: discoverHostDevices before serving).
@@ -34,7 +37,8 @@ class PlatformAddonsArgs:
         return cls(pod_subnet=s.pod_subnet, kind_network_subnet=s.kind_network_subnet,
                    metallb_addresses=s.metallb_addresses if s.uses_kind else None,
                    sriov_pfs=[w.sriov.pf for w in s.sriov_workers], sriov_ipam=s.sriov_ipam,
-                   image_mirror=s.image_mirror, cni=s.uses_kind, after=list(after), devices=list(devices))
+                   image_mirror=s.image_mirror, cni=s.uses_kind, manifests=s.addon_manifests, after=list(after),
+                   devices=list(devices))
 
 
 def image_transform(mirror: str) -> Transform:
@@ -72,13 +76,16 @@ class PlatformAddons(pulumi.ComponentResource):
         self.ready: list[pulumi.Resource] = []
         self.versions: dict[str, str] = {}
 
-        def bundle(b: r.Bundle, deps: list, extra: Sequence[Transform] = ()) -> pulumi.Resource:
-            o = pulumi.ResourceOptions(parent=self, depends_on=list(args.after) + deps, transforms=[images, *extra])
-            res = (k8s.kustomize.v2.Directory(f"{name}-{b.name}", directory=b.url, opts=o) if b.kustomize
-                   else k8s.yaml.v2.ConfigFile(f"{name}-{b.name}", file=b.url, opts=o))
+        def bundle(b: r.Bundle, deps: list, extra: Sequence[Transform] = ()) -> list[pulumi.Resource]:
             self.versions[b.name] = b.version
+            if not args.manifests:
+                return []
+            o = pulumi.ResourceOptions(parent=self, depends_on=list(args.after) + deps, transforms=[images, *extra])
+            local = f"{args.manifests}/{b.local_name}"
+            res = (k8s.kustomize.v2.Directory(f"{name}-{b.name}", directory=f"{local}/{b.folder}", opts=o)
+                   if b.kustomize else k8s.yaml.v2.ConfigFile(f"{name}-{b.name}", file=local, opts=o))
             self.ready.append(res)
-            return res
+            return [res]
 
         def render(obj: dict[str, Any], deps: list) -> pulumi.Resource:
             res = kube.apply_child(name, obj,
@@ -87,22 +94,22 @@ class PlatformAddons(pulumi.ComponentResource):
             return res
 
         # Everything else needs pod networking, so it waits for Calico's DaemonSet.
-        net = [bundle(r.CALICO, [], [calico_pool_transform(args.pod_subnet)])] if args.cni else []
+        net = bundle(r.CALICO, [], [calico_pool_transform(args.pod_subnet)]) if args.cni else []
         multus = bundle(r.MULTUS, net)
         self.sriov_resource: Optional[str] = None
         if args.sriov_pfs:
             cni = bundle(r.SRIOV_CNI, net)
             dp_config = render(r.sriovdp_configmap(args.sriov_pfs), [])
-            bundle(r.SRIOV_DP, [dp_config, multus, cni, *args.devices])
+            bundle(r.SRIOV_DP, [dp_config, *multus, *cni, *args.devices])
             ipam = bundle(r.NV_IPAM, net)
             ip = args.sriov_ipam
-            render(r.ippool(ip.subnet, ip.per_node_block_size, ip.gateway, ip.exclusions), [ipam])
+            render(r.ippool(ip.subnet, ip.per_node_block_size, ip.gateway, ip.exclusions), ipam)
             self.sriov_resource = r.SRIOV_RESOURCE
         self.pool_name: Optional[str] = None
         if args.metallb_addresses:
             objs = r.metallb_objects(*args.metallb_addresses, args.kind_network_subnet)
             metallb = bundle(r.METALLB, net)  # its controller serves the webhook that admits the pool
-            pool = render(objs[0], [metallb])
+            pool = render(objs[0], metallb)
             render(objs[1], [pool])
             self.pool_name = r.POOL_NAME
         self.register_outputs({"versions": self.versions, "poolName": self.pool_name,

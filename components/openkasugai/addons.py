@@ -13,21 +13,42 @@ _RAW = "https://raw.githubusercontent.com"
 
 @dataclass(frozen=True)
 class Bundle:
+    """An upstream bundle at a release: a manifest file pinned by SHA-256, or a kustomize folder of a
+    git repository pinned by the tag's commit. The program applies a verified local copy
+    (components/sources), never the URL itself."""
+
     name: str
     version: str
-    url: str  # a manifest file, or a kustomize folder (git URL) when kustomize is True
-    kustomize: bool = False
+    url: str  # the manifest file, or the git repository holding the kustomize folder
+    sha256: str = ""  # of the manifest file
+    commit: str = ""  # of the tag `version` (kustomize bundles)
+    folder: str = ""  # the kustomize folder inside the repository
+
+    @property
+    def kustomize(self) -> bool:
+        return bool(self.folder)
+
+    @property
+    def local_name(self) -> str:
+        """Its name in the add-on folder (addonManifests): a file, or a checkout folder."""
+        return f"{self.name}-{self.version}" + ("" if self.kustomize else ".yaml")
 
 
-CALICO = Bundle("calico", "v3.28.1", f"{_RAW}/projectcalico/calico/v3.28.1/manifests/calico.yaml")
+CALICO = Bundle("calico", "v3.28.1", f"{_RAW}/projectcalico/calico/v3.28.1/manifests/calico.yaml",
+                sha256="3349111bfb38ded7c5ddd60018aa1d36f315c4a64902e1c18adba632634c5cf7")
 MULTUS = Bundle("multus", "v4.1.1",
-                f"{_RAW}/k8snetworkplumbingwg/multus-cni/v4.1.1/deployments/multus-daemonset-thick.yml")
-SRIOV_CNI = Bundle("sriov-cni", "v2.8.1", f"{_RAW}/k8snetworkplumbingwg/sriov-cni/v2.8.1/images/sriov-cni-daemonset.yaml")
+                f"{_RAW}/k8snetworkplumbingwg/multus-cni/v4.1.1/deployments/multus-daemonset-thick.yml",
+                sha256="33fef64fbb67ef5d68183bad5b2aec4163dad0ebb0b63abe25343155d0d8b4be")
+SRIOV_CNI = Bundle("sriov-cni", "v2.8.1", f"{_RAW}/k8snetworkplumbingwg/sriov-cni/v2.8.1/images/sriov-cni-daemonset.yaml",
+                   sha256="140f5e6743c079ac9ceff6461e81ef1d5a0f5d2fa926636d92e0c4d33aa1eb89")
 SRIOV_DP = Bundle("sriov-device-plugin", "v3.7.0",
-                  f"{_RAW}/k8snetworkplumbingwg/sriov-network-device-plugin/v3.7.0/deployments/sriovdp-daemonset.yaml")
-METALLB = Bundle("metallb", "v0.14.8", f"{_RAW}/metallb/metallb/v0.14.8/config/manifests/metallb-native.yaml")
-NV_IPAM = Bundle("nv-ipam", "v0.3.5",
-                 "https://github.com/Mellanox/nvidia-k8s-ipam/deploy/overlays/no-webhook?ref=v0.3.5", kustomize=True)
+                  f"{_RAW}/k8snetworkplumbingwg/sriov-network-device-plugin/v3.7.0/deployments/sriovdp-daemonset.yaml",
+                  sha256="868d76af540f582e879be813eca16c5d896acbc12f73798e81f22bb62f0243a3")
+METALLB = Bundle("metallb", "v0.14.8", f"{_RAW}/metallb/metallb/v0.14.8/config/manifests/metallb-native.yaml",
+                 sha256="11b5906021fde56040cf10d1bcbaf5c2b7a4206045ebb103915347dfcc533f0e")
+NV_IPAM = Bundle("nv-ipam", "v0.3.5", "https://github.com/Mellanox/nvidia-k8s-ipam",
+                 commit="0db060cff29ff1527e3b7c4f19fbb1740ae1c416", folder="deploy/overlays/no-webhook")
+BUNDLES = (CALICO, MULTUS, SRIOV_CNI, SRIOV_DP, METALLB, NV_IPAM)
 
 # repository -> tag every reference to it is pinned to; the upstream files use floating tags for some.
 PINS: dict[str, str] = {

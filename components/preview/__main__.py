@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("out/preview"), help="output folder (default out/preview)")
     ap.add_argument("--strict", action="store_true",
                     help="require the kind-host's files (driver, CA, sources) as `pulumi up` does")
+    ap.add_argument("--fetch", action="store_true",
+                    help="fetch upstream material missing from the cache (controller, add-ons, kind, Kubernetes)")
     ap.add_argument("--quiet", action="store_true", help="do not print the resource tree")
     args = ap.parse_args(argv)
     if args.config_file and not args.config_file.is_file():
@@ -30,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"--config-file: {args.config_file} {what}", file=sys.stderr)
         return 2
     try:
-        result = run_program(args.stack, args.config_file, strict=args.strict)
+        result = run_program(args.stack, args.config_file, strict=args.strict, fetch=args.fetch)
     except SettingsError as err:
         for problem in err.problems:
             print(problem, file=sys.stderr)

@@ -15,6 +15,7 @@ import yaml
 from pulumi.runtime import mocks
 from pulumi.runtime import settings as rt_settings
 
+from components import sources
 from components.settings import pulumi_config, read_stack_file
 from components.settings.stackfile import SECRET_PLACEHOLDER
 
@@ -148,10 +149,11 @@ class Result:
 
 
 def run_program(stack: str = "dev", config_file: Optional[Path] = None,
-                overrides: Optional[dict] = None, strict: bool = False) -> Result:
+                overrides: Optional[dict] = None, strict: bool = False, fetch: bool = False) -> Result:
     """Run __main__.py like `pulumi up` would, against mocks. SettingsError propagates.
 
-    Unless `strict`, files that only the kind-host has are reported as warnings, not errors.
+    Unless `strict`, files that only the kind-host has are reported as warnings, not errors. Upstream
+    material is taken from the paths given or the cache; only with `fetch` is missing material fetched.
     """
     project, config, secret_keys = load_stack_config(stack, config_file, overrides)
     rt_settings.ROOT.set(None)
@@ -166,6 +168,8 @@ def run_program(stack: str = "dev", config_file: Optional[Path] = None,
     env_backup = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("PULUMI_CONFIG")}
     if not strict:
         os.environ[pulumi_config.OFFLINE_ENV] = "1"
+    fetch_backup = os.environ.get(sources.FETCH_ENV)
+    os.environ[sources.FETCH_ENV] = "1" if fetch else "0"
 
     @pulumi.runtime.test
     def _run():
@@ -186,5 +190,8 @@ def run_program(stack: str = "dev", config_file: Optional[Path] = None,
         _run()
     finally:
         os.environ.pop(pulumi_config.OFFLINE_ENV, None)
+        os.environ.pop(sources.FETCH_ENV, None)
+        if fetch_backup is not None:
+            os.environ[sources.FETCH_ENV] = fetch_backup
         os.environ.update(env_backup)
     return Result(monitor.registrations, outputs, warnings)

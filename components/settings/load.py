@@ -64,7 +64,7 @@ def load(raw: Mapping[str, Any], *, stack: str, base_dir: Path, secret_keys=(),
     controller = _controller(v, ctx)
     scenarios = _scenarios(v, workers, p)
     rules.scenario_vfs(parsed, scenarios, bool(v["multiWorker"]), p)
-    if controller and scenarios:
+    if controller and controller.checkout and scenarios:
         ctx.function_sources(Path(controller.checkout), scenarios)
     if p:
         raise SettingsError(list(p))
@@ -81,7 +81,8 @@ def load(raw: Mapping[str, Any], *, stack: str, base_dir: Path, secret_keys=(),
         external_kubeconfig=ctx.path(v["externalKubeconfig"]), host_claims_dir=v["hostClaimsDir"],
         management_address=v["managementAddress"],
         host_cpu_model=v["hostCpuModel"], host_gpu_model=v["hostGpuModel"], scenarios=scenarios,
-        multi_worker=v["multiWorker"], verify_scenarios=v["verifyScenarios"], host_gpu_uuid=gpu_uuid)
+        multi_worker=v["multiWorker"], verify_scenarios=v["verifyScenarios"], host_gpu_uuid=gpu_uuid,
+        addon_manifests=ctx.path(v["addonManifests"]), source_cache=ctx.path(v["sourceCache"]))
 
 
 def _values(raw: Mapping[str, Any], p: Problems) -> dict[str, Any]:
@@ -120,14 +121,14 @@ def _profile(v: dict, s: rules.Parsed, ctx: Preflight) -> None:
             p.add("gpuDriverFile", f"{driver!r} is not an NVIDIA .run installer")
         else:
             ctx.require_file("gpuDriverFile", driver)
-    if not s.external:
+    if not s.external:  # given source folders must exist; empty ones are fetched (components.sources)
         for key in ("kindSource", "kubernetesSource"):
             if v[key]:
                 found = ctx.require_dir(key, v[key])
                 if found and key == "kindSource":
                     ctx.kind_source(found)
-            elif v[key] is not None:
-                ctx.missing(key, "required to build the Kind node images: the path of a checkout")
+    if v["addonManifests"]:
+        ctx.require_dir("addonManifests", v["addonManifests"], always=True)
     if v["videoDir"]:
         ctx.require_dir("videoDir", v["videoDir"])
     if s.external and not v["hostCpuModel"] and v["hostCpuModel"] is not None:
@@ -172,7 +173,8 @@ def _controller(v: dict, ctx: Preflight) -> Optional[Controller]:
                   f"use one of: {', '.join(CONTROLLER_VERSIONS)}")
     if v["controllerCheckout"] is None:
         return None
-    checkout = ctx.controller_checkout(v["controllerCheckout"])
+    # Empty: fetched at controllerVersion (components.sources).
+    checkout = ctx.controller_checkout(v["controllerCheckout"]) if v["controllerCheckout"] else ""
     if checkout is None or None in (v["controllerImageRegistry"], v["kubeRbacProxyImage"], v["fpgaAgents"]):
         return None
     return Controller(checkout=str(checkout), version=v["controllerVersion"],

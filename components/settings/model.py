@@ -93,6 +93,8 @@ class Settings:
     multi_worker: bool
     verify_scenarios: bool
     host_gpu_uuid: str = ""  # GPU-...: hostGpuUuid, else what the host's NVIDIA driver reports; "" unknown
+    addon_manifests: str = ""  # folder of the add-on bundles; filled in by components.sources
+    source_cache: str = ""  # sourceCache as configured (absolute); empty: the default cache folder
 
     @property
     def uses_kind(self) -> bool:

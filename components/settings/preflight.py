@@ -24,7 +24,7 @@ class Preflight:
         if not value:
             return ""
         try:
-            return str((self.base / value).resolve())
+            return str((self.base / Path(value).expanduser()).resolve())
         except (OSError, ValueError):  # a NUL byte: _require reports it where the path is needed
             return str(self.base / value)
 
@@ -73,6 +73,7 @@ class Preflight:
 
     def function_sources(self, checkout: Path, scenarios: tuple[str, ...]) -> None:
         gpu = any(CATALOG[name].gpu for name in scenarios if name in CATALOG)
-        for dockerfile in missing_function_sources(str(checkout), gpu):
-            self.missing("controllerCheckout", f"has no {dockerfile}; the function images are built from it "
-                         "(a full clone is needed, not only its YAML)")
+        missing = missing_function_sources(str(checkout), gpu)
+        if missing:  # one line: a YAML-only copy lacks all of them
+            self.missing("controllerCheckout", f"has no {', '.join(missing)}; the function images are built "
+                         "from them (a full clone is needed, not only its YAML)")
