@@ -14,7 +14,7 @@ IPAM = SriovIpam("192.168.20.0/24", 30, "192.168.20.1", (("192.168.20.0", "192.1
 def args(**kw):
     base = dict(pod_subnet="10.100.0.0/16", kind_network_subnet="172.18.0.0/16",
                 metallb_addresses=("172.18.9.0", "172.18.9.10"), sriov_pfs=["ens9f0np0", "ens9f1np1"],
-                sriov_ipam=IPAM, image_mirror="")
+                sriov_ipam=IPAM, image_mirror="", manifests="/cache/addons")
     return PlatformAddonsArgs(**{**base, **kw})
 
 
@@ -26,7 +26,9 @@ def test_full_profile_installs_every_addon_in_order():
     regs, _, c = run_component(lambda o: PlatformAddons("addons", args(), o))
     b = bundles(regs)
     assert set(b) == {"calico", "multus", "sriov-cni", "sriov-device-plugin", "metallb", "nv-ipam"}
-    assert "v3.28.1" in b["calico"].inputs["file"] and "v0.14.8" in b["metallb"].inputs["file"]
+    assert b["calico"].inputs["file"] == "/cache/addons/calico-v3.28.1.yaml"  # the verified local copy
+    assert b["metallb"].inputs["file"] == "/cache/addons/metallb-v0.14.8.yaml"
+    assert b["nv-ipam"].inputs["directory"] == "/cache/addons/nv-ipam-v0.3.5/deploy/overlays/no-webhook"
     assert b["calico"].urn in b["metallb"].dependencies and b["calico"].urn in b["multus"].dependencies
     pool = by_kind(regs, "IPAddressPool")["cpufunc-pool"]
     assert b["metallb"].urn in pool.dependencies
@@ -51,6 +53,13 @@ def test_external_cluster_keeps_its_cni_and_load_balancer():
     regs, _, c = run_component(lambda o: PlatformAddons("addons", args(cni=False, metallb_addresses=None,
                                                                         sriov_pfs=[], sriov_ipam=None), o))
     assert set(bundles(regs)) == {"multus"} and c.pool_name is None
+
+
+def test_without_the_bundles_only_the_rendered_objects_are_registered():
+    # The offline preview without cached bundles (warned, naming addonManifests).
+    regs, _, c = run_component(lambda o: PlatformAddons("addons", args(manifests=""), o))
+    assert not bundles(regs) and c.versions["calico"] == "v3.28.1"
+    assert {"cpufunc-pool"} == set(by_kind(regs, "IPAddressPool")) and by_kind(regs, "IPPool")
 
 
 def test_pfs_without_ipam_is_refused():

@@ -6,9 +6,12 @@ import yaml
 
 from components.openkasugai import addons as a
 from components.openkasugai import schema_check
-from tests.harness import REFERENCE
+from tests.harness import reference
 
-AIO = REFERENCE / "openkasugai-all-in-one" / "manifest"
+
+def aio(rel: str):
+    """A file of the all-in-one's manifest folder (upstream-conformance: OPENKASUGAI_AIO_REFERENCE)."""
+    return reference("openkasugai-all-in-one", "manifest", rel)
 
 
 @pytest.mark.parametrize("ref,mirror,want", [
@@ -29,7 +32,7 @@ def test_rewrite_image(ref, mirror, want):
 
 def test_no_floating_tag_survives_in_the_all_in_one_bundles():
     for f in ("multus/multus-daemonset-thick.yml", "sriov/sriovdp-daemonset.yaml"):
-        docs = [d for d in yaml.safe_load_all((AIO / f).read_text()) if d]
+        docs = [d for d in yaml.safe_load_all(aio(f).read_text()) if d]
         assert sum(a.rewrite_images(d, "mirror.lan") for d in docs) >= 1
         text = yaml.safe_dump_all(docs)
         assert "snapshot-thick" not in text and ":latest" not in text and "ghcr.io" not in text
@@ -71,9 +74,13 @@ def test_metallb_pool_is_cpufunc_pool_inside_the_kind_network():
     assert pool["metadata"] == {"name": "cpufunc-pool", "namespace": "metallb-system"}
     assert pool["spec"]["addresses"] == ["172.18.9.0-172.18.9.10"]
     assert l2["spec"]["ipAddressPools"] == ["cpufunc-pool"]
-    ref = yaml.safe_load((AIO / "metallb/ipaddresspool.yaml").read_text())
-    assert (ref["metadata"], ref["spec"]) == (pool["metadata"], pool["spec"])  # same as the all-in-one's
     assert schema_check.validate(pool) is None and schema_check.validate(l2) is None
+
+
+def test_metallb_pool_is_the_all_in_ones():
+    pool, _ = a.metallb_objects("172.18.9.0", "172.18.9.10", "172.18.0.0/16")
+    ref = yaml.safe_load(aio("metallb/ipaddresspool.yaml").read_text())
+    assert (ref["metadata"], ref["spec"]) == (pool["metadata"], pool["spec"])
 
 
 @pytest.mark.parametrize("first,last", [("10.0.0.1", "10.0.0.2"), ("172.18.9.10", "172.18.9.0")])
@@ -107,6 +114,11 @@ def test_ippool_gateway_outside_the_subnet_is_refused():
         a.ippool("192.168.20.0/24", 30, "10.0.0.1")
 
 
-def test_bundles_are_pinned_urls():
-    for b in (a.CALICO, a.MULTUS, a.SRIOV_CNI, a.SRIOV_DP, a.METALLB, a.NV_IPAM):
-        assert b.version in b.url and "master" not in b.url and "latest" not in b.url
+def test_bundles_are_pinned_by_digest_or_commit():
+    assert {b.name for b in a.BUNDLES} == {"calico", "multus", "sriov-cni", "sriov-device-plugin", "metallb", "nv-ipam"}
+    for b in a.BUNDLES:
+        assert "master" not in b.url and "latest" not in b.url
+        if b.kustomize:
+            assert len(b.commit) == 40 and b.local_name == f"{b.name}-{b.version}" and not b.sha256
+        else:
+            assert b.version in b.url and len(b.sha256) == 64 and b.local_name.endswith(".yaml")

@@ -6,6 +6,7 @@ import pytest
 from components.openkasugai import crds
 from components.openkasugai.checkout import CheckoutError
 from tests.harness import CONTROLLER_CHECKOUT as CHECKOUT
+from tests.harness import upstream_controller
 
 EXPECTED = {
     "dataflows", "wbfunctions", "wbconnections", "functionchains", "functiontypes", "connectiontypes",
@@ -14,8 +15,9 @@ EXPECTED = {
     "fpgareconfigurations", "gpufunctions", "cpufunctions"}
 
 
-def test_exactly_the_twenty_canonical_crds():
-    objs = crds.canonical_crds(CHECKOUT)
+@pytest.mark.parametrize("source", ["own", "upstream"])
+def test_exactly_the_twenty_canonical_crds(source):
+    objs = crds.canonical_crds(CHECKOUT if source == "own" else upstream_controller())
     assert sorted(o["metadata"]["name"] for o in objs) == sorted(f"{n}.example.com" for n in EXPECTED)
     assert all(o["spec"]["versions"][0]["name"] == "v1" for o in objs)
 
@@ -31,7 +33,7 @@ def test_no_stale_or_stub_file_is_in_the_table():
 def test_stale_copies_really_differ_so_the_table_matters():
     # WBConnection's copy names its version controllertestpcie; applying it would break PCIeConnection.
     import yaml
-    stale = yaml.safe_load((CHECKOUT / "src/WBConnection/config/crd/bases/example.com_pcieconnections.yaml").read_text())
+    stale = yaml.safe_load((upstream_controller() / "src/WBConnection/config/crd/bases/example.com_pcieconnections.yaml").read_text())
     assert stale["spec"]["versions"][0]["name"] == "controllertestpcie"
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from components.settings import KEYS, PROJECT, SettingsError, load
-from tests.harness import CONTROLLER_CHECKOUT, kind_checkout, kind_host_checkout
+from tests.fake_checkout import write_checkout
+from tests.harness import kind_checkout, kind_host_checkout
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -210,14 +211,15 @@ def test_every_key_has_a_description_and_known_type():
 
 
 def test_a_checkout_without_the_function_dockerfiles_fails_on_the_kind_host(host):
-    # The reference copy holds only YAML: fine offline, an error where images are built.
+    # A checkout of only the YAML: fine offline, an error where images are built.
+    yaml_only = str(write_checkout(host / "yaml-only", dockerfiles=False))
     with pytest.raises(SettingsError) as err:
-        _load({**full(host), "controllerCheckout": str(CONTROLLER_CHECKOUT)})
+        _load({**full(host), "controllerCheckout": yaml_only})
     missing = [p for p in err.value.problems if p.startswith("controllerCheckout: has no ")]
     assert any("cpufunc_calcapp/Dockerfile" in p for p in missing)
     assert any("gpufunc_dsa/Dockerfile" in p for p in missing), "p2c3 needs the GPU images"
     warnings: list[str] = []
-    _load({**full(host), "controllerCheckout": str(CONTROLLER_CHECKOUT)}, host_files=False, warnings=warnings)
+    _load({**full(host), "controllerCheckout": yaml_only}, host_files=False, warnings=warnings)
     assert any(w.startswith("controllerCheckout: has no ") for w in warnings)
 
 
