@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from components.preview.__main__ import main
-from tests.harness import kind_host_checkout
+from tests.harness import CONTROLLER_CHECKOUT, kind_host_checkout
 from tests.unit.test_settings import INVALID, full
 from tests.unit.test_settings_rules import RULES
 
@@ -32,6 +32,49 @@ def test_offline_preview_only_warns_about_files_of_the_kind_host(tmp_path, capsy
     assert "\ngpuDriverFile:" in "\n" + capsys.readouterr().err
 
 
+UPSTREAM_KEYS = ("controllerCheckout", "addonManifests", "kindSource", "kubernetesSource")
+
+
+def test_offline_preview_without_upstream_material_warns_once_per_key_and_renders_the_rest(tmp_path, capsys):
+    # A fresh clone: nothing given, nothing cached (tests/conftest.py gives every run an empty cache).
+    assert main(["--stack", "dev", "--out", str(tmp_path), "--quiet"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    for key in UPSTREAM_KEYS:
+        (line,) = [w for w in err if w.startswith(f"warning: {key}:")]
+        assert "not rendered" in line or "computed without" in line, line
+    resources = json.loads((tmp_path / "resources.json").read_text())
+    names = {r["name"] for r in resources}
+    assert {"node-images-acc", "cluster-create", "host-sriov-ens9f0np0"} <= names
+    kinds = {r["inputs"].get("kind") for r in resources}
+    assert {"IPAddressPool", "IPPool", "ConfigMap"} <= kinds and "CustomResourceDefinition" not in kinds
+
+
+def test_strict_preview_without_upstream_material_exits_2_naming_each_key(tmp_path, capsys):
+    host = tmp_path / "host"
+    host.mkdir()
+    values = {k: v for k, v in _secret_password(_host_config(host)).items() if k not in UPSTREAM_KEYS}
+    path = tmp_path / "Pulumi.fresh.yaml"
+    path.write_text(yaml.safe_dump({"config": {f"openkasugai-aio:{k}": v for k, v in values.items()}}))
+    assert main(["--config-file", str(path), "--out", str(tmp_path / "out"), "--quiet", "--strict"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert sorted(line.split(":", 1)[0] for line in err) == sorted(UPSTREAM_KEYS), err
+
+
+def _host_config(host):
+    (host / "NVIDIA-Linux-x86_64-550.90.12.run").write_text("driver")
+    (host / "ca.crt").write_text("ca")
+    for d in ("kind", "kubernetes", "video"):
+        (host / d).mkdir()
+    kind_host_checkout(host)
+    return copy.deepcopy(full(host))
+
+
+def _secret_password(values):
+    if "registryPassword" in values:
+        values["registryPassword"] = {"secure": "v1:abc"}  # as `pulumi config set --secret` writes it
+    return values
+
+
 def test_external_preview_writes_no_kind_config(tmp_path):
     from tests.harness import STACKS
     assert main(["--config-file", str(STACKS / "external.yaml"), "--out", str(tmp_path), "--quiet"]) == 0
@@ -42,15 +85,9 @@ def test_external_preview_writes_no_kind_config(tmp_path):
 def test_preview_exits_2_naming_the_key(tmp_path, capsys, case, mutate, key):
     host = tmp_path / "host"
     host.mkdir()
-    (host / "NVIDIA-Linux-x86_64-550.90.12.run").write_text("driver")
-    (host / "ca.crt").write_text("ca")
-    for d in ("kind", "kubernetes", "video"):
-        (host / d).mkdir()
-    kind_host_checkout(host)
-    values = copy.deepcopy(full(host))
+    values = _host_config(host)
     mutate(values)
-    if "registryPassword" in values:
-        values["registryPassword"] = {"secure": "v1:abc"}  # as `pulumi config set --secret` writes it
+    _secret_password(values)
     path = tmp_path / "Pulumi.case.yaml"
     path.write_text(yaml.safe_dump({"config": {f"openkasugai-aio:{k}": v for k, v in values.items()}}))
     code = main(["--config-file", str(path), "--out", str(tmp_path / "out"), "--quiet", "--strict"])
@@ -64,6 +101,7 @@ def test_gpu_scenario_without_a_known_gpu_model_exits_2_naming_what_to_set(tmp_p
     stack = yaml.safe_load((PROJECT_DIR / "Pulumi.dev.yaml").read_text())
     del stack["config"]["openkasugai-aio:hostGpuModel"]
     stack["config"]["openkasugai-aio:scenarios"] = ["p2c1"]
+    stack["config"]["openkasugai-aio:controllerCheckout"] = str(CONTROLLER_CHECKOUT)
     path = tmp_path / "Pulumi.nogpu.yaml"
     path.write_text(yaml.safe_dump(stack))
     from components.host import facts

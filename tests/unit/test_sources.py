@@ -1,0 +1,193 @@
+"""Upstream material given by path or fetched into the cache, verified; only local git repositories and a
+local HTTP server on 127.0.0.1 are used, never the internet."""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import http.server
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+
+from components.openkasugai import addons
+from components.settings import PROJECT, load
+from components.sources import cache_dir, pins, provide
+from components.sources.fetch import FetchError, fetch_file, fetch_git
+
+ROOT = Path(__file__).resolve().parents[2]
+GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "init.defaultBranch=main"]
+
+
+def git_repo(path: Path, tag: str, files: dict[str, str]) -> str:
+    """A local repository with one commit tagged `tag` (annotated); returns the commit."""
+    path.mkdir(parents=True)
+    subprocess.run([*GIT, "init", "-q", str(path)], check=True)
+    for rel, text in files.items():
+        (path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (path / rel).write_text(text)
+    subprocess.run([*GIT, "-C", str(path), "add", "-A"], check=True)
+    subprocess.run([*GIT, "-C", str(path), "commit", "-qm", "c"], check=True)
+    subprocess.run([*GIT, "-C", str(path), "tag", "-a", tag, "-m", tag], check=True)
+    return subprocess.run(["git", "-C", str(path), "rev-parse", "HEAD"], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+@pytest.fixture
+def http_root(tmp_path):
+    """(folder, base URL) of an HTTP server on 127.0.0.1 serving that folder."""
+    root = tmp_path / "www"
+    root.mkdir()
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_git_fetch_checks_out_the_tag_at_its_pinned_commit(tmp_path):
+    commit = git_repo(tmp_path / "up", "v1.1.0", {"src/a.yaml": "a: 1\n"})
+    lines = []
+    dest = fetch_git("controllerCheckout", f"file://{tmp_path / 'up'}", "v1.1.0", commit, tmp_path / "c/v1.1.0",
+                     lines.append)
+    assert (dest / "src/a.yaml").read_text() == "a: 1\n"
+    assert len(lines) == 1 and lines[0].startswith("fetching controllerCheckout: file://")
+    assert not (tmp_path / "c/v1.1.0.partial").exists()
+
+
+def test_git_fetch_refuses_a_moved_tag_and_leaves_nothing(tmp_path):
+    git_repo(tmp_path / "up", "v1.1.0", {"a": "1"})
+    with pytest.raises(FetchError, match=r"^kindSource: .* tag v1.1.0 is commit \w+, but 0{40} is pinned"):
+        fetch_git("kindSource", f"file://{tmp_path / 'up'}", "v1.1.0", "0" * 40, tmp_path / "k", lambda _: None)
+    assert not any(p.name.startswith("k") for p in tmp_path.iterdir())
+
+
+def test_git_fetch_of_a_missing_repository_names_the_key(tmp_path):
+    with pytest.raises(FetchError, match=r"^kubernetesSource: could not fetch file://"):
+        fetch_git("kubernetesSource", f"file://{tmp_path / 'nope'}", "v1", "0" * 40, tmp_path / "k", lambda _: None)
+
+
+def test_file_fetch_verifies_the_sha256(tmp_path, http_root):
+    root, url = http_root
+    (root / "calico.yaml").write_text("kind: List\n")
+    good = hashlib.sha256(b"kind: List\n").hexdigest()
+    dest = fetch_file("addonManifests", f"{url}/calico.yaml", good, tmp_path / "a/calico.yaml", lambda _: None)
+    assert dest.read_text() == "kind: List\n"
+    with pytest.raises(FetchError, match=f"^addonManifests: {url}/calico.yaml has SHA-256 {good}, but 0{{64}}"):
+        fetch_file("addonManifests", f"{url}/calico.yaml", "0" * 64, tmp_path / "b/calico.yaml", lambda _: None)
+    assert not (tmp_path / "b").exists()
+    with pytest.raises(FetchError, match="^addonManifests: could not download .*/missing.yaml"):
+        fetch_file("addonManifests", f"{url}/missing.yaml", good, tmp_path / "c.yaml", lambda _: None)
+
+
+def test_cache_folder_comes_from_the_key_then_the_variable_then_xdg():
+    env = {"OPENKASUGAI_AIO_CACHE": "/v", "XDG_CACHE_HOME": "/x"}
+    assert cache_dir("/k", env) == Path("/k")
+    assert cache_dir("", env) == Path("/v")
+    assert cache_dir("", {"XDG_CACHE_HOME": "/x"}) == Path("/x/openkasugai-aio")
+    assert cache_dir("", {}) == Path.home() / ".cache/openkasugai-aio"
+
+
+@pytest.fixture
+def upstream(tmp_path, http_root, monkeypatch):
+    """Pins pointing at local stand-ins of every upstream: git repositories and files over HTTP."""
+    www, url = http_root
+    controller = git_repo(tmp_path / "controller", "v1.1.0", {"src/x.yaml": "x: 1\n"})
+    kind = git_repo(tmp_path / "kind", "v0.24.0", {"images/base/Dockerfile": "FROM ubuntu\n"})
+    k8s = git_repo(tmp_path / "kubernetes", "v1.31.0", {"go.mod": "module k8s.io/kubernetes\n"})
+    ipam = git_repo(tmp_path / "ipam", "v0.3.5", {"deploy/overlays/no-webhook/kustomization.yaml": "resources: []\n"})
+    monkeypatch.setattr(pins, "CONTROLLER_URL", f"file://{tmp_path / 'controller'}")
+    monkeypatch.setattr(pins, "CONTROLLER_COMMITS", {"v1.1.0": controller})
+    monkeypatch.setattr(pins, "KIND", dataclasses.replace(pins.KIND, url=f"file://{tmp_path / 'kind'}", commit=kind))
+    monkeypatch.setattr(pins, "KUBERNETES_URL", f"file://{tmp_path / 'kubernetes'}")
+    monkeypatch.setattr(pins, "KUBERNETES_COMMITS", {"v1.31.0": k8s})
+    bundles = []
+    for b in addons.BUNDLES:
+        if b.kustomize:
+            bundles.append(dataclasses.replace(b, url=f"file://{tmp_path / 'ipam'}", commit=ipam))
+        else:
+            (www / f"{b.name}.yaml").write_text(f"# {b.name}\n")
+            bundles.append(dataclasses.replace(b, url=f"{url}/{b.name}.yaml",
+                                               sha256=hashlib.sha256(f"# {b.name}\n".encode()).hexdigest()))
+    monkeypatch.setattr(addons, "BUNDLES", tuple(bundles))
+    return tmp_path / "cache"
+
+
+def settings(cache: Path, **values):
+    raw = {f"{PROJECT}:{k}": v for k, v in {"sourceCache": str(cache), **values}.items()}
+    return load(raw, stack="t", base_dir=ROOT, host_files=False)
+
+
+def test_up_fetches_what_is_missing_once_then_uses_the_verified_cache(upstream):
+    lines = []
+    s, problems, warnings = provide(settings(upstream), fetch=True, strict=True, progress=lines.append)
+    assert problems == [] and warnings == []
+    assert len(lines) == 3 + len(addons.BUNDLES), "one progress line per fetch: 3 checkouts, the bundles"
+    assert s.controller.checkout == str(upstream / "controller/v1.1.0")
+    assert Path(s.controller.checkout, "src/x.yaml").is_file()
+    assert Path(s.kind_source, "images/base/Dockerfile").is_file()
+    assert s.kubernetes_source == str(upstream / "kubernetes/v1.31.0")
+    assert s.addon_manifests == str(upstream / "addons")
+    assert Path(s.addon_manifests, "nv-ipam-v0.3.5/deploy/overlays/no-webhook/kustomization.yaml").is_file()
+    again = []
+    assert provide(settings(upstream), fetch=True, strict=True, progress=again.append)[0] == s
+    assert again == []
+
+
+def test_offline_without_cache_warns_per_key_and_strict_makes_them_errors(upstream):
+    s, problems, warnings = provide(settings(upstream), fetch=False, strict=False, progress=pytest.fail)
+    assert problems == []
+    assert [w.split(":", 1)[0] for w in warnings] == ["controllerCheckout", "kindSource", "kubernetesSource",
+                                                       "addonManifests"]
+    assert (s.controller.checkout, s.kind_source, s.kubernetes_source, s.addon_manifests) == ("", "", "", "")
+    _, problems, warnings = provide(settings(upstream), fetch=False, strict=True, progress=pytest.fail)
+    assert warnings == [] and len(problems) == 4
+
+
+def test_a_tampered_cache_is_an_error_naming_the_key_even_offline(upstream):
+    provide(settings(upstream), fetch=True, strict=True, progress=lambda _: None)
+    (upstream / "addons/multus-v4.1.1.yaml").write_text("changed\n")
+    repo = upstream / "controller/v1.1.0"
+    subprocess.run([*GIT, "-C", str(repo), "commit", "-q", "--allow-empty", "-m", "local"], check=True)
+    _, problems, _ = provide(settings(upstream), fetch=False, strict=False, progress=pytest.fail)
+    assert any(p.startswith("controllerCheckout: the cached ") and "remove that folder" in p for p in problems)
+    assert any(p.startswith(f"addonManifests: {upstream}/addons/multus-v4.1.1.yaml has SHA-256") for p in problems)
+
+
+def test_given_paths_are_used_as_they_are(upstream, tmp_path):
+    given = tmp_path / "mine"
+    for b in addons.BUNDLES:
+        if b.kustomize:
+            (given / b.local_name / b.folder).mkdir(parents=True)
+        else:
+            (given / b.local_name).parent.mkdir(parents=True, exist_ok=True)
+            (given / b.local_name).write_text(f"# {b.name}\n")
+    (tmp_path / "k8s").mkdir()
+    s, problems, warnings = provide(settings(upstream, addonManifests=str(given), kubernetesSource=str(tmp_path / "k8s"),
+                                             externalKubeconfig=""),
+                                    fetch=False, strict=True, progress=pytest.fail)
+    assert s.addon_manifests == str(given) and s.kubernetes_source == str(tmp_path / "k8s")
+    assert sorted(p.split(":", 1)[0] for p in problems) == ["controllerCheckout", "kindSource"]
+    (given / "metallb-v0.14.8.yaml").unlink()
+    _, problems, _ = provide(settings(upstream, addonManifests=str(given)), fetch=True, strict=True,
+                             progress=lambda _: None)
+    assert f"addonManifests: {given} has no metallb-v0.14.8.yaml" in " ".join(problems)
+
+
+def test_a_kubernetes_version_without_a_pin_needs_kubernetes_source(upstream):
+    _, problems, _ = provide(settings(upstream, kubernetesVersion="v1.30.2"), fetch=True, strict=True,
+                             progress=lambda _: None)
+    assert [p for p in problems if p.startswith("kubernetesSource: no commit is pinned for kubernetesVersion v1.30.2")]
+
+
+def test_the_real_pins_are_full_commits():
+    for pin in (pins.controller("v1.1.0"), pins.controller("v1.0.0"), pins.KIND, pins.kubernetes("v1.31.0")):
+        assert len(pin.commit) == 40 and pin.url.startswith("https://github.com/")
+    assert pins.controller("v1.1.0").commit.startswith("445aa901")
