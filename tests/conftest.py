@@ -1,10 +1,13 @@
 """Every test sees an empty source cache of its own, never the user's ~/.cache/openkasugai-aio; the test
 run inside the fresh-clone test leaves that test out (no recursion)."""
+import atexit
 import os
+import shutil
 import tempfile
 
 INNER_RUN_ENV = "OPENKASUGAI_AIO_INNER_CLONE_RUN"
 os.environ["OPENKASUGAI_AIO_CACHE"] = tempfile.mkdtemp(prefix="openkasugai-aio-cache-")
+atexit.register(shutil.rmtree, os.environ["OPENKASUGAI_AIO_CACHE"], ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config, items):

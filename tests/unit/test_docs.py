@@ -6,7 +6,10 @@ from pathlib import Path
 
 import yaml
 
+from components.openkasugai.addons import BUNDLES
 from components.settings import KEYS
+from components.sources import CACHE_ENV, FETCH_ENV, pins
+from tests.harness import REFERENCE_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
@@ -77,3 +80,19 @@ def test_readme_lists_the_keys_each_profile_ignores():
     section = _rules_section()
     for key in ignored_keys(external):
         assert f"`{key}`" in section.split("Keys that the stack's profile does not use", 1)[1], key
+
+
+def test_readme_names_every_upstream_pin_and_bundle_file():
+    section = README.split("## Upstream material", 1)[1].split("\n## ", 1)[0]
+    pinned = [(v, c) for v, c in pins.CONTROLLER_COMMITS.items()] + [(pins.KIND.tag, pins.KIND.commit)]
+    pinned += list(pins.KUBERNETES_COMMITS.items()) + [(b.version, b.commit) for b in BUNDLES if b.kustomize]
+    for tag, commit in pinned:
+        assert f"{tag} (`{commit[:12]}`)" in section, tag
+    for b in BUNDLES:
+        assert f"`{b.local_name}" in section, b.local_name
+
+
+def test_readme_documents_the_variables_and_ci_sets_the_reference():
+    for var in (CACHE_ENV, FETCH_ENV, REFERENCE_ENV):
+        assert f"{var}" in README, var
+    assert f"export {REFERENCE_ENV}=" in (ROOT / ".ci/run").read_text()
