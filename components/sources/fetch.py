@@ -1,8 +1,8 @@
 """Fetching pinned upstream material into the cache and verifying it: git by commit, files by SHA-256.
 
 Git runs through one argv-list runner (no shell); files come over HTTP(S) with urllib. Everything is
-written to a `.partial` sibling first and renamed into place once verified, so an interrupted fetch
-never leaves a folder that looks complete.
+written to a unique `.partial-*` sibling first and renamed into place once verified, so an interrupted
+fetch never leaves a folder that looks complete, and two stacks fetching at once do not collide.
 """
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import hashlib
 import os
 import shutil
 import sys
+import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -46,9 +47,8 @@ def fetch_git(key: str, url: str, tag: str, commit: str, dest: Path, progress: P
     """A shallow checkout of `tag` at `dest`; the tag must resolve to `commit`."""
     dest = Path(dest)
     progress(f"fetching {key}: {url} {tag} ({commit[:12]}) into {dest}")
-    tmp = dest.with_name(dest.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{dest.name}.partial-", dir=dest.parent))
     git = ["git", "-C", str(tmp)]
     try:
         GIT.run(["git", "init", "-q", str(tmp)])
@@ -64,8 +64,10 @@ def fetch_git(key: str, url: str, tag: str, commit: str, dest: Path, progress: P
     except FetchError:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    shutil.rmtree(dest, ignore_errors=True)
-    tmp.rename(dest)
+    try:
+        tmp.rename(dest)
+    except OSError:  # another run put it there first; the resolver verifies whatever is there
+        shutil.rmtree(tmp, ignore_errors=True)
     return dest
 
 
@@ -83,7 +85,8 @@ def fetch_file(key: str, url: str, sha256: str, dest: Path, progress: Progress =
     if got != sha256:
         raise FetchError(f"{key}: {url} has SHA-256 {got}, but {sha256} is pinned; not used")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".partial")
-    tmp.write_bytes(data)
-    tmp.replace(dest)
+    fd, tmp = tempfile.mkstemp(prefix=f"{dest.name}.partial-", dir=dest.parent)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    os.replace(tmp, dest)
     return dest
