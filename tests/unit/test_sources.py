@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import hashlib
 import http.server
+import json
 import subprocess
 import threading
 from pathlib import Path
@@ -15,15 +16,17 @@ import pytest
 from components.openkasugai import addons
 from components.settings import PROJECT, load
 from components.sources import cache_dir, pins, provide
+from components.preview.__main__ import main as preview
 from components.sources.fetch import FetchError, fetch_file, fetch_git
+from tests.fake_checkout import write_checkout
 
 ROOT = Path(__file__).resolve().parents[2]
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "init.defaultBranch=main"]
 
 
 def git_repo(path: Path, tag: str, files: dict[str, str]) -> str:
-    """A local repository with one commit tagged `tag` (annotated); returns the commit."""
-    path.mkdir(parents=True)
+    """A local repository (of what `path` holds, plus `files`) with one commit tagged `tag` (annotated)."""
+    path.mkdir(parents=True, exist_ok=True)
     subprocess.run([*GIT, "init", "-q", str(path)], check=True)
     for rel, text in files.items():
         (path / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -99,6 +102,7 @@ def test_cache_folder_comes_from_the_key_then_the_variable_then_xdg():
 def upstream(tmp_path, http_root, monkeypatch):
     """Pins pointing at local stand-ins of every upstream: git repositories and files over HTTP."""
     www, url = http_root
+    write_checkout(tmp_path / "controller")
     controller = git_repo(tmp_path / "controller", "v1.1.0", {"src/x.yaml": "x: 1\n"})
     kind = git_repo(tmp_path / "kind", "v0.24.0", {"images/base/Dockerfile": "FROM ubuntu\n"})
     k8s = git_repo(tmp_path / "kubernetes", "v1.31.0", {"go.mod": "module k8s.io/kubernetes\n"})
@@ -139,6 +143,22 @@ def test_up_fetches_what_is_missing_once_then_uses_the_verified_cache(upstream):
     again = []
     assert provide(settings(upstream), fetch=True, strict=True, progress=again.append)[0] == s
     assert again == []
+
+
+def test_preview_with_fetch_fills_the_cache_then_renders_everything_offline(upstream, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("OPENKASUGAI_AIO_CACHE", str(upstream))
+    out = tmp_path / "out"
+    assert preview(["--stack", "dev", "--out", str(out), "--quiet", "--fetch"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("fetching ") == 3 + len(addons.BUNDLES) and "warning: controllerCheckout" not in err
+    assert preview(["--stack", "dev", "--out", str(out), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "fetching " not in err and not [w for w in err.splitlines() if w.startswith(
+        ("warning: controllerCheckout", "warning: addonManifests", "warning: kindSource", "warning: kubernetesSource"))]
+    files = [m.name for m in (out / "manifests").iterdir()]
+    assert sum("-customresourcedefinition-" in f for f in files) == 20
+    names = {r["name"] for r in json.loads((out / "resources.json").read_text())}
+    assert {"addons-calico", "addons-nv-ipam", "function-images-cpufunc_calcapp", "scenario-p3c1"} <= names
 
 
 def test_offline_without_cache_warns_per_key_and_strict_makes_them_errors(upstream):
