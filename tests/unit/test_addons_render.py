@@ -60,7 +60,7 @@ def test_calico_node_ip_is_the_kubernetes_internal_ip_as_in_the_all_in_one():
     # Upstream: openkasugai/all-in-one kind/cni-manifest/calico.yaml sets IP_AUTODETECTION_METHOD on
     # calico-node; without it first-found may pick a PF address moved into the worker (issue 9, item 6).
     aio = _calico_node_env(yaml.safe_load_all(
-        (REFERENCE / "openkasugai-all-in-one" / "kind" / "cni-manifest" / "calico.yaml").read_text()))
+        reference("openkasugai-all-in-one", "kind", "cni-manifest", "calico.yaml").read_text()))
     ds = {"kind": "DaemonSet", "metadata": {"name": "calico-node"}, "spec": {"template": {"spec": {"containers": [
         {"name": "calico-node", "env": [{"name": "IP", "value": "autodetect"}]}]}}}}
     a.set_calico_pool(ds, "10.100.0.0/16")
