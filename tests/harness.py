@@ -7,14 +7,18 @@ the folder named by OPENKASUGAI_AIO_REFERENCE (.ci/run sets it to ../shared/refe
 from __future__ import annotations
 
 import atexit
+import dataclasses
+import hashlib
 import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Optional
+from unittest import mock
 
 import pytest
 
+from components.openkasugai import addons
 from components.preview import output
 from components.preview.engine import PROJECT_DIR, Result, run_program
 from tests.fake_checkout import write_checkout
@@ -24,6 +28,30 @@ REFERENCE_ENV = "OPENKASUGAI_AIO_REFERENCE"
 _SCRATCH = Path(tempfile.mkdtemp(prefix="openkasugai-aio-tests-"))
 atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
 CONTROLLER_CHECKOUT = write_checkout(_SCRATCH / "controller")
+
+
+def _stand_in_addons(folder: Path) -> tuple[addons.Bundle, ...]:
+    """Stand-ins for the add-on bundles in an addonManifests folder, and pins that match them.
+
+    The program only passes the bundles' paths to pulumi-kubernetes, which the mock engine never reads;
+    the real files are checked by the upstream-conformance tests.
+    """
+    pinned = []
+    for b in addons.BUNDLES:
+        path = folder / b.local_name
+        if b.kustomize:
+            (path / b.folder).mkdir(parents=True)
+            (path / b.folder / "kustomization.yaml").write_text(f"# stand-in for {b.url} {b.version}\nresources: []\n")
+            pinned.append(b)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(f"# stand-in for {b.url}\n")
+            pinned.append(dataclasses.replace(b, sha256=hashlib.sha256(path.read_bytes()).hexdigest()))
+    return tuple(pinned)
+
+
+ADDON_MANIFESTS = _SCRATCH / "addons"
+_STAND_IN_PINS = _stand_in_addons(ADDON_MANIFESTS)
 
 
 def reference(*parts: str) -> Path:
@@ -63,11 +91,13 @@ def kind_checkout(root: Path) -> Path:
 def run(stack: str = "dev", overrides: Optional[dict] = None) -> Result:
     """`stack` is a Pulumi.<stack>.yaml of the project, or a file name in tests/stacks/.
 
-    The stack gets the tests' controller checkout unless `overrides` names one.
+    The stack gets the tests' controller checkout and stand-in add-on bundles unless `overrides` names others.
     """
     config_file = STACKS / f"{stack}.yaml"
-    overrides = {"controllerCheckout": str(CONTROLLER_CHECKOUT), **(overrides or {})}
-    return run_program(stack, config_file if config_file.exists() else None, overrides)
+    overrides = {"controllerCheckout": str(CONTROLLER_CHECKOUT), "addonManifests": str(ADDON_MANIFESTS),
+                 **(overrides or {})}
+    with mock.patch.object(addons, "BUNDLES", _STAND_IN_PINS):
+        return run_program(stack, config_file if config_file.exists() else None, overrides)
 
 
 def manifests(result: Result) -> list[dict]:
