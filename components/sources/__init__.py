@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 
+import pulumi
+
 from components.settings import SettingsError, pulumi_config
 from components.settings.model import Settings
 
@@ -16,8 +18,6 @@ __all__ = ["CACHE_ENV", "FETCH_ENV", "cache_dir", "provide", "with_sources"]
 
 def with_sources(settings: Settings) -> Settings:
     """For the program: fill in upstream paths; problems raise SettingsError, warnings are logged."""
-    import pulumi
-
     fetch = os.environ.get(FETCH_ENV, "1") != "0"
     strict = not os.environ.get(pulumi_config.OFFLINE_ENV)
     settings, problems, warnings = provide(settings, fetch=fetch, strict=strict)
