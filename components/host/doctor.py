@@ -124,10 +124,15 @@ def stack_checks(settings, runner, root: str = "/", network: str = "kind", regis
     hugepages when fpgaAgents is on, and Kind's docker network (if it exists) with kindNetworkSubnet
     and the MetalLB range inside it."""
     from components.openkasugai.hugepages import REQUIRED_PAGES, hugepages_problem, pages_1g
+    from components.sources import provide
 
     s = settings
     out = [_check("stack", True, f"{s.stack}: profile {s.profile}, {len(s.workers)} worker(s), "
                                  f"claims in {s.host_claims_dir}")]
+    _, problems, missing = provide(s, fetch=False, strict=False, progress=lambda _: None)
+    out.append(_check("upstream", False if problems else None if missing else True,
+                      "; ".join(problems + [f"{m.split(';')[0]} (`pulumi up` fetches it)" for m in missing])
+                      or "controller checkout, add-on bundles and sources given or cached (verified)"))
     if registry:
         out.append(registry_check(registry))
     elif s.registry.embedded:

@@ -118,12 +118,25 @@ def test_stack_checks_pass_on_a_ready_host(tmp_path, listener):
     assert s.stack == "alice"  # from the file name Pulumi.<stack>.yaml
     runner = FakeRunner({"kind": ["172.18.0.0/16", "fc00:f853:ccd:e793::/64"]})
     got = by_name(doctor.stack_checks(s, runner, str(fake_root(tmp_path))))
+    upstream = got.pop("upstream")  # the add-on bundles are in no cache here: `pulumi up` fetches them
+    assert upstream["ok"] is None and upstream["detail"].startswith("addonManifests: not set")
+    assert "(`pulumi up` fetches it)" in upstream["detail"]
     assert all(c["ok"] is True for c in got.values()), got
     assert got["registry"]["detail"] == f"{listener} reachable"
     assert "8 VFs wanted, 0/64" in got["pf:ens9f0np0"]["detail"] and "pf:ens9f1np1" in got
     assert "kind-worker" in got["gpu-worker"]["detail"] and "0000:ca:00.0" in got["gpu-worker"]["detail"]
     assert "32 1 GiB hugepages" in got["hugepages-fpga"]["detail"]
     assert "172.18.9.0-172.18.9.10 inside kind" in got["metallb-range"]["detail"]
+
+
+def test_a_changed_cache_entry_fails_the_upstream_check(tmp_path, listener, monkeypatch):
+    cache = tmp_path / "cache"
+    (cache / "addons").mkdir(parents=True)
+    (cache / "addons/calico-v3.28.1.yaml").write_text("changed\n")
+    monkeypatch.setenv("OPENKASUGAI_AIO_CACHE", str(cache))
+    s = settings_of(stack_file(tmp_path, listener))
+    got = by_name(doctor.stack_checks(s, FakeRunner({"kind": ["172.18.0.0/16"]}), str(fake_root(tmp_path))))
+    assert got["upstream"]["ok"] is False and "calico-v3.28.1.yaml has SHA-256" in got["upstream"]["detail"]
 
 
 def test_stack_checks_report_each_problem(tmp_path):
