@@ -202,7 +202,7 @@ def test_given_paths_are_used_as_they_are(upstream, tmp_path):
 
 
 def test_a_kubernetes_version_without_a_pin_needs_kubernetes_source(upstream):
-    _, problems, _ = provide(settings(upstream, kubernetesVersion="v1.30.2"), fetch=True, strict=True,
+    _, problems, _ = provide(settings(upstream, kubernetesVersion="v1.30.2", crioVersion="1.30"), fetch=True, strict=True,
                              progress=lambda _: None)
     assert [p for p in problems if p.startswith("kubernetesSource: no commit is pinned for kubernetesVersion v1.30.2")]
 
