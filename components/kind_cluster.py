@@ -26,14 +26,15 @@ class KindClusterArgs:
 
 
 def _network_script(subnet: str) -> str:
-    """kind reuses a Docker network named 'kind'; create it with the configured subnet, or check it."""
-    q = shlex.quote(subnet)
+    """kind reuses a Docker network named 'kind'; create it with the configured subnet, or check it.
+    The subnet enters the script once, quoted, as $want; later uses expand it inside double quotes."""
     return (
-        f"if ! docker network inspect kind >/dev/null 2>&1; then docker network create --driver bridge "
-        f"--subnet {q} --opt com.docker.network.bridge.enable_ip_masquerade=true kind >/dev/null; fi; "
+        f"want={shlex.quote(subnet)}; "
+        "if ! docker network inspect kind >/dev/null 2>&1; then docker network create --driver bridge "
+        "--subnet \"$want\" --opt com.docker.network.bridge.enable_ip_masquerade=true kind >/dev/null; fi; "
         "subnets=\" $(docker network inspect kind --format '{{range .IPAM.Config}}{{.Subnet}} {{end}}')\"; "
-        f"case \"$subnets\" in *\" {subnet} \"*) ;; *) echo \"failed to create cluster: docker network 'kind' "
-        f"has subnets$subnets, not kindNetworkSubnet {subnet}; set kindNetworkSubnet to it\" >&2; exit 1;; esac")
+        "case \"$subnets\" in *\" $want \"*) ;; *) echo \"failed to create cluster: docker network 'kind' "
+        "has subnets$subnets, not kindNetworkSubnet $want; set kindNetworkSubnet to it\" >&2; exit 1;; esac")
 
 
 class KindCluster(pulumi.ComponentResource):

@@ -119,7 +119,7 @@ def deploy_scenarios(settings, images: Mapping[str, str], gpu_region_type: Optio
 
     s = settings
     workers = tuple(w.node for w in s.workers)
-    kubectl = (f"kubectl --context kind-{s.cluster_name}" if s.uses_kind
+    kubectl = (f"kubectl --context {shlex.quote(f'kind-{s.cluster_name}')}" if s.uses_kind
                else f"kubectl --kubeconfig {shlex.quote(s.external_kubeconfig)}")
     infra = ScenarioInfra("scenario-infra", ScenarioInfraArgs(
         scenarios=tuple(s.scenarios), workers=workers, gpu_worker=s.gpu_worker.node if s.gpu_worker else None,
