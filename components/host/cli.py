@@ -6,24 +6,39 @@ import json
 import os
 import sys
 
-from . import claims
-from .errors import HostOpError, Refused
+from . import claims, validate
+from .errors import HostOpError, Invalid, Refused
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DRIFT, EXIT_REFUSED, EXIT_DETACHED = 0, 1, 2, 3, 4, 5
 EXIT_CODES = """exit codes:
   0  done; for status: attached and in place
   1  the operation failed; the host was left as it was
-  2  usage error
+  2  usage error: a malformed argument, found before anything was read or changed
   3  status: drift (an interface left the worker, the worker restarted, or host GPU modules are back)
   4  refused before any change (PF in use by another stack, default-route PF, GPU held, no worker)
   5  status: not attached / nothing handed over"""
 
 
+class _Usage(Exception):
+    """Bad arguments or stack config: every line is printed, exit code 2."""
+
+    def __init__(self, lines: list[str]):
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+class _Parser(argparse.ArgumentParser):
+    """Raises _Usage instead of exiting, so that --json can report usage errors as JSON too."""
+
+    def error(self, message: str):
+        raise _Usage([f"{self.prog}: {message}", f"(see {self.prog} --help)"])
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m components.host", epilog=EXIT_CODES,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="area", required=True)
-    common = argparse.ArgumentParser(add_help=False)
+    p = _Parser(prog="python -m components.host", epilog=EXIT_CODES,
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="area", required=True, parser_class=_Parser)
+    common = _Parser(add_help=False)
     common.add_argument("--json", action="store_true", help="print JSON")
     common.add_argument("--stack", default=os.environ.get("PULUMI_STACK", "manual"),
                         help="owner recorded in the claims file (default: $PULUMI_STACK or 'manual')")
@@ -111,14 +126,6 @@ def _gpu(args) -> int:
     return EXIT_OK
 
 
-class _Usage(Exception):
-    """Bad arguments or stack config: every line is printed, exit code 2."""
-
-    def __init__(self, lines: list[str]):
-        super().__init__("\n".join(lines))
-        self.lines = lines
-
-
 def _stack_settings(args):
     """The typed Settings of --stack / --config-file, read the way the offline preview reads them.
     Imported here, not at the top: without --stack, doctor runs on the standard library only."""
@@ -159,12 +166,7 @@ def _doctor(args) -> int:
     from .runner import SubprocessRunner
     settings = None
     if args.stack or args.config_file:
-        try:
-            settings = _stack_settings(args)
-        except _Usage as err:
-            for line in err.lines:
-                print(line, file=sys.stderr)
-            return EXIT_USAGE
+        settings = _stack_settings(args)
     rep = doctor.summary(doctor.run(SubprocessRunner(timeout=20), root=args.root, registry=args.registry,
                                     metallb_range=args.metallb_range, network=args.network, settings=settings))
     mark = {True: "ok  ", False: "FAIL", None: "warn"}
@@ -172,13 +174,33 @@ def _doctor(args) -> int:
     return EXIT_OK if rep["ok"] else EXIT_FAILED
 
 
+def _fail(as_json: bool, code: int, lines: list[str], problems: list | None = None) -> int:
+    if as_json:
+        err = {"error": "\n".join(lines), "exit_code": code}
+        if problems:
+            err["problems"] = [{"argument": a, "reason": r} for a, r in problems]
+        print(json.dumps(err, indent=2, sort_keys=True))
+    else:
+        for line in lines:
+            print(line if code == EXIT_USAGE else f"ERROR: {line}", file=sys.stderr)
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    as_json = "--json" in argv
     try:
+        args = parser().parse_args(argv)
+        why = validate.stack(args.stack) if args.area != "doctor" else None
+        if why:
+            raise _Usage([f"--stack: {why}"])
         return {"sriov": _sriov, "gpu": _gpu, "doctor": _doctor}[args.area](args)
+    except _Usage as err:
+        return _fail(as_json, EXIT_USAGE, err.lines)
+    except Invalid as err:
+        return _fail(as_json, EXIT_USAGE, [f"--{a.replace('_', '-')}: {r}" for a, r in err.problems],
+                     err.problems)
     except Refused as err:
-        print(f"ERROR: {err}", file=sys.stderr)
-        return EXIT_REFUSED
+        return _fail(as_json, EXIT_REFUSED, [str(err)])
     except (HostOpError, OSError) as err:
-        print(f"ERROR: {err}", file=sys.stderr)
-        return EXIT_FAILED
+        return _fail(as_json, EXIT_FAILED, [str(err)])

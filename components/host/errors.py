@@ -7,3 +7,16 @@ class HostOpError(Exception):
 
 class Refused(HostOpError):
     """A precondition refused the operation before anything changed (exit code 4)."""
+
+
+class Invalid(HostOpError):
+    """Malformed arguments, found before anything was read or changed (exit code 2).
+    `problems` holds (argument, reason) pairs; the argument is the Spec field."""
+
+    def __init__(self, action: str, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__(f"failed to {action}: " + "; ".join(f"{a}: {r}" for a, r in problems))
+
+
+class ClaimsError(HostOpError):
+    """The claims file cannot be read or written; the message names it and says how to repair it."""

@@ -25,6 +25,18 @@ def _norm(p: dict) -> dict:
     return {**p, "vfs": int(p["vfs"])} if isinstance(p.get("vfs"), (int, float)) else p
 
 
+def _failures(check) -> list[CheckFailure]:
+    """check()'s (property, reason) list as CheckFailures; a host error (a broken claims file) becomes
+    one too, so `pulumi up` prints its message instead of the provider's traceback."""
+    from .errors import ClaimsError, HostOpError
+    try:
+        return [CheckFailure(p, r) for p, r in check()]
+    except ClaimsError as err:
+        return [CheckFailure("claims_dir", str(err))]
+    except HostOpError as err:
+        return [CheckFailure("worker", str(err))]
+
+
 def _changed(olds: dict, news: dict, keys: list[str]) -> list[str]:
     olds, news = _norm(olds), _norm(news)
     return [k for k in keys if (olds.get(k) or None) != (news.get(k) or None)]
@@ -35,12 +47,11 @@ class SriovAttachmentProvider(ResourceProvider):
         news = _norm(news)
         if any(news.get(k) == UNKNOWN for k in SRIOV_INPUTS):
             return CheckResult(news, [])  # preview with values from other resources: check at up
-        if not isinstance(news.get("vfs"), int) or news["vfs"] < 0:
-            return CheckResult(news, [CheckFailure("vfs", "must be an integer >= 0")])
+        if isinstance(news.get("vfs"), bool) or not isinstance(news.get("vfs"), int) or news["vfs"] < 0:
+            return CheckResult(news, [CheckFailure("vfs", f"{news.get('vfs')!r} is not an integer >= 0")])
         from .sriov import check
         # On first create the Kind cluster may be created in the same `up`: its node is checked at create.
-        bad = check(_spec(news), need_worker=bool(olds))
-        return CheckResult(news, [CheckFailure(p, r) for p, r in bad])
+        return CheckResult(news, _failures(lambda: check(_spec(news), need_worker=bool(olds))))
 
     def create(self, props):
         from .sriov import attach
@@ -85,17 +96,23 @@ class SriovAttachment(Resource, module="host", name="SriovAttachment"):
 
 class GpuDriverHandoverProvider(ResourceProvider):
     def check(self, olds, news):
-        from . import claims, facts, gpu
+        return CheckResult(news, _failures(lambda: self._problems(olds, news)))
+
+    @staticmethod
+    def _problems(olds, news) -> list[tuple[str, str]]:
+        from . import claims, facts, gpu, validate
+        if validate.stack(news.get("stack")):
+            return [("stack", validate.stack(news.get("stack")))]
         found = facts.gpus(news.get("root") or "/")
         if not found:
-            return CheckResult(news, [CheckFailure("worker", "no NVIDIA GPU (PCI vendor 10de) on this host")])
+            return [("worker", "no NVIDIA GPU (PCI vendor 10de) on this host")]
         bad = []
         held = claims.check(news["claims_dir"], f"gpu:{found[0]['pci']}", news["stack"])
         if held:
-            bad.append(CheckFailure("worker", held))
+            bad.append(("worker", held))
         if not olds:  # once handed over, the worker is expected to hold the GPU
-            bad += [CheckFailure("worker", f"GPU in use: {h}") for h in gpu.holders(news.get("root") or "/")]
-        return CheckResult(news, bad)
+            bad += [("worker", f"GPU in use: {h}") for h in gpu.holders(news.get("root") or "/")]
+        return bad
 
     def create(self, props):
         from . import claims, facts, gpu
@@ -155,6 +172,22 @@ class SriovReassertProvider(ResourceProvider):
     pod netns is gone, the kernel sends them home) before a DataFlow is applied. diff reads live
     state, so a clean host plans no change; create/update converge; delete does nothing (the
     SriovAttachment owns tear-down)."""
+
+    def check(self, olds, news):
+        from . import claims
+
+        def problems() -> list[tuple[str, str]]:
+            # What fails before any change: the arguments and the claims file (the worker may not exist yet).
+            out = []
+            for p in news.get("specs") or []:
+                if UNKNOWN in p.values():
+                    continue
+                bad = _spec(p).problems()
+                out += bad
+                if not bad:
+                    claims.load(p["claims_dir"])  # a broken file raises, and becomes a CheckFailure
+            return out
+        return CheckResult(news, _failures(problems))
 
     def _drift(self, specs: list[dict]) -> list[str]:
         from .sriov import status

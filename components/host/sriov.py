@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
-from . import claims, containers, netlink as nl
-from .errors import HostOpError, Refused
+from . import claims, containers, netlink as nl, validate
+from .errors import HostOpError, Invalid, Refused
 from .sysfs import Sysfs
 
 
@@ -22,6 +23,17 @@ class Spec:
     @property
     def key(self) -> str:
         return f"pf:{self.pf}"
+
+    def problems(self) -> list[tuple[str, str]]:
+        """Malformed arguments, as (field, reason); checked before the host is read or changed."""
+        return validate.sriov_problems(self.worker, self.pf, self.vfs, self.address, self.management_address,
+                                       self.sysfs_root, self.stack)
+
+    def validate(self, action: str) -> None:
+        """action as in the error: 'attach PF to WORKER'."""
+        bad = self.problems()
+        if bad:
+            raise Invalid(action, bad)
 
 
 _UNREAD = object()
@@ -78,6 +90,9 @@ class _Links:
 
 def check(spec: Spec, record: dict | None = None, need_worker: bool = True) -> list[tuple[str, str]]:
     """Every reason attach would be refused, as (property, reason); empty means go."""
+    bad = spec.problems()
+    if bad:
+        return bad
     held = claims.holder(spec.claims_dir, spec.key)
     with nl.open_ns(None) as host:
         return _check(spec, _record(spec, record, held), held, host, need_worker)[0]
@@ -89,7 +104,7 @@ def _check(spec: Spec, record: dict | None, held: dict | None, host,
     fs, bad, pid = Sysfs(spec.sysfs_root), [], None
     pci = (record or {}).get("pf_pci")
     if not fs.exists(spec.pf, pci):
-        return [("pf", f"{spec.pf}: no such network interface in {spec.sysfs_root}sys/class/net")], None
+        return [("pf", f"{spec.pf}: no such network interface in {Path(spec.sysfs_root) / 'sys/class/net'}")], None
     if not fs.is_sriov(spec.pf, pci):
         bad.append(("pf", f"{spec.pf}: not SR-IOV capable (no sriov_totalvfs)"))
     else:
@@ -149,10 +164,15 @@ def attach(spec: Spec, record: dict | None = None) -> dict:
     claim is new, so a second stack is refused before it changes anything) and one at the end
     (none when nothing changed); two container lookups (before, and after the moves to catch a
     worker that died mid-run); the host and the worker netns opened once each."""
+    spec.validate(f"attach {spec.pf} to {spec.worker}")
     held = claims.holder(spec.claims_dir, spec.key)
     record, fs = _record(spec, record, held), Sysfs(spec.sysfs_root)
     with nl.open_ns(None) as host:
         bad, pid = _check(spec, record, held, host, need_worker=True)
+        if record and int(record.get("vfs", spec.vfs)) != spec.vfs:
+            # A new count is written as 0 then N: it would destroy the VFs in the worker.
+            bad.append(("vfs", f"{spec.pf} is attached with {record['vfs']} VFs; detach it first to change "
+                               f"the count to {spec.vfs}"))
         if bad:
             raise Refused(f"failed to attach {spec.pf} to {spec.worker}: " + "; ".join(r for _, r in bad))
         mine = held is not None  # and by this stack: another stack's claim was refused above
@@ -240,6 +260,7 @@ def _move_back(ns: int, ident: dict) -> None:
 def status(spec: Spec, record: dict | None = None) -> dict:
     """Where every interface is now. state: attached, drift (some left the worker, or the worker
     restarted), detached (nothing recorded)."""
+    spec.validate(f"read the state of {spec.pf} in {spec.worker}")
     record = _record(spec, record)
     if not record:
         return {"pf": spec.pf, "worker": spec.worker, "state": "detached", "interfaces": {}}
@@ -260,6 +281,7 @@ def status(spec: Spec, record: dict | None = None) -> dict:
 
 def detach(spec: Spec, record: dict | None = None) -> dict:
     """Return every recorded interface to the host and restore the VF count; then release the claim."""
+    spec.validate(f"detach {spec.pf} from {spec.worker}")
     record = _record(spec, record)
     if not record:
         return {"pf": spec.pf, "state": "detached", "changed": False}

@@ -68,12 +68,22 @@ class Sysfs:
         cur = self.numvfs(pf, pci)
         if cur == n:
             return False
+        total = self.totalvfs(pf, pci)
+        if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= total:
+            # Checked before the 0 is written: that write destroys the current VFs.
+            raise HostOpError(f"failed to set sriov_numvfs of {pf} to {n!r}: not a count from 0 to "
+                              f"sriov_totalvfs {total}; its {cur} VFs are unchanged")
         try:
             if cur:
                 path.write_text("0")
             if n:
                 path.write_text(str(n))
         except OSError as err:
+            if cur:  # the kernel refused N after 0 was written: give the PF its count back
+                try:
+                    path.write_text(str(cur))
+                except OSError:
+                    pass
             raise HostOpError(f"failed to set sriov_numvfs of {pf} to {n}: {err}") from err
         return True
 

@@ -79,9 +79,7 @@ def test_link_matching_prefers_pci_then_perm_mac_then_mac():
 
 
 def test_cli_usage_and_gpu_status_json(tmp_path, capsys):
-    with pytest.raises(SystemExit) as e:
-        cli.main(["sriov", "attach"])
-    assert e.value.code == cli.EXIT_USAGE
+    assert cli.main(["sriov", "attach"]) == cli.EXIT_USAGE
     (tmp_path / "proc").mkdir()
     (tmp_path / "proc/modules").write_text("nvidia 1 0 - Live 0x0\n")
     assert cli.main(["gpu", "status", "--root", str(tmp_path), "--json"]) == 0
