@@ -13,6 +13,7 @@ import socket
 from pathlib import Path
 
 from . import claims, facts, gpu
+from .errors import HostOpError
 from .sysfs import Sysfs
 
 TOOLS = {"docker": ["docker", "--version"], "kind": ["kind", "version"],
@@ -73,20 +74,27 @@ def run(runner, root: str = "/", registry: str | None = None, metallb_range: str
 
 
 def _host_port(host: str, default: int = 443) -> tuple[str, int]:
-    """'name', 'name:port', '[v6]:port' or a bare IPv6 address."""
+    """'name', 'name:port', '[v6]:port' or a bare IPv6 address; ValueError for a bad port."""
+    port = None
     if host.startswith("["):
-        name, _, rest = host[1:].partition("]")
-        return name, int(rest.lstrip(":") or default)
-    if host.count(":") == 1:
-        name, _, port = host.partition(":")
-        return name, int(port)
-    return host, default
+        host, _, rest = host[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else None
+    elif host.count(":") == 1:
+        host, _, port = host.partition(":")
+    if port is None:
+        return host, default
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"port {port!r} is not a number from 1 to 65535")
+    return host, int(port)
 
 
 def registry_check(registry: str, default_port: int = 443, timeout: float = 3.0) -> dict:
     """A TCP connect to the registry: port 443 (HTTPS) unless the host names one."""
     try:
         host, port = _host_port(registry, default_port)
+    except ValueError as err:
+        return _check("registry", False, f"{registry} is invalid: {err}; give HOST or HOST:PORT")
+    try:
         socket.create_connection((host, port), timeout=timeout).close()
         return _check("registry", True, f"{host}:{port} reachable")
     except (OSError, ValueError) as err:
@@ -175,9 +183,13 @@ def stack_checks(settings, runner, root: str = "/", network: str = "kind", regis
 
 def _pf_checks(s, root: str) -> list[dict]:
     fs, out, routed = Sysfs(root), [], default_route_ifaces(root)
+    try:
+        held_all = claims.load(s.host_claims_dir) if s.sriov_workers else {}
+    except HostOpError as err:
+        return [_check("claims", False, str(err))]
     for w in s.sriov_workers:
         pf, vfs, key = w.sriov.pf, w.sriov.vfs, f"pf:{w.sriov.pf}"
-        held = claims.holder(s.host_claims_dir, key)
+        held = held_all.get(key)
         refused = claims.refusal(held, key, s.stack, s.host_claims_dir)
         if refused:
             out.append(_check(key, False, refused))
@@ -207,7 +219,11 @@ def _gpu_check(s, root: str) -> dict:
         return _check("gpu-worker", False, f"{s.gpu_worker.node} has gpu: true, but this host has no NVIDIA GPU "
                                            "(PCI vendor 10de); set gpu: false")
     key = f"gpu:{found[0]['pci']}"
-    refused = claims.refusal(claims.holder(s.host_claims_dir, key), key, s.stack, s.host_claims_dir)
+    try:
+        held = claims.holder(s.host_claims_dir, key)
+    except HostOpError as err:
+        return _check("gpu-worker", False, str(err))
+    refused = claims.refusal(held, key, s.stack, s.host_claims_dir)
     if refused:
         return _check("gpu-worker", False, refused)
     where = f"{s.gpu_worker.node}: {found[0]['model']} at {found[0]['pci']}"
