@@ -1,9 +1,12 @@
 """Wall time of the offline dev preview (goal: <= 2 s on a 2-core machine).
 
-Runs `python -m components.preview --stack dev` as a user would, N times, and prints the figures.
+Runs `python -m components.preview --stack dev` as a user would, N times (default 5), and prints the
+figures: `venv/bin/python benchmarks/preview_bench.py [--runs N]`. `--quick` (one run) is what the
+test suite runs, so that a broken benchmark fails it.
 """
 from __future__ import annotations
 
+import argparse
 import statistics
 import subprocess
 import sys
@@ -29,4 +32,8 @@ def main(runs: int = 5) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--quick", action="store_true", help="one run: proves the script works")
+    a = ap.parse_args()
+    main(1 if a.quick else a.runs)
