@@ -91,6 +91,8 @@ _LOAD = engine.load_stack_config
 
 
 def _flat(stack: str, overrides: dict):
+    # As tests/harness.run: the tests' controller checkout unless the overrides name one.
+    overrides = {"controllerCheckout": str(harness.CONTROLLER_CHECKOUT), **overrides}
     project, flat, secrets = _LOAD(stack, _config_file(stack), overrides)
     if "registryPassword" in overrides:
         secrets = [*secrets, SECRET_KEY]  # set as `pulumi config set --secret` would
