@@ -4,9 +4,14 @@ Pickled by reference (components.host.providers.*), so this module path must sta
 import without side effects; host modules are imported inside methods."""
 from __future__ import annotations
 
+import functools
+import sys
+
 import pulumi
 from pulumi.dynamic import (CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult,
                             Resource, ResourceProvider, UpdateResult)
+
+from .errors import HostOpError
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SRIOV_INPUTS = ["stack", "worker", "pf", "vfs", "address", "claims_dir", "sysfs_root", "management_address"]
@@ -23,6 +28,22 @@ def _spec(p: dict):
 
 def _norm(p: dict) -> dict:
     return {**p, "vfs": int(p["vfs"])} if isinstance(p.get("vfs"), (int, float)) else p
+
+
+def _host_errors(method):
+    """The dynamic provider server reports any exception with traceback.format_exc(). A host error's
+    message says all the user needs (what failed, what to do), so for those alone the traceback is
+    cut: sys.tracebacklimit = 0 in the provider's own process, reset on every call so that any other
+    exception (a bug) keeps its traceback."""
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        sys.__dict__.pop("tracebacklimit", None)
+        try:
+            return method(*args, **kwargs)
+        except HostOpError as err:
+            sys.tracebacklimit = 0
+            raise HostOpError(str(err)) from None
+    return wrapper
 
 
 def _failures(check) -> list[CheckFailure]:
@@ -53,11 +74,13 @@ class SriovAttachmentProvider(ResourceProvider):
         # On first create the Kind cluster may be created in the same `up`: its node is checked at create.
         return CheckResult(news, _failures(lambda: check(_spec(news), need_worker=bool(olds))))
 
+    @_host_errors
     def create(self, props):
         from .sriov import attach
         rec = attach(_spec(props))
         return CreateResult(f"{props['worker']}/{props['pf']}", {**_norm(props), **rec, "drift": []})
 
+    @_host_errors
     def read(self, id_, props):
         from .sriov import status
         st = status(_spec(props), record=props)
@@ -65,17 +88,20 @@ class SriovAttachmentProvider(ResourceProvider):
             return ReadResult(None, {})
         return ReadResult(id_, {**props, "drift": st["drift"]})
 
+    @_host_errors
     def diff(self, id_, olds, news):
         replaces = _changed(olds, news, SRIOV_REPLACES)
         other = _changed(olds, news, ["address", "management_address"])
         return DiffResult(changes=bool(replaces or other or olds.get("drift")), replaces=replaces,
                           delete_before_replace=True)
 
+    @_host_errors
     def update(self, id_, olds, news):
         from .sriov import attach
         rec = attach(_spec(news), record=olds)
         return UpdateResult({**_norm(news), **rec, "drift": []})  # ALL outputs, or state loses them
 
+    @_host_errors
     def delete(self, id_, props):
         from .sriov import detach
         detach(_spec(props), record=props)
@@ -114,6 +140,7 @@ class GpuDriverHandoverProvider(ResourceProvider):
             bad += [("worker", f"GPU in use: {h}") for h in gpu.holders(news.get("root") or "/")]
         return bad
 
+    @_host_errors
     def create(self, props):
         from . import claims, facts, gpu
         from .runner import SubprocessRunner
@@ -128,15 +155,18 @@ class GpuDriverHandoverProvider(ResourceProvider):
         claims.update(props["claims_dir"], key, props["stack"], record=rec)
         return CreateResult(key, {**props, **rec, "claim": key, "drift": []})
 
+    @_host_errors
     def read(self, id_, props):
         from . import gpu
         return ReadResult(id_, {**props, "drift": gpu.drift(props, props.get("root") or "/")})
 
+    @_host_errors
     def diff(self, id_, olds, news):
         replaces = _changed(olds, news, GPU_INPUTS)
         return DiffResult(changes=bool(replaces or olds.get("drift")), replaces=replaces,
                           delete_before_replace=True)
 
+    @_host_errors
     def update(self, id_, olds, news):
         from . import gpu
         from .modules import NVIDIA_ORDER
@@ -148,6 +178,7 @@ class GpuDriverHandoverProvider(ResourceProvider):
                                      key=NVIDIA_ORDER.index)
         return UpdateResult({**news, **rec, "claim": olds.get("claim"), "drift": []})
 
+    @_host_errors
     def delete(self, id_, props):
         from . import claims, gpu
         from .runner import SubprocessRunner
@@ -193,6 +224,7 @@ class SriovReassertProvider(ResourceProvider):
         from .sriov import status
         return [r for p in specs for r in status(_spec(p)).get("drift", [])]
 
+    @_host_errors
     def create(self, props):
         from .sriov import attach
         for p in props["specs"]:
@@ -200,6 +232,7 @@ class SriovReassertProvider(ResourceProvider):
         return CreateResult(f"reassert-{props['specs'][0]['stack']}" if props["specs"] else "reassert",
                             {**props, "drift": []})
 
+    @_host_errors
     def diff(self, id_, olds, news):
         if any(v == UNKNOWN for v in (news.get("trigger"),)):
             return DiffResult(changes=True)
@@ -207,12 +240,15 @@ class SriovReassertProvider(ResourceProvider):
         return DiffResult(changes=bool(drift or olds.get("trigger") != news.get("trigger")
                                        or olds.get("specs") != news.get("specs")))
 
+    @_host_errors
     def update(self, id_, olds, news):
         return UpdateResult(self.create(news).outs)
 
+    @_host_errors
     def read(self, id_, props):
         return ReadResult(id_, {**props, "drift": self._drift(props["specs"])})
 
+    @_host_errors
     def delete(self, id_, props):
         return None
 

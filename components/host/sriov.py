@@ -282,6 +282,7 @@ def status(spec: Spec, record: dict | None = None) -> dict:
 def detach(spec: Spec, record: dict | None = None) -> dict:
     """Return every recorded interface to the host and restore the VF count; then release the claim."""
     spec.validate(f"detach {spec.pf} from {spec.worker}")
+    claims.load(spec.claims_dir)  # a broken claims file stops it here, before any change
     record = _record(spec, record)
     if not record:
         return {"pf": spec.pf, "state": "detached", "changed": False}

@@ -209,3 +209,32 @@ def listener():
     srv.listen(4)
     yield f"127.0.0.1:{srv.getsockname()[1]}"
     srv.close()
+
+
+@pytest.fixture
+def traceback_limit():
+    yield
+    sys.__dict__.pop("tracebacklimit", None)  # the provider sets it in its own process; not in pytest's
+
+
+def sdk_report(call) -> str:
+    """What the dynamic provider server sends the engine for an exception (pulumi/dynamic/__main__.py)."""
+    import traceback
+    try:
+        call()
+    except Exception:  # noqa: BLE001
+        return traceback.format_exc()
+    return ""
+
+
+def test_provider_delete_with_a_broken_claims_file_reports_it_without_a_traceback(tmp_path, traceback_limit):
+    fs = tree(tmp_path / "root", 2, numvfs=2)
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "claims.json").write_text("{broken")
+    props = {**provider_props(tmp_path), "pid": 1, "pf_pci": "0000:17:00.0", "numvfs_before": 0, "links": []}
+    report = sdk_report(lambda: SriovAttachmentProvider().delete("kind-worker/pf0", props))
+    assert "Traceback" not in report and "claims.json" in report and "move it aside" in report
+    assert fs.numvfs("pf0") == 2  # refused before the VF count was restored
+    sys.__dict__.pop("tracebacklimit", None)
+    bug = sdk_report(lambda: SriovAttachmentProvider().delete("x", {}))  # not a host error: a bug
+    assert "Traceback" in bug and "KeyError" in bug
