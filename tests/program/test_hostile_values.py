@@ -5,6 +5,7 @@ one literal word in every pulumi-command command line (create, update, delete)."
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 from pathlib import Path
@@ -42,14 +43,16 @@ def key_paths() -> list[str]:
     return out
 
 
-def variants(marker: str) -> dict[str, str]:
-    """The hostile values for one key; marker is in each exactly once and names the key."""
-    return {
-        "all": f"-{marker} a'b\"c; $(touch aio-pwned) `touch aio-pwned` d\ne",
-        "single-quote": f"{marker}'x", "double-quote": f'{marker}"x', "semicolon": f"{marker};x",
-        "substitution": f"{marker}$(touch aio-pwned)", "backquote": f"{marker}`touch aio-pwned`",
-        "newline": f"{marker}\nx", "space": f"{marker} x", "leading-dash": f"-{marker}",
-    }
+FEATURES = {  # what each hostile feature adds after the key's marker
+    "single-quote": "'x", "double-quote": '"x', "semicolon": ";x", "substitution": "$(touch aio-pwned)",
+    "backquote": "`touch aio-pwned`", "newline": "\nx", "space": " x", "leading-dash": "",
+}
+
+
+def hostile(marker: str, features) -> str:
+    """A value with the given features; marker (which names the key) is in it exactly once."""
+    features = list(features)
+    return ("-" if "leading-dash" in features else "") + marker + "".join(FEATURES[f] for f in features)
 
 
 def _config_file(stack: str):
@@ -90,10 +93,17 @@ def _set(base: dict, path: str, value: str) -> dict | None:
 _LOAD = engine.load_stack_config
 
 
+@functools.lru_cache(maxsize=None)
+def _stack_config(stack: str):
+    return _LOAD(stack, _config_file(stack), {})  # parsing the YAML is most of the cost: once per stack
+
+
 def _flat(stack: str, overrides: dict):
-    # As tests/harness.run: the tests' controller checkout unless the overrides name one.
+    """load_stack_config(stack, file, overrides), with the tests' controller checkout unless the
+    overrides name one (as tests/harness.run)."""
     overrides = {"controllerCheckout": str(harness.CONTROLLER_CHECKOUT), **overrides}
-    project, flat, secrets = _LOAD(stack, _config_file(stack), overrides)
+    project, flat, secrets = _stack_config(stack)
+    flat = {**flat, **{f"{project}:{k}": engine._wire(v) for k, v in overrides.items()}}
     if "registryPassword" in overrides:
         secrets = [*secrets, SECRET_KEY]  # set as `pulumi config set --secret` would
     return project, flat, secrets
@@ -120,34 +130,44 @@ def _commands(stack: str, overrides: dict, monkeypatch) -> list[tuple[str, str, 
     return out
 
 
-def _plan(stack: str) -> tuple[dict[str, list[str]], dict[str, dict[str, str]]]:
-    """Per key path: the problems of its rejected variants, and its accepted variants (the combined
-    value alone where a key takes it, else each single one it takes)."""
+def _plan(stack: str) -> tuple[dict[str, list[str]], dict[str, list[tuple[str, str]]]]:
+    """Per key path: the problems of its rejected values, and its accepted values as (features,
+    value). A key is tried with every feature at once; where validation rejects that, with each
+    feature alone, and then with all the features it took alone."""
     base = _base(stack)
     rejected: dict[str, list[str]] = {}
-    accepted: dict[str, dict[str, str]] = {}
+    accepted: dict[str, list[tuple[str, str]]] = {}
+
+    def attempt(path: str, names: list[str], marker: str) -> bool:
+        problems = _problems(stack, _set(base, path, hostile(marker, names)))
+        if problems:
+            rejected.setdefault(path, []).extend(problems)
+        return not problems
+
     for n, path in enumerate(key_paths()):
-        for name, value in variants(f"hk{n:02d}").items():
-            over = _set(base, path, value)
-            if over is None:
-                break
-            problems = _problems(stack, over)
-            if problems:
-                rejected.setdefault(path, []).extend(problems)
-            else:
-                accepted.setdefault(path, {})[name] = value
-                if name == "all":  # it has every hostile feature at once: the singles add nothing
-                    break
+        marker = f"hk{n:02d}"
+        if _set(base, path, marker) is None:
+            continue
+        if attempt(path, list(FEATURES), marker):
+            accepted[path] = [("all", hostile(marker, FEATURES))]
+            continue
+        taken = [f for f in FEATURES if attempt(path, [f], marker)]
+        if len(taken) > 1 and attempt(path, taken, marker):
+            accepted[path] = [("+".join(taken), hostile(marker, taken))]
+        else:
+            accepted.update({path: [(f, hostile(marker, [f])) for f in taken]} if taken else {})
     return rejected, accepted
 
 
-def _runs(accepted: dict[str, dict[str, str]], base: dict) -> list[dict[str, tuple[str, str]]]:
-    """Groups of (path -> (variant, value)) rendered together, one group per variant."""
-    groups: dict[str, dict[str, tuple[str, str]]] = {}
-    for path, vals in accepted.items():
-        for name, value in vals.items():
-            groups.setdefault(name, {})[path] = (name, value)
-    return list(groups.values())
+def _runs(accepted: dict[str, list[tuple[str, str]]]) -> list[dict[str, tuple[str, str]]]:
+    """Groups of path -> (features, value) rendered together: run k holds every key's k-th value."""
+    runs: list[dict[str, tuple[str, str]]] = []
+    for path, values in accepted.items():
+        for k, value in enumerate(values):
+            if k == len(runs):
+                runs.append({})
+            runs[k][path] = value
+    return runs
 
 
 def _overrides(base: dict, group: dict[str, tuple[str, str]]) -> dict:
@@ -165,7 +185,7 @@ def test_every_string_key_is_rejected_or_stays_one_literal_word(stack, monkeypat
         assert any(p.startswith((path, top)) for p in problems), (
             f"{stack}: a hostile {path} is rejected, but no problem names it: {problems}")
     base, checked = _base(stack), set()
-    for group in _runs(accepted, base):
+    for group in _runs(accepted):
         over = _overrides(base, group)
         if _problems(stack, over):  # accepted one by one, not together: render them one by one
             subgroups = [{p: v} for p, v in group.items()]
@@ -245,3 +265,11 @@ def test_build_args_reach_dockerfile_shells_only_inside_double_quotes():
                 assert not _unquoted_expansions(line), (
                     f"{dockerfile}: {_unquoted_expansions(line)} unquoted in {line}")
     assert checked
+
+
+def test_kind_network_script_holds_the_subnet_as_one_literal_word():
+    """kindNetworkSubnet is validated as a CIDR; the script quotes it anyway, once, and reuses $want."""
+    from components.kind_cluster import _network_script
+    value = hostile("hk", FEATURES)
+    cmd = _network_script(value)
+    assert literal_occurrences(cmd, value, "hk") == (1, 1) and bash_parses(cmd) is None
