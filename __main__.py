@@ -9,6 +9,7 @@ from components.devices import Attachment, HostDevices, HostDevicesArgs
 from components.external_cluster import ExternalCluster, ExternalClusterArgs
 from components.function_images import FunctionImages, FunctionImagesArgs
 from components.host.facts import host_facts
+from components.host_operations import HostOperations, HostOperationsArgs
 from components.kind_cluster import KindCluster, KindClusterArgs
 from components.node_images import NodeImages, NodeImagesArgs
 from components.registry import ImageRegistry, ImageRegistryArgs
@@ -29,9 +30,10 @@ if settings.uses_kind:
     gpu = HostDevices("gpu-handover", HostDevicesArgs(
         stack=settings.stack, cluster_name=settings.cluster_name, gpu_worker=settings.gpu_worker.node,
         claims_dir=settings.host_claims_dir)) if settings.gpu_worker else None
+    host_ops = HostOperations("host-operations", HostOperationsArgs.from_settings(settings))
     cluster = KindCluster("cluster", KindClusterArgs(
         settings=settings, images=node_images.refs, state_dir=f"{settings.host_claims_dir}/{settings.stack}",
-        after=[*node_images.images, *(gpu.resources if gpu else [])]))
+        after=[*node_images.images, *(gpu.resources if gpu else []), *host_ops.resources]))
     pulumi.export("kindConfig", cluster.config_yaml)
 else:
     cluster = ExternalCluster("cluster", ExternalClusterArgs(

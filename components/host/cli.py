@@ -8,6 +8,7 @@ import sys
 
 from . import claims, validate
 from .errors import HostOpError, Invalid, Refused
+from .operations import OPERATIONS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DRIFT, EXIT_REFUSED, EXIT_DETACHED = 0, 1, 2, 3, 4, 5
 EXIT_CODES = """exit codes:
@@ -54,6 +55,8 @@ def parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gpu", parents=[common], help="hand the host's nvidia driver over and back")
     g.add_argument("action", choices=["status", "unload", "restore"])
     g.add_argument("--root", default="/", help="root for /proc and /sys (tests)")
+    o = sub.add_parser("operations", help="list the registered host operations")
+    o.add_argument("--json", action="store_true", help="print JSON")
     d = sub.add_parser("doctor", help="read-only host readiness report")
     d.add_argument("--json", action="store_true", help="print JSON")
     d.add_argument("--stack", help="also check what this stack needs: reads Pulumi.<stack>.yaml "
@@ -174,6 +177,12 @@ def _doctor(args) -> int:
     return EXIT_OK if rep["ok"] else EXIT_FAILED
 
 
+def _operations(args) -> int:
+    ops = [{"name": name, "summary": op.SUMMARY, "module": op.__name__} for name, op in OPERATIONS.items()]
+    _print(args, ops, "\n".join(f"{o['name']}: {o['summary']}" for o in ops))
+    return 0
+
+
 def _fail(as_json: bool, code: int, lines: list[str], problems: list | None = None) -> int:
     if as_json:
         err = {"error": "\n".join(lines), "exit_code": code}
@@ -191,10 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     as_json = "--json" in argv
     try:
         args = parser().parse_args(argv)
-        why = validate.stack(args.stack) if args.area != "doctor" else None
+        why = validate.stack(args.stack) if args.area not in ("doctor", "operations") else None
         if why:
             raise _Usage([f"--stack: {why}"])
-        return {"sriov": _sriov, "gpu": _gpu, "doctor": _doctor}[args.area](args)
+        return {"sriov": _sriov, "gpu": _gpu, "doctor": _doctor, "operations": _operations}[args.area](args)
     except _Usage as err:
         return _fail(as_json, EXIT_USAGE, err.lines)
     except Invalid as err:

@@ -5,6 +5,7 @@ Standard library only: the GPU machine runs it with the system python3. With a s
 Settings (that part needs the project's venv)."""
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import json
 import os
@@ -14,6 +15,8 @@ from pathlib import Path
 
 from . import claims, facts, gpu
 from .errors import HostOpError
+from .operation import spec_props
+from .operations import OPERATIONS
 from .sysfs import Sysfs
 
 TOOLS = {"docker": ["docker", "--version"], "kind": ["kind", "version"],
@@ -151,10 +154,11 @@ def stack_checks(settings, runner, root: str = "/", network: str = "kind", regis
     out += _pf_checks(s, root)
     if s.gpu_worker is not None and s.uses_kind:  # an external cluster's GPU is in its node, not here
         out.append(_gpu_check(s, root))
-    problem = hugepages_problem(root, s.controller.fpga_agents)
+    out += operation_checks(s, root)
+    problem = hugepages_problem(root, s.controller.fpga_agents) if s.hugepages_1g < REQUIRED_PAGES else None
     if problem:
         out.append(_check("hugepages-fpga", False, problem))
-    elif s.controller.fpga_agents:
+    elif s.controller.fpga_agents and s.hugepages_1g < REQUIRED_PAGES:
         out.append(_check("hugepages-fpga", True, f"{pages_1g(root)} 1 GiB hugepages; fpgaAgents needs "
                                                   f"{REQUIRED_PAGES}"))
     if not s.uses_kind:
@@ -178,6 +182,23 @@ def stack_checks(settings, runner, root: str = "/", network: str = "kind", regis
                                                  "set kindNetworkSubnet to one of them, or remove the network "
                                                  f"while no Kind cluster uses it (`docker network rm {network}`)"))
     out.append(_range_inside(rng, network, subnets))
+    return out
+
+
+def operation_checks(s, root: str = "/") -> list[dict]:
+    """Each registered host operation this stack needs, by its own check (nothing is changed)."""
+    out = []
+    for name, op in OPERATIONS.items():
+        spec = op.from_settings(s)
+        if spec is None:
+            continue
+        spec = dataclasses.replace(spec, root=root)
+        try:
+            problems = op.check(spec)
+        except HostOpError as err:
+            problems = [("", str(err))]
+        wanted = ", ".join(f"{k} {v}" for k, v in spec_props(spec).items() if k not in ("stack", "claims_dir", "root"))
+        out.append(_check(name, not problems, "; ".join(r for _, r in problems) or f"{wanted}: `pulumi up` can apply it"))
     return out
 
 

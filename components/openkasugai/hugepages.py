@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-REQUIRED_PAGES = 16  # crc-pcieconnection-daemon: requests and limits hugepages-1Gi: 16Gi
+from components.settings.schema import FPGA_HUGEPAGES_1G as REQUIRED_PAGES
 _POOL = "sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages"
 
 

@@ -18,7 +18,7 @@ from .errors import SettingsError
 from .ignored import report_ignored
 from .model import Controller, Settings
 from .preflight import Preflight
-from .schema import KEYS, PROJECT
+from .schema import FPGA_HUGEPAGES_1G, KEYS, MAX_HUGEPAGES_1G, PROJECT
 
 CONTROLLER_VERSIONS = ("v1.1.0", "v1.0.0")
 GPU_UUID = re.compile(r"^GPU-[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")  # as nvidia-smi -L prints it
@@ -52,6 +52,10 @@ def load(raw: Mapping[str, Any], *, stack: str, base_dir: Path, secret_keys=(),
     kindnet = net.network("kindNetworkSubnet", v["kindNetworkSubnet"], p) if v["kindNetworkSubnet"] is not None else None
     ipam = sections.ipam(v["sriovIpam"], p)
     workers = sections.workers(v["workers"], cluster, external, p)
+    pages = v["hugepages1Gi"]
+    if pages is not None and not 0 <= pages <= MAX_HUGEPAGES_1G:
+        p.add("hugepages1Gi", f"{pages} is not a count of 1 GiB pages from 0 to {MAX_HUGEPAGES_1G}; "
+              "0 leaves the host's pool alone")
     if v["managementAddress"]:
         net.address("managementAddress", v["managementAddress"], p)
     metallb = net.address_range("metallbAddresses", v["metallbAddresses"], p) if v["metallbAddresses"] is not None else None
@@ -82,7 +86,17 @@ def load(raw: Mapping[str, Any], *, stack: str, base_dir: Path, secret_keys=(),
         management_address=v["managementAddress"],
         host_cpu_model=v["hostCpuModel"], host_gpu_model=v["hostGpuModel"], scenarios=scenarios,
         multi_worker=v["multiWorker"], verify_scenarios=v["verifyScenarios"], host_gpu_uuid=gpu_uuid,
+        hugepages_1g=_hugepages(v, parsed),
         addon_manifests=ctx.path(v["addonManifests"]), source_cache=ctx.path(v["sourceCache"]))
+
+
+def _hugepages(v: dict, s: rules.Parsed) -> int:
+    """The pages to reserve: none for an external cluster, else the key, else what fpgaAgents needs."""
+    if s.external:
+        return 0
+    if v["hugepages1Gi"] is not None:
+        return v["hugepages1Gi"]
+    return FPGA_HUGEPAGES_1G if v["fpgaAgents"] else 0
 
 
 def _values(raw: Mapping[str, Any], p: Problems) -> dict[str, Any]:

@@ -92,6 +92,7 @@ class Settings:
     scenarios: tuple[str, ...]
     multi_worker: bool
     verify_scenarios: bool
+    hugepages_1g: int = 0  # 1 GiB hugepages the host operation `hugepages` reserves; 0 leaves the pool alone
     host_gpu_uuid: str = ""  # GPU-...: hostGpuUuid, else what the host's NVIDIA driver reports; "" unknown
     addon_manifests: str = ""  # folder of the add-on bundles; filled in by components.sources
     source_cache: str = ""  # sourceCache as configured (absolute); empty: the default cache folder

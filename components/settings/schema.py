@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from typing import Any
 
 PROJECT = "openkasugai-aio"
+FPGA_HUGEPAGES_1G = 16  # crc-pcieconnection-daemon: requests and limits hugepages-1Gi: 16Gi
+MAX_HUGEPAGES_1G = 4096  # 4 TiB: a larger count is a typo, not a host
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,9 @@ KEYS: dict[str, Key] = {k.name: k for k in (
         "Image of the controllers' kube-rbac-proxy sidecar (gcr.io/kubebuilder is gone)."),
     Key("fpgaAgents", "boolean", True,
         "Deploy the FPGA-only agents (PCIeConnection, FPGAFunction); they need 16 GiB of 1 GiB hugepages."),
+    Key("hugepages1Gi", "integer", None,
+        "1 GiB hugepages reserved in the host's pool before the cluster is created, the previous count "
+        "restored on destroy; unset: 16 with fpgaAgents, else 0; 0: leave the pool alone."),
     Key("addonManifests", "string", "",
         "Folder with the add-on bundles (calico-v3.28.1.yaml, ..., nv-ipam-v0.3.5/); empty: fetched into "
         "sourceCache/addons."),

@@ -32,7 +32,7 @@ class FakeRunner:
         return Result(list(argv), 1, "", "Error: No such network")
 
 
-def fake_root(tmp: Path, pfs: dict[str, int] | None = None, gpu: bool = True, hugepages: int = 32) -> Path:
+def fake_root(tmp: Path, pfs: dict[str, int] | None = None, gpu: bool = True, hugepages: int | None = 32) -> Path:
     root = tmp / "root"
     for i, (pf, total) in enumerate((pfs if pfs is not None else {"ens9f0np0": 64, "ens9f1np1": 64}).items()):
         dev = root / f"sys/bus/pci/devices/0000:{0x17 + i:02x}:00.0"
@@ -49,9 +49,10 @@ def fake_root(tmp: Path, pfs: dict[str, int] | None = None, gpu: bool = True, hu
         info = root / "proc/driver/nvidia/gpus/0000:ca:00.0/information"  # the host's driver is loaded
         info.parent.mkdir(parents=True)
         info.write_text("Model: \t\t NVIDIA A100 80GB PCIe\nGPU UUID: \t GPU-5c4b8e1f-2a3d-4e6f-8a9b-0c1d2e3f4a5b\n")
-    pool = root / "sys/kernel/mm/hugepages/hugepages-1048576kB"
-    pool.mkdir(parents=True)
-    (pool / "nr_hugepages").write_text(f"{hugepages}\n")
+    pool = root / "sys/kernel/mm/hugepages/hugepages-1048576kB"  # None: no 1 GiB page support
+    if hugepages is not None:
+        pool.mkdir(parents=True)
+        (pool / "nr_hugepages").write_text(f"{hugepages}\n")
     (root / "proc/net").mkdir(parents=True)
     (root / "proc/net/route").write_text(
         "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
@@ -125,7 +126,8 @@ def test_stack_checks_pass_on_a_ready_host(tmp_path, listener):
     assert got["registry"]["detail"] == f"{listener} reachable"
     assert "8 VFs wanted, 0/64" in got["pf:ens9f0np0"]["detail"] and "pf:ens9f1np1" in got
     assert "kind-worker" in got["gpu-worker"]["detail"] and "0000:ca:00.0" in got["gpu-worker"]["detail"]
-    assert "32 1 GiB hugepages" in got["hugepages-fpga"]["detail"]
+    assert got["hugepages"]["detail"] == "pages 16: `pulumi up` can apply it"  # fpgaAgents' 16, reserved
+    assert "hugepages-fpga" not in got  # the reservation provides them
     assert "172.18.9.0-172.18.9.10 inside kind" in got["metallb-range"]["detail"]
 
 
@@ -142,13 +144,13 @@ def test_a_changed_cache_entry_fails_the_upstream_check(tmp_path, listener, monk
 def test_stack_checks_report_each_problem(tmp_path):
     s = settings_of(stack_file(tmp_path, closed_port(), kindNetworkSubnet="172.30.0.0/16",
                                metallbAddresses="172.30.9.0-172.30.9.10"))
-    root = fake_root(tmp_path, pfs={"ens9f0np0": 4}, gpu=False, hugepages=2)
+    root = fake_root(tmp_path, pfs={"ens9f0np0": 4}, gpu=False, hugepages=None)
     got = by_name(doctor.stack_checks(s, FakeRunner({"kind": ["172.18.0.0/16"]}), str(root)))
     assert got["registry"]["ok"] is False and "unreachable" in got["registry"]["detail"]
     assert got["pf:ens9f0np0"]["ok"] is False and "sriov_totalvfs is 4" in got["pf:ens9f0np0"]["detail"]
     assert got["pf:ens9f1np1"]["ok"] is False and "no such network interface" in got["pf:ens9f1np1"]["detail"]
     assert got["gpu-worker"]["ok"] is False and "no NVIDIA GPU" in got["gpu-worker"]["detail"]
-    assert got["hugepages-fpga"]["ok"] is False and "has 2 pages" in got["hugepages-fpga"]["detail"]
+    assert got["hugepages"]["ok"] is False and "no 1 GiB hugepages" in got["hugepages"]["detail"]
     assert got["kind-network"]["ok"] is False and "not kindNetworkSubnet 172.30.0.0/16" in got["kind-network"]["detail"]
     assert got["metallb-range"]["ok"] is False and "outside" in got["metallb-range"]["detail"]
     assert doctor.summary(list(got.values()))["ok"] is False
@@ -165,7 +167,7 @@ def test_stack_checks_claims_default_route_and_no_network_yet(tmp_path, listener
     assert got["pf:eno1"]["ok"] is False and "default route" in got["pf:eno1"]["detail"]
     assert got["pf:ens9f1np1"]["ok"] is False and "held by stack 'bob'" in got["pf:ens9f1np1"]["detail"]
     assert got["gpu-worker"]["ok"] is False and "held by stack 'bob'" in got["gpu-worker"]["detail"]
-    assert "hugepages-fpga" not in got  # fpgaAgents: false needs none
+    assert "hugepages-fpga" not in got and "hugepages" not in got  # fpgaAgents: false needs none
     assert got["kind-network"]["ok"] is None and got["metallb-range"]["ok"] is None  # not created yet: a warning
 
 
@@ -236,3 +238,19 @@ def test_doctor_without_stack_stays_on_the_standard_library():
             "print([m for m in sys.modules if m.startswith(('pulumi', 'pyroute2', 'yaml', 'components.settings'))])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_doctor_runs_the_hugepage_operations_check_and_names_the_stack_holding_the_pool(tmp_path, listener):
+    s = settings_of(stack_file(tmp_path, listener, hugepages1Gi=8))
+    claims.claim(s.host_claims_dir, "hugepages:1G", "bob", worker="host")
+    got = by_name(doctor.stack_checks(s, FakeRunner(), str(fake_root(tmp_path, hugepages=2))))
+    assert got["hugepages"]["ok"] is False and "held by stack 'bob'" in got["hugepages"]["detail"]
+    assert "hugepages1Gi: 0" in got["hugepages"]["detail"]
+    assert got["hugepages-fpga"]["ok"] is False  # 8 reserved are fewer than the FPGA agents' 16
+
+
+def test_with_hugepages1gi_0_doctor_still_warns_that_the_fpga_agents_lack_pages(tmp_path, listener):
+    s = settings_of(stack_file(tmp_path, listener, hugepages1Gi=0))
+    got = by_name(doctor.stack_checks(s, FakeRunner(), str(fake_root(tmp_path, hugepages=2))))
+    assert "hugepages" not in got
+    assert got["hugepages-fpga"]["ok"] is False and "has 2 pages" in got["hugepages-fpga"]["detail"]

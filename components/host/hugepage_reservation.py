@@ -1,0 +1,111 @@
+"""Host operation `hugepages`: reserve N 1 GiB hugepages through sysfs before the Kind cluster exists.
+
+The Kind nodes share the host's pool (each kubelet advertises all of it), so the pool is reserved once
+per host. Rule for stacks sharing a host: one stack holds the pool (claim `hugepages:1G` in the claims
+file, like the GPU); another stack is refused and sets hugepages1Gi: 0, using the pool as it is."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import claims, validate
+from .errors import HostOpError, Refused
+
+NAME = "hugepages"
+SUMMARY = "reserve hugepages1Gi 1 GiB hugepages in the host's pool; the previous count is restored on destroy"
+REPLACES = ("stack", "claims_dir", "root")
+POOL = "sys/kernel/mm/hugepages/hugepages-1048576kB"
+CLAIM = "hugepages:1G"
+
+
+@dataclass(frozen=True)
+class Spec:
+    stack: str
+    pages: int
+    claims_dir: str = claims.DEFAULT_DIR
+    root: str = "/"  # sysfs lives under root/sys (tests give a fake tree)
+
+
+def from_settings(s) -> Spec | None:
+    if not s.uses_kind or not s.hugepages_1g:
+        return None  # 0 leaves the pool alone; an external cluster's pool is on its nodes
+    return Spec(stack=s.stack, pages=s.hugepages_1g, claims_dir=s.host_claims_dir)
+
+
+def _pool(spec: Spec) -> Path:
+    return Path(spec.root) / POOL
+
+
+def _count(spec: Spec, name: str) -> int:
+    path = _pool(spec) / name
+    try:
+        return int(path.read_text().strip() or 0)
+    except (OSError, ValueError) as err:
+        raise HostOpError(f"failed to read {path}: {getattr(err, 'strerror', None) or err}") from err
+
+
+def _write(spec: Spec, pages: int) -> None:
+    path = _pool(spec) / "nr_hugepages"
+    try:
+        path.write_text(f"{pages}\n")
+    except OSError as err:
+        raise HostOpError(f"failed to set {path} to {pages}: {err.strerror or err}; run as root") from err
+
+
+def check(spec: Spec) -> list[tuple[str, str]]:
+    if validate.stack(spec.stack):
+        return [("stack", validate.stack(spec.stack))]
+    if isinstance(spec.pages, bool) or not isinstance(spec.pages, int) or spec.pages < 1:
+        return [("pages", f"{spec.pages!r} is not an integer >= 1")]
+    if not (_pool(spec) / "nr_hugepages").exists():
+        return [("pages", f"this host has no 1 GiB hugepages (no {_pool(spec)}): the CPU or kernel lacks "
+                          "them; set hugepages1Gi: 0 and fpgaAgents: false")]
+    held = claims.check(spec.claims_dir, CLAIM, spec.stack)
+    return [("claims_dir", held + "; or set hugepages1Gi: 0 in this stack to share the pool as it is")] \
+        if held else []
+
+
+def apply(spec: Spec, record: dict | None) -> dict:
+    """At least spec.pages in the pool; a kernel that grants fewer gets the old count back."""
+    problems = check(spec)
+    if problems:
+        raise Refused(f"failed to reserve {spec.pages} 1 GiB hugepages: " + "; ".join(r for _, r in problems))
+    have = _count(spec, "nr_hugepages")
+    before = record["before"] if record else have
+    claims.claim(spec.claims_dir, CLAIM, spec.stack, worker="host")
+    try:
+        if have < spec.pages:
+            _write(spec, spec.pages)
+            got = _count(spec, "nr_hugepages")
+            if got < spec.pages:
+                _write(spec, have)
+                raise Refused(f"failed to reserve {spec.pages} 1 GiB hugepages: the kernel gave {got} (memory "
+                              f"is fragmented or short); the count was put back to {have}. Reserve them at boot "
+                              f"(hugepagesz=1G hugepages={spec.pages}) or lower hugepages1Gi")
+    except BaseException:
+        if not record:
+            claims.release(spec.claims_dir, CLAIM, spec.stack)
+        raise
+    rec = {"before": before, "pages": spec.pages}
+    claims.update(spec.claims_dir, CLAIM, spec.stack, record=rec)
+    return rec
+
+
+def status(spec: Spec, record: dict) -> dict:
+    have = _count(spec, "nr_hugepages") if (_pool(spec) / "nr_hugepages").exists() else 0
+    free = _count(spec, "free_hugepages") if (_pool(spec) / "free_hugepages").exists() else 0
+    drift = [f"the host has {have} 1 GiB hugepages, {spec.pages} reserved (changed by hand?)"] \
+        if have < spec.pages else []
+    return {"present": True, "pages": have, "free": free, "drift": drift}
+
+
+def release(spec: Spec, record: dict) -> None:
+    """Back to the count found before the first apply, if apply raised it."""
+    before = int((record or {}).get("before", 0))
+    if record and (_pool(spec) / "nr_hugepages").exists() and _count(spec, "nr_hugepages") > before:
+        in_use = _count(spec, "nr_hugepages") - _count(spec, "free_hugepages")
+        if in_use > before:
+            raise Refused(f"failed to restore {before} 1 GiB hugepages: {in_use} are in use; delete the Kind "
+                          "cluster (or what maps them) first (nothing was changed)")
+        _write(spec, before)
+    claims.release(spec.claims_dir, CLAIM, spec.stack)

@@ -1,0 +1,50 @@
+"""The host-operation contract: what one module must define to be served by the generic provider
+(components.host.operation_provider), checked by `doctor` and listed by the CLI.
+
+An operation is one module, registered in components.host.operations, defining:
+
+    NAME: str                    the registry key and the resource's name suffix
+    SUMMARY: str                 one line for `python -m components.host operations`
+    REPLACES: tuple[str, ...]    spec fields whose change means release, then apply anew
+    Spec                         a dataclass of JSON values (the resource's inputs) with a `root`
+                                 field: the host's filesystem root ("/"; tests and doctor --root
+                                 give another)
+    from_settings(settings) -> Spec | None     None: this stack does not need the operation
+    check(spec) -> list[(field, reason)]       read-only: why apply would be refused; [] = it may run
+    apply(spec, record | None) -> record       converge: the first call changes the host and returns a
+                                               JSON record of what it found; a call with that record
+                                               changes only what drifted (so twice is a no-op)
+    status(spec, record) -> {"present": bool, "drift": [sentence, ...]}
+    release(spec, record) -> None              put back what the record says apply changed
+
+Every failure raises components.host.errors.HostOpError with a kind-style message and leaves the
+host as it was, or exactly as the record says."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Protocol
+
+
+class Operation(Protocol):
+    NAME: str
+    SUMMARY: str
+    REPLACES: tuple[str, ...]
+    Spec: type
+
+    def from_settings(self, settings) -> Any: ...
+    def check(self, spec) -> list[tuple[str, str]]: ...
+    def apply(self, spec, record: dict | None) -> dict: ...
+    def status(self, spec, record: dict) -> dict: ...
+    def release(self, spec, record: dict) -> None: ...
+
+
+def spec_props(spec) -> dict:
+    """A spec as the resource's inputs."""
+    return dataclasses.asdict(spec)
+
+
+def spec_of(op: Operation, props: dict):
+    """The spec back from the inputs (Pulumi hands integers back as floats)."""
+    fields = {f.name: f for f in dataclasses.fields(op.Spec)}
+    return op.Spec(**{k: int(v) if fields[k].type in ("int", int) and isinstance(v, float) else v
+                      for k, v in props.items() if k in fields})

@@ -1,0 +1,68 @@
+"""The one dynamic provider that serves every registered host operation (contract:
+components.host.operation): create = apply, read = status with drift, update = apply again with the
+record, delete = release, check = the operation's check.
+
+Pickled by reference (components.host.operation_provider.*): this module path must stay stable and
+import without side effects. The instance carries only the operation's name; the operation module
+is looked up in the registry on every call, in the provider's own process."""
+from __future__ import annotations
+
+import pulumi
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
+
+from .operation import spec_of, spec_props
+from .operations import OPERATIONS
+from .providers import UNKNOWN, _failures, _host_errors
+
+
+class HostOperationProvider(ResourceProvider):
+    def __init__(self, name: str):
+        self.name = name
+
+    @property
+    def op(self):
+        return OPERATIONS[self.name]
+
+    def check(self, olds, news):
+        if UNKNOWN in news.get("spec", {}).values():
+            return CheckResult(news, [])  # a value from another resource: checked at up
+        return CheckResult(news, _failures(lambda: self.op.check(spec_of(self.op, news["spec"]))))
+
+    @_host_errors
+    def create(self, props):
+        record = self.op.apply(spec_of(self.op, props["spec"]), None)
+        return CreateResult(f"{self.name}/{props['spec'].get('stack')}", {**props, "record": record, "drift": []})
+
+    @_host_errors
+    def read(self, id_, props):
+        st = self.op.status(spec_of(self.op, props["spec"]), props.get("record") or {})
+        if not st["present"]:
+            return ReadResult(None, {})
+        return ReadResult(id_, {**props, "drift": st["drift"]})
+
+    @_host_errors
+    def diff(self, id_, olds, news):
+        old, new = spec_of(self.op, olds["spec"]), spec_of(self.op, news["spec"])
+        replaces = ["spec"] if any(getattr(old, k) != getattr(new, k) for k in self.op.REPLACES) else []
+        return DiffResult(changes=bool(old != new or olds.get("drift")), replaces=replaces,
+                          delete_before_replace=True)
+
+    @_host_errors
+    def update(self, id_, olds, news):
+        record = self.op.apply(spec_of(self.op, news["spec"]), olds.get("record"))
+        return UpdateResult({**news, "record": record, "drift": []})  # ALL outputs, or state loses them
+
+    @_host_errors
+    def delete(self, id_, props):
+        self.op.release(spec_of(self.op, props["spec"]), props.get("record") or {})
+
+
+class HostOperation(Resource, module="host", name="HostOperation"):
+    """One registered operation applied with one spec. Outputs: record (what apply found), drift."""
+
+    record: pulumi.Output[dict]
+    drift: pulumi.Output[list]
+
+    def __init__(self, name: str, operation: str, spec, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(HostOperationProvider(operation), name,
+                         {"operation": operation, "spec": spec_props(spec), "record": None, "drift": None}, opts)

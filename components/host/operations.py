@@ -1,0 +1,9 @@
+"""The registry of host operations (contract: components.host.operation). Adding one = one module + one
+line here; the generic provider, `doctor` and the CLI find it here."""
+from __future__ import annotations
+
+from . import hugepage_reservation
+
+OPERATIONS = {op.NAME: op for op in (
+    hugepage_reservation,
+)}
