@@ -180,6 +180,9 @@ INVALID = [
     ("host devices with an external cluster", _set("externalKubeconfig", str(ROOT / "tests/stacks/external-kubeconfig.yaml")),
      "workers[0]"),
     ("GPU UUID malformed", _set("hostGpuUuid", "kind-worker-gpu0"), "hostGpuUuid"),
+    ("hugepage count negative", _set("hugepages1Gi", -1), "hugepages1Gi"),
+    ("hugepage count absurd", _set("hugepages1Gi", 100000), "hugepages1Gi"),
+    ("hugepage count not an integer", _set("hugepages1Gi", "lots"), "hugepages1Gi"),
 ]
 
 
@@ -285,3 +288,18 @@ def test_a_kind_checkout_without_go_version_fails_on_the_kind_host(host):
         _load(full(host))
     assert [p.split(";")[0] for p in err.value.problems if p.startswith("kindSource")] == [
         f"kindSource: has no {host}/kind/.go-version"]
+
+
+def test_hugepages1gi_defaults_to_what_the_fpga_agents_need_and_0_leaves_the_pool_alone(host):
+    assert _load(full(host)).hugepages_1g == 16
+    assert _load({**full(host), "fpgaAgents": False}).hugepages_1g == 0
+    assert _load({**full(host), "fpgaAgents": False, "hugepages1Gi": 4}).hugepages_1g == 4
+    assert _load({**full(host), "hugepages1Gi": 0}).hugepages_1g == 0
+
+
+def test_an_external_cluster_reserves_no_hugepages_on_this_host_and_says_the_key_is_ignored(host):
+    warnings = []
+    s = _load(_external_gpu(host, hostGpuModel="NVIDIA A100 80GB PCIe", hostGpuUuid=UUID, hugepages1Gi=8),
+              warnings=warnings)
+    assert s.hugepages_1g == 0
+    assert any(w.startswith("hugepages1Gi: ignored") for w in warnings), warnings

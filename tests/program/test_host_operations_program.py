@@ -1,0 +1,35 @@
+"""The program under mocks: registered host operations come before the Kind cluster, only where needed."""
+from __future__ import annotations
+
+import json
+
+from components.preview.__main__ import main
+from tests.harness import run
+
+HOST_OP = "pulumi-python:dynamic/host:HostOperation"
+
+
+def test_dev_reserves_the_fpga_agents_16_hugepages_before_the_cluster_is_created():
+    r = run("dev")
+    (op,) = r.by_type(HOST_OP)
+    assert op.name == "host-operations-hugepages"
+    assert op.inputs["operation"] == "hugepages"
+    assert op.inputs["spec"] == {"stack": "dev", "pages": 16, "claims_dir": "/var/lib/openkasugai-aio", "root": "/"}
+    assert any(d.endswith("::host-operations-hugepages") for d in r.named("cluster-create").dependencies)
+
+
+def test_hugepages1gi_sets_the_count_and_0_leaves_the_pool_alone():
+    assert run("dev", {"hugepages1Gi": 4}).by_type(HOST_OP)[0].inputs["spec"]["pages"] == 4
+    assert not run("dev", {"hugepages1Gi": 0}).by_type(HOST_OP)
+
+
+def test_no_reservation_without_fpga_agents_or_on_an_external_cluster():
+    assert not run("dev", {"fpgaAgents": False}).by_type(HOST_OP)
+    assert not run("external").by_type(HOST_OP)
+
+
+def test_the_dev_preview_shows_the_reservation(tmp_path, capsys):
+    assert main(["--stack", "dev", "--out", str(tmp_path), "--quiet"]) == 0
+    resources = {r["name"]: r for r in json.loads((tmp_path / "resources.json").read_text())}
+    assert resources["host-operations-hugepages"]["type"] == HOST_OP
+    assert resources["host-operations-hugepages"]["inputs"]["spec"]["pages"] == 16
