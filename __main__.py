@@ -26,14 +26,11 @@ if settings.uses_kind:
         kubernetes_source=settings.kubernetes_source, kubernetes_version=settings.kubernetes_version,
         crio_version=settings.crio_version, gpu_driver_file=settings.gpu_driver_file,
         kernel_release=platform.release()))
-    # The host's driver goes before the GPU worker boots: the node loads its own modules at start.
-    gpu = HostDevices("gpu-handover", HostDevicesArgs(
-        stack=settings.stack, cluster_name=settings.cluster_name, gpu_worker=settings.gpu_worker.node,
-        claims_dir=settings.host_claims_dir)) if settings.gpu_worker else None
+    # Before the nodes boot: the GPU worker loads its own driver at start, the kubelets read the hugepages.
     host_ops = HostOperations("host-operations", HostOperationsArgs.from_settings(settings))
     cluster = KindCluster("cluster", KindClusterArgs(
         settings=settings, images=node_images.refs, state_dir=f"{settings.host_claims_dir}/{settings.stack}",
-        after=[*node_images.images, *(gpu.resources if gpu else []), *host_ops.resources]))
+        after=[*node_images.images, *host_ops.resources]))
     pulumi.export("kindConfig", cluster.config_yaml)
 else:
     cluster = ExternalCluster("cluster", ExternalClusterArgs(

@@ -1,4 +1,5 @@
-"""Implements the HostDevices component: SR-IOV PFs/VFs and the GPU handed to Kind workers."""
+"""Implements the HostDevices component: SR-IOV PFs/VFs handed to Kind workers (the GPU hand-over is a
+registered host operation: components.host_operations)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,7 +7,7 @@ from dataclasses import dataclass, field
 import pulumi
 
 from components.host.claims import DEFAULT_DIR
-from components.host.providers import GpuDriverHandover, SriovAttachment, SriovReassert
+from components.host.providers import SriovAttachment, SriovReassert
 
 
 @dataclass
@@ -24,7 +25,6 @@ class HostDevicesArgs:
     stack: str
     cluster_name: str
     attachments: list = field(default_factory=list)  # Attachment or (worker, pf, vfs, address_cidr)
-    gpu_worker: str | None = None
     claims_dir: str = DEFAULT_DIR
     sysfs_root: str = "/"
     management_address: str | None = None
@@ -39,13 +39,12 @@ def node_container(cluster_name: str, worker: str) -> str:
 
 
 class HostDevices(pulumi.ComponentResource):
-    """Creates one SriovAttachment per PF and, when gpu_worker is set, one GpuDriverHandover.
+    """Creates one SriovAttachment per PF.
 
     Pass the Kind cluster in opts.depends_on: it is copied to every child, because depends_on is
     not inherited and destroy must return the devices before the cluster goes.
 
-    Outputs: `ready` (ids of all device resources, resolves when all are in place), `sriov`,
-    `gpu`. Scenarios put `host.resources` (or `ready`) in their depends_on, and call
+    Outputs: `ready` (ids of all device resources, resolves when all are in place), `sriov`. Scenarios put `host.resources` (or `ready`) in their depends_on, and call
     `reassert(name, trigger=..., opts=...)` before a DataFlow: it registers a SriovReassert that
     moves VFs that fell back to the host into their worker again. Its diff reads live state, so it
     only plans a change when something drifted or `trigger` (e.g. a hash of the DataFlow) changed.
@@ -67,12 +66,7 @@ class HostDevices(pulumi.ComponentResource):
                     "sysfs_root": args.sysfs_root, "management_address": args.management_address}
             self._specs.append(spec)
             self.sriov.append(SriovAttachment(f"{name}-sriov-{a.pf}", spec, with_cluster))
-        self.gpu = None
-        if args.gpu_worker:
-            self.gpu = GpuDriverHandover(f"{name}-gpu", {
-                "stack": args.stack, "worker": node_container(args.cluster_name, args.gpu_worker),
-                "claims_dir": args.claims_dir, "root": "/"}, child)
-        self.resources = self.sriov + ([self.gpu] if self.gpu else [])
+        self.resources = list(self.sriov)
         self.ready = pulumi.Output.all(*[r.id for r in self.resources]) if self.resources \
             else pulumi.Output.from_input([])
         self.register_outputs({"ready": self.ready})

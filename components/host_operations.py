@@ -20,12 +20,22 @@ class HostOperationsArgs:
         return cls({name: spec for name, spec in specs.items() if spec is not None})
 
 
+def _legacy(op) -> list:
+    """An operation that had its own resource before the contract names it (LEGACY: type, name,
+    parent type, parent name), so a stack's existing resource is taken over instead of replaced."""
+    if not getattr(op, "LEGACY", None):
+        return []
+    type_, name, parent_type, parent_name = op.LEGACY
+    return [pulumi.Alias(name=name, type_=type_, parent=pulumi.create_urn(parent_name, parent_type))]
+
+
 class HostOperations(pulumi.ComponentResource):
     """One HostOperation per spec, named <name>-<operation>. Outputs: `resources` (for the cluster's
     depends_on)."""
 
     def __init__(self, name: str, args: HostOperationsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("openkasugai-aio:host:HostOperations", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self, delete_before_replace=True)
-        self.resources = [HostOperation(f"{name}-{op}", op, spec, child) for op, spec in args.specs.items()]
+        self.resources = [HostOperation(f"{name}-{op}", op, spec, pulumi.ResourceOptions(
+            parent=self, delete_before_replace=True, aliases=_legacy(OPERATIONS[op])))
+            for op, spec in args.specs.items()]
         self.register_outputs({"operations": list(args.specs)})

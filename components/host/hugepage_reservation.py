@@ -52,7 +52,7 @@ def _write(spec: Spec, pages: int) -> None:
         raise HostOpError(f"failed to set {path} to {pages}: {err.strerror or err}; run as root") from err
 
 
-def check(spec: Spec) -> list[tuple[str, str]]:
+def check(spec: Spec, record: dict | None = None) -> list[tuple[str, str]]:
     if validate.stack(spec.stack):
         return [("stack", validate.stack(spec.stack))]
     if isinstance(spec.pages, bool) or not isinstance(spec.pages, int) or spec.pages < 1:

@@ -10,7 +10,8 @@ An operation is one module, registered in components.host.operations, defining:
                                  field: the host's filesystem root ("/"; tests and doctor --root
                                  give another)
     from_settings(settings) -> Spec | None     None: this stack does not need the operation
-    check(spec) -> list[(field, reason)]       read-only: why apply would be refused; [] = it may run
+    check(spec, record=None) -> [(field, reason)]  read-only: why apply would be refused; [] = it may
+                                               run; record: what an earlier apply returned, if any
     apply(spec, record | None) -> record       converge: the first call changes the host and returns a
                                                JSON record of what it found; a call with that record
                                                changes only what drifted (so twice is a no-op)
@@ -32,10 +33,18 @@ class Operation(Protocol):
     Spec: type
 
     def from_settings(self, settings) -> Any: ...
-    def check(self, spec) -> list[tuple[str, str]]: ...
+    def check(self, spec, record: dict | None = None) -> list[tuple[str, str]]: ...
     def apply(self, spec, record: dict | None) -> dict: ...
     def status(self, spec, record: dict) -> dict: ...
     def release(self, spec, record: dict) -> None: ...
+
+
+def record_of(props: dict) -> dict | None:
+    """The record in a resource's outputs; a resource created before the contract (GpuDriverHandover)
+    kept its record in its top-level outputs."""
+    if "spec" not in props:
+        return props or None
+    return props.get("record")
 
 
 def spec_props(spec) -> dict:
@@ -47,4 +56,4 @@ def spec_of(op: Operation, props: dict):
     """The spec back from the inputs (Pulumi hands integers back as floats)."""
     fields = {f.name: f for f in dataclasses.fields(op.Spec)}
     return op.Spec(**{k: int(v) if fields[k].type in ("int", int) and isinstance(v, float) else v
-                      for k, v in props.items() if k in fields})
+                      for k, v in (props.get("spec") or props).items() if k in fields})

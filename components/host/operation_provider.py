@@ -10,7 +10,7 @@ from __future__ import annotations
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from .operation import spec_of, spec_props
+from .operation import record_of, spec_of, spec_props
 from .operations import OPERATIONS
 from .providers import UNKNOWN, _failures, _host_errors
 
@@ -26,35 +26,42 @@ class HostOperationProvider(ResourceProvider):
     def check(self, olds, news):
         if UNKNOWN in news.get("spec", {}).values():
             return CheckResult(news, [])  # a value from another resource: checked at up
-        return CheckResult(news, _failures(lambda: self.op.check(spec_of(self.op, news["spec"]))))
+        record = record_of(olds) if olds else None
+        return CheckResult(news, _failures(lambda: self.op.check(spec_of(self.op, news), record)))
 
     @_host_errors
     def create(self, props):
-        record = self.op.apply(spec_of(self.op, props["spec"]), None)
+        record = self.op.apply(spec_of(self.op, props), None)
         return CreateResult(f"{self.name}/{props['spec'].get('stack')}", {**props, "record": record, "drift": []})
 
     @_host_errors
     def read(self, id_, props):
-        st = self.op.status(spec_of(self.op, props["spec"]), props.get("record") or {})
+        st = self.op.status(spec_of(self.op, props), record_of(props) or {})
         if not st["present"]:
             return ReadResult(None, {})
         return ReadResult(id_, {**props, "drift": st["drift"]})
 
     @_host_errors
     def diff(self, id_, olds, news):
-        old, new = spec_of(self.op, olds["spec"]), spec_of(self.op, news["spec"])
+        old, new = spec_of(self.op, olds), spec_of(self.op, news)
         replaces = ["spec"] if any(getattr(old, k) != getattr(new, k) for k in self.op.REPLACES) else []
-        return DiffResult(changes=bool(old != new or olds.get("drift")), replaces=replaces,
+        return DiffResult(changes=bool(old != new or olds.get("drift") or "spec" not in olds), replaces=replaces,
                           delete_before_replace=True)
 
     @_host_errors
     def update(self, id_, olds, news):
-        record = self.op.apply(spec_of(self.op, news["spec"]), olds.get("record"))
+        record = self.op.apply(spec_of(self.op, news), record_of(olds))
         return UpdateResult({**news, "record": record, "drift": []})  # ALL outputs, or state loses them
 
     @_host_errors
     def delete(self, id_, props):
-        self.op.release(spec_of(self.op, props["spec"]), props.get("record") or {})
+        self.op.release(spec_of(self.op, props), record_of(props) or {})
+
+
+class LegacyGpuDriverHandoverProvider(HostOperationProvider):
+    """What a GpuDriverHandover's state unpickles to (components.host.providers.GpuDriverHandoverProvider):
+    the `gpu` operation; unpickling sets no attributes, so the name is a class attribute."""
+    name = "gpu"
 
 
 class HostOperation(Resource, module="host", name="HostOperation"):

@@ -2,8 +2,9 @@
 line here; the generic provider, `doctor` and the CLI find it here."""
 from __future__ import annotations
 
-from . import hugepage_reservation
+from . import gpu_handover, hugepage_reservation
 
 OPERATIONS = {op.NAME: op for op in (
+    gpu_handover,
     hugepage_reservation,
 )}

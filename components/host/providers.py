@@ -1,4 +1,5 @@
-"""Dynamic providers SriovAttachment, GpuDriverHandover, SriovReassert: thin shells over sriov.py and gpu.py.
+"""Dynamic providers SriovAttachment, SriovReassert: thin shells over sriov.py (the GPU hand-over is a
+registered host operation, served by operation_provider.py).
 
 Pickled by reference (components.host.providers.*), so this module path must stay stable and
 import without side effects; host modules are imported inside methods."""
@@ -16,7 +17,6 @@ from .errors import HostOpError
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 SRIOV_INPUTS = ["stack", "worker", "pf", "vfs", "address", "claims_dir", "sysfs_root", "management_address"]
 SRIOV_REPLACES = ["stack", "worker", "pf", "vfs", "claims_dir", "sysfs_root"]
-GPU_INPUTS = ["stack", "worker", "claims_dir", "root"]
 
 
 def _spec(p: dict):
@@ -120,84 +120,6 @@ class SriovAttachment(Resource, module="host", name="SriovAttachment"):
                           "drift": None, "pf_pci": None, "numvfs_before": None}, opts)
 
 
-class GpuDriverHandoverProvider(ResourceProvider):
-    def check(self, olds, news):
-        return CheckResult(news, _failures(lambda: self._problems(olds, news)))
-
-    @staticmethod
-    def _problems(olds, news) -> list[tuple[str, str]]:
-        from . import claims, facts, gpu, validate
-        if validate.stack(news.get("stack")):
-            return [("stack", validate.stack(news.get("stack")))]
-        found = facts.gpus(news.get("root") or "/")
-        if not found:
-            return [("worker", "no NVIDIA GPU (PCI vendor 10de) on this host")]
-        bad = []
-        held = claims.check(news["claims_dir"], f"gpu:{found[0]['pci']}", news["stack"])
-        if held:
-            bad.append(("worker", held))
-        if not olds:  # once handed over, the worker is expected to hold the GPU
-            bad += [("worker", f"GPU in use: {h}") for h in gpu.holders(news.get("root") or "/")]
-        return bad
-
-    @_host_errors
-    def create(self, props):
-        from . import claims, facts, gpu
-        from .runner import SubprocessRunner
-        root = props.get("root") or "/"
-        key = f"gpu:{facts.gpus(root)[0]['pci']}"
-        claims.claim(props["claims_dir"], key, props["stack"], worker=props["worker"])
-        try:
-            rec = gpu.unload(SubprocessRunner(), root)
-        except BaseException:
-            claims.release(props["claims_dir"], key, props["stack"])
-            raise
-        claims.update(props["claims_dir"], key, props["stack"], record=rec)
-        return CreateResult(key, {**props, **rec, "claim": key, "drift": []})
-
-    @_host_errors
-    def read(self, id_, props):
-        from . import gpu
-        return ReadResult(id_, {**props, "drift": gpu.drift(props, props.get("root") or "/")})
-
-    @_host_errors
-    def diff(self, id_, olds, news):
-        replaces = _changed(olds, news, GPU_INPUTS)
-        return DiffResult(changes=bool(replaces or olds.get("drift")), replaces=replaces,
-                          delete_before_replace=True)
-
-    @_host_errors
-    def update(self, id_, olds, news):
-        from . import gpu
-        from .modules import NVIDIA_ORDER
-        from .runner import SubprocessRunner
-        rec = {k: olds.get(k) for k in ("unloaded", "persistenced", "srcversion")}
-        if gpu.drift(olds, news.get("root") or "/"):
-            again = gpu.unload(SubprocessRunner(), news.get("root") or "/")
-            rec["unloaded"] = sorted(set(rec["unloaded"] or []) | set(again["unloaded"]),
-                                     key=NVIDIA_ORDER.index)
-        return UpdateResult({**news, **rec, "claim": olds.get("claim"), "drift": []})
-
-    @_host_errors
-    def delete(self, id_, props):
-        from . import claims, gpu
-        from .runner import SubprocessRunner
-        gpu.restore(props, SubprocessRunner(), props.get("root") or "/")
-        claims.release(props["claims_dir"], props.get("claim") or id_, props["stack"])
-
-
-class GpuDriverHandover(Resource, module="host", name="GpuDriverHandover"):
-    """The host's nvidia driver unloaded so a Kind worker can load its own. Outputs: unloaded, drift."""
-
-    unloaded: pulumi.Output[list]
-    drift: pulumi.Output[list]
-
-    def __init__(self, name: str, props: dict, opts: pulumi.ResourceOptions | None = None):
-        super().__init__(GpuDriverHandoverProvider(), name,
-                         {**{k: props.get(k) for k in GPU_INPUTS}, "unloaded": None, "persistenced": None,
-                          "srcversion": None, "claim": None, "drift": None}, opts)
-
-
 class SriovReassertProvider(ResourceProvider):
     """Re-puts VFs that fell back to the host (sriov-cni DEL sends them to the node netns or, if the
     pod netns is gone, the kernel sends them home) before a DataFlow is applied. diff reads live
@@ -262,3 +184,13 @@ class SriovReassert(Resource, module="host", name="SriovReassert"):
         super().__init__(SriovReassertProvider(), name,
                          {"specs": [{k: p.get(k) for k in SRIOV_INPUTS} for p in specs],
                           "trigger": trigger, "drift": None}, opts)
+
+
+def __getattr__(name: str):
+    """State written before the host-operation contract holds GpuDriverHandoverProvider pickled by
+    reference to this module; `pulumi refresh` or `destroy` unpickles it from there. Imported here,
+    on that lookup only, because operation_provider imports this module."""
+    if name == "GpuDriverHandoverProvider":
+        from .operation_provider import LegacyGpuDriverHandoverProvider
+        return LegacyGpuDriverHandoverProvider
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

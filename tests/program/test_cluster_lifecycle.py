@@ -82,7 +82,7 @@ def test_sriov_attachments_are_replaced_with_the_cluster(dev):
     for a in attachments:
         assert a.replace_with == (cluster,), a.name
         assert cluster in a.dependencies
-    assert not dev.named("gpu-handover-gpu").replace_with  # made before the cluster; the cluster needs it
+    assert not dev.named("host-operations-gpu").replace_with  # made before the cluster; the cluster needs it
 
 
 def test_sriov_device_plugin_starts_after_the_pfs_are_in_the_workers(dev):
@@ -124,7 +124,7 @@ def test_preview_warns_about_the_unknown_gpu_uuid_and_strict_refuses_it(tmp_path
 
 def test_an_external_gpu_node_gets_the_uuid_the_stack_names():
     result = run("external-gpu")
-    assert not result.by_type("pulumi-python:dynamic/host:GpuDriverHandover")
+    assert not result.by_type("pulumi-python:dynamic/host:HostOperation")
     import json
     (infra,) = [r for r in result.by_type("kubernetes:core/v1:ConfigMap")
                 if r.inputs["metadata"]["name"] == "infrastructureinfo"]

@@ -106,16 +106,16 @@ def test_host_operations_per_profile():
     sriov = full.by_type("pulumi-python:dynamic/host:SriovAttachment")
     assert sorted(x.name for x in sriov) == ["host-sriov-ens9f0np0", "host-sriov-ens9f1np1"]
     assert {x.inputs["worker"] for x in sriov} == {"kind-worker", "kind-worker2"}
-    gpu = full.by_type("pulumi-python:dynamic/host:GpuDriverHandover")
-    assert [x.name for x in gpu] == ["gpu-handover-gpu"] and gpu[0].inputs["worker"] == "kind-worker"
-    assert "gpu-handover-gpu" in _deps(full, "cluster-create"), \
+    gpu = [x for x in full.by_type("pulumi-python:dynamic/host:HostOperation") if x.inputs["operation"] == "gpu"]
+    assert [x.name for x in gpu] == ["host-operations-gpu"] and gpu[0].inputs["spec"]["worker"] == "kind-worker"
+    assert "host-operations-gpu" in _deps(full, "cluster-create"), \
         "the host driver is unloaded before the GPU worker boots (and restored after it is deleted)"
     for x in sriov:
         assert "cluster-create" in _deps(full, x.name), "devices are handed over once the nodes exist"
     for stack in ("cpu-only", "external"):
         r = run(stack)
         assert not r.by_type("pulumi-python:dynamic/host:SriovAttachment")
-        assert not r.by_type("pulumi-python:dynamic/host:GpuDriverHandover")
+        assert not r.by_type("pulumi-python:dynamic/host:HostOperation")
 
 
 def test_sriov_dataflows_wait_for_the_vfs_to_be_reasserted():

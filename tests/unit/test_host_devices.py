@@ -1,4 +1,5 @@
-"""HostDevices under Pulumi mocks: one SriovAttachment per PF, one GpuDriverHandover when asked."""
+"""HostDevices and HostOperations under Pulumi mocks: one SriovAttachment per PF, one `gpu` host operation when
+asked."""
 from __future__ import annotations
 
 import pulumi
@@ -19,6 +20,8 @@ class Mocks(pulumi.runtime.Mocks):
 
 
 from components.devices import Attachment, HostDevices, HostDevicesArgs  # noqa: E402
+from components.host.gpu_handover import Spec as GpuSpec  # noqa: E402
+from components.host_operations import HostOperations, HostOperationsArgs  # noqa: E402
 
 
 def types(prefix: str) -> list[str]:
@@ -36,20 +39,23 @@ def reset():
 
 @pulumi.runtime.test
 def test_full_profile_registers_one_attachment_per_pf_and_the_gpu():
+    ops = HostOperations("host-operations", HostOperationsArgs({"gpu": GpuSpec(stack="dev", worker="kind-worker")}))
     host = HostDevices("host", HostDevicesArgs(
-        stack="dev", cluster_name="kind", gpu_worker="worker",
+        stack="dev", cluster_name="kind",
         attachments=[Attachment("worker", "enp23s0f0np0", 8, "192.168.10.1/24"),
                      ("kind-worker2", "enp23s0f1np1", 8, "192.168.11.1/24")]))
     again = host.reassert("flow-reassert", trigger="abc")
 
     def check(_):
         assert sorted(types("SriovAttachment")) == ["host-sriov-enp23s0f0np0", "host-sriov-enp23s0f1np1"]
-        assert types("GpuDriverHandover") == ["host-gpu"]
+        assert types("HostOperation") == ["host-operations-gpu"]
+        (gpu,) = [i for t, _, i in CREATED if t.endswith("HostOperation")]
+        assert gpu["operation"] == "gpu" and gpu["spec"]["worker"] == "kind-worker"
         assert types("SriovReassert") == ["flow-reassert"]
         assert any(t == "openkasugai-aio:host:HostDevices" for t, _, _ in CREATED)
         workers = sorted(i["worker"] for t, _, i in CREATED if t.endswith("SriovAttachment"))
         assert workers == ["kind-worker", "kind-worker2"]
-    return pulumi.Output.all(host.ready, again.id).apply(check)
+    return pulumi.Output.all(host.ready, again.id, *[r.id for r in ops.resources]).apply(check)
 
 
 @pulumi.runtime.test
@@ -58,7 +64,7 @@ def test_cpu_only_registers_no_device_resources():
     assert host.reassert("r") is None
 
     def check(_):
-        assert types("SriovAttachment") == [] and types("GpuDriverHandover") == []
+        assert types("SriovAttachment") == [] and types("HostOperation") == []
     return host.ready.apply(check)
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from components.host import claims, cli, doctor, sriov
 from components.host.errors import ClaimsError, HostOpError
-from components.host.providers import GpuDriverHandoverProvider, SriovAttachmentProvider, SriovReassertProvider
+from components.host.operation_provider import HostOperationProvider
+from components.host.providers import SriovAttachmentProvider, SriovReassertProvider
 from tests.unit.test_host_doctor import FakeRunner, by_name, fake_root, settings_of, stack_file
 from tests.unit.test_host_sysfs_claims import tree
 
@@ -171,8 +172,8 @@ def test_providers_report_a_broken_claims_file_as_a_check_failure(tmp_path):
     failures = SriovReassertProvider().check({}, {"specs": [props], "trigger": "x"}).failures
     assert [f.property for f in failures] == ["claims_dir"]
     root = fake_root(tmp_path / "gpu")  # has a GPU
-    failures = GpuDriverHandoverProvider().check({}, {"stack": "alice", "worker": "kind-worker",
-                                                      "claims_dir": str(tmp_path / "c"), "root": str(root)}).failures
+    failures = HostOperationProvider("gpu").check({}, {"operation": "gpu", "spec": {
+        "stack": "alice", "worker": "kind-worker", "claims_dir": str(tmp_path / "c"), "root": str(root)}}).failures
     assert [f.property for f in failures] == ["claims_dir"] and "move it aside" in failures[0].reason
 
 

@@ -1,0 +1,78 @@
+"""Host operation `gpu`: the host's nvidia driver handed to the GPU worker before it boots, and back
+after the cluster is gone (the steps are in gpu.py; the GPU is claimed as gpu:<pci>)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import claims, facts, gpu, validate
+from .errors import HostOpError
+from .modules import NVIDIA_ORDER
+from .runner import SubprocessRunner
+
+NAME = "gpu"
+SUMMARY = "unload the host's nvidia driver so the GPU worker loads its own; load it back on destroy"
+REPLACES = ("stack", "worker", "claims_dir", "root")
+# Created before the contract as GpuDriverHandover 'gpu-handover-gpu' under HostDevices 'gpu-handover'.
+LEGACY = ("pulumi-python:dynamic/host:GpuDriverHandover", "gpu-handover-gpu",
+          "openkasugai-aio:host:HostDevices", "gpu-handover")
+RECORD = ("unloaded", "persistenced", "srcversion", "claim")
+
+
+@dataclass(frozen=True)
+class Spec:
+    stack: str
+    worker: str  # the Kind node container, e.g. kind-worker
+    claims_dir: str = claims.DEFAULT_DIR
+    root: str = "/"
+
+
+def from_settings(s) -> Spec | None:
+    if not s.uses_kind or s.gpu_worker is None:
+        return None  # an external cluster's GPU is in its node, not here
+    return Spec(stack=s.stack, worker=s.gpu_worker.node, claims_dir=s.host_claims_dir)
+
+
+def check(spec: Spec, record: dict | None = None) -> list[tuple[str, str]]:
+    if validate.stack(spec.stack):
+        return [("stack", validate.stack(spec.stack))]
+    found = facts.gpus(spec.root)
+    if not found:
+        return [("worker", "no NVIDIA GPU (PCI vendor 10de) on this host")]
+    bad = []
+    held = claims.check(spec.claims_dir, f"gpu:{found[0]['pci']}", spec.stack)
+    if held:
+        bad.append(("worker", held))
+    if not record:  # once handed over, the worker is expected to hold the GPU
+        bad += [("worker", f"GPU in use: {h}") for h in gpu.holders(spec.root)]
+    return bad
+
+
+def apply(spec: Spec, record: dict | None) -> dict:
+    if record:  # handed over: only unload again what the host loaded back
+        rec = {k: record.get(k) for k in RECORD}
+        if gpu.drift(record, spec.root):
+            again = gpu.unload(SubprocessRunner(), spec.root)
+            rec["unloaded"] = sorted(set(rec["unloaded"] or []) | set(again["unloaded"]), key=NVIDIA_ORDER.index)
+        return rec
+    found = facts.gpus(spec.root)
+    if not found:
+        raise HostOpError("failed to unload the GPU driver: no NVIDIA GPU (PCI vendor 10de) on this host")
+    key = f"gpu:{found[0]['pci']}"
+    claims.claim(spec.claims_dir, key, spec.stack, worker=spec.worker)
+    try:
+        rec = gpu.unload(SubprocessRunner(), spec.root)
+    except BaseException:
+        claims.release(spec.claims_dir, key, spec.stack)
+        raise
+    claims.update(spec.claims_dir, key, spec.stack, record=rec)
+    return {**rec, "claim": key}
+
+
+def status(spec: Spec, record: dict) -> dict:
+    return {"present": True, "drift": gpu.drift(record, spec.root)}
+
+
+def release(spec: Spec, record: dict) -> None:
+    gpu.restore(record, SubprocessRunner(), spec.root)
+    if record.get("claim"):
+        claims.release(spec.claims_dir, record["claim"], spec.stack)
