@@ -197,8 +197,10 @@ def operation_checks(s, root: str = "/") -> list[dict]:
             problems = op.check(spec)
         except HostOpError as err:
             problems = [("", str(err))]
-        wanted = ", ".join(f"{k} {v}" for k, v in spec_props(spec).items() if k not in ("stack", "claims_dir", "root"))
-        out.append(_check(name, not problems, "; ".join(r for _, r in problems) or f"{wanted}: `pulumi up` can apply it"))
+        wanted = ", ".join(f"{k} {v}" for k, v in spec_props(spec).items()
+                           if k not in ("stack", "claims_dir", "root"))
+        out.append(_check(f"operation:{name}", not problems,
+                          "; ".join(r for _, r in problems) or f"{wanted}: `pulumi up` can apply it"))
     return out
 
 

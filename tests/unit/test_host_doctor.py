@@ -126,8 +126,9 @@ def test_stack_checks_pass_on_a_ready_host(tmp_path, listener):
     assert got["registry"]["detail"] == f"{listener} reachable"
     assert "8 VFs wanted, 0/64" in got["pf:ens9f0np0"]["detail"] and "pf:ens9f1np1" in got
     assert "kind-worker" in got["gpu-worker"]["detail"] and "0000:ca:00.0" in got["gpu-worker"]["detail"]
-    assert got["hugepages"]["detail"] == "pages 16: `pulumi up` can apply it"  # fpgaAgents' 16, reserved
+    assert got["operation:hugepages"]["detail"] == "pages 16: `pulumi up` can apply it"  # fpgaAgents' 16, reserved
     assert "hugepages-fpga" not in got  # the reservation provides them
+    assert got["operation:gpu"]["detail"] == "worker kind-worker: `pulumi up` can apply it"
     assert "172.18.9.0-172.18.9.10 inside kind" in got["metallb-range"]["detail"]
 
 
@@ -150,7 +151,8 @@ def test_stack_checks_report_each_problem(tmp_path):
     assert got["pf:ens9f0np0"]["ok"] is False and "sriov_totalvfs is 4" in got["pf:ens9f0np0"]["detail"]
     assert got["pf:ens9f1np1"]["ok"] is False and "no such network interface" in got["pf:ens9f1np1"]["detail"]
     assert got["gpu-worker"]["ok"] is False and "no NVIDIA GPU" in got["gpu-worker"]["detail"]
-    assert got["hugepages"]["ok"] is False and "no 1 GiB hugepages" in got["hugepages"]["detail"]
+    assert got["operation:hugepages"]["ok"] is False and "no 1 GiB hugepages" in got["operation:hugepages"]["detail"]
+    assert got["operation:gpu"]["ok"] is False and "no NVIDIA GPU" in got["operation:gpu"]["detail"]
     assert got["kind-network"]["ok"] is False and "not kindNetworkSubnet 172.30.0.0/16" in got["kind-network"]["detail"]
     assert got["metallb-range"]["ok"] is False and "outside" in got["metallb-range"]["detail"]
     assert doctor.summary(list(got.values()))["ok"] is False
@@ -167,7 +169,7 @@ def test_stack_checks_claims_default_route_and_no_network_yet(tmp_path, listener
     assert got["pf:eno1"]["ok"] is False and "default route" in got["pf:eno1"]["detail"]
     assert got["pf:ens9f1np1"]["ok"] is False and "held by stack 'bob'" in got["pf:ens9f1np1"]["detail"]
     assert got["gpu-worker"]["ok"] is False and "held by stack 'bob'" in got["gpu-worker"]["detail"]
-    assert "hugepages-fpga" not in got and "hugepages" not in got  # fpgaAgents: false needs none
+    assert "hugepages-fpga" not in got and "operation:hugepages" not in got  # fpgaAgents: false needs none
     assert got["kind-network"]["ok"] is None and got["metallb-range"]["ok"] is None  # not created yet: a warning
 
 
@@ -244,13 +246,13 @@ def test_doctor_runs_the_hugepage_operations_check_and_names_the_stack_holding_t
     s = settings_of(stack_file(tmp_path, listener, hugepages1Gi=8))
     claims.claim(s.host_claims_dir, "hugepages:1G", "bob", worker="host")
     got = by_name(doctor.stack_checks(s, FakeRunner(), str(fake_root(tmp_path, hugepages=2))))
-    assert got["hugepages"]["ok"] is False and "held by stack 'bob'" in got["hugepages"]["detail"]
-    assert "hugepages1Gi: 0" in got["hugepages"]["detail"]
+    assert got["operation:hugepages"]["ok"] is False and "held by stack 'bob'" in got["operation:hugepages"]["detail"]
+    assert "hugepages1Gi: 0" in got["operation:hugepages"]["detail"]
     assert got["hugepages-fpga"]["ok"] is False  # 8 reserved are fewer than the FPGA agents' 16
 
 
 def test_with_hugepages1gi_0_doctor_still_warns_that_the_fpga_agents_lack_pages(tmp_path, listener):
     s = settings_of(stack_file(tmp_path, listener, hugepages1Gi=0))
     got = by_name(doctor.stack_checks(s, FakeRunner(), str(fake_root(tmp_path, hugepages=2))))
-    assert "hugepages" not in got
+    assert "operation:hugepages" not in got
     assert got["hugepages-fpga"]["ok"] is False and "has 2 pages" in got["hugepages-fpga"]["detail"]
