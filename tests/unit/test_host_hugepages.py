@@ -152,3 +152,13 @@ def test_the_generic_provider_check_reports_the_operations_refusal(tmp_path):
     s = hp.Spec(stack="alice", pages=16, claims_dir=str(tmp_path / "c"), root=str(tmp_path / "bare"))
     failures = HostOperationProvider("hugepages").check({}, {"spec": spec_props(s)}).failures
     assert [f.property for f in failures] == ["pages"] and "no 1 GiB hugepages" in failures[0].reason
+
+
+def test_the_provider_is_stored_in_state_by_reference_with_only_the_operations_name():
+    import base64
+
+    import dill
+    from pulumi.dynamic.dynamic import serialize_provider
+    stored = base64.b64decode(serialize_provider(HostOperationProvider("hugepages")))
+    assert b"components.host.operation_provider" in stored and b"hugepage_reservation" not in stored
+    assert dill.loads(stored).op is hp
