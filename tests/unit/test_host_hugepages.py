@@ -1,9 +1,12 @@
 """Host operation `hugepages` on a fake sysfs tree, and the generic provider that serves it."""
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
+import dill
 import pytest
+from pulumi.dynamic.dynamic import serialize_provider
 
 from components.host import claims, hugepage_reservation as hp
 from components.host.errors import HostOpError, Refused
@@ -155,10 +158,6 @@ def test_the_generic_provider_check_reports_the_operations_refusal(tmp_path):
 
 
 def test_the_provider_is_stored_in_state_by_reference_with_only_the_operations_name():
-    import base64
-
-    import dill
-    from pulumi.dynamic.dynamic import serialize_provider
     stored = base64.b64decode(serialize_provider(HostOperationProvider("hugepages")))
     assert b"components.host.operation_provider" in stored and b"hugepage_reservation" not in stored
     assert dill.loads(stored).op is hp
