@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 
 import dill
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from components.host import claims, hugepage_reservation as hp
+from components.host import claims, cli, hugepage_reservation as hp
 from components.host.errors import HostOpError, Refused
 from components.host.operation_provider import HostOperationProvider
 from components.host.operation import spec_props
@@ -161,3 +162,12 @@ def test_the_provider_is_stored_in_state_by_reference_with_only_the_operations_n
     stored = base64.b64decode(serialize_provider(HostOperationProvider("hugepages")))
     assert b"components.host.operation_provider" in stored and b"hugepage_reservation" not in stored
     assert dill.loads(stored).op is hp
+
+
+def test_the_cli_lists_the_registered_operations(capsys):
+    assert cli.main(["operations", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [o["name"] for o in listed] == list(OPERATIONS) == ["gpu", "hugepages"]
+    assert listed[1]["module"] == "components.host.hugepage_reservation"
+    assert cli.main(["operations"]) == 0
+    assert capsys.readouterr().out.startswith("gpu: unload the host's nvidia driver")
