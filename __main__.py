@@ -13,9 +13,9 @@ from components.host_operations import HostOperations, HostOperationsArgs
 from components.kind_cluster import KindCluster, KindClusterArgs
 from components.node_images import NodeImages, NodeImagesArgs
 from components.registry import ImageRegistry, ImageRegistryArgs
-from components.scenario import deploy_scenarios
 from components.settings import from_pulumi
 from components.sources import with_sources
+from scenarios.component import deploy_scenarios
 
 facts = host_facts()
 settings = with_sources(from_pulumi(host_gpu_uuid=facts.gpu_uuid))

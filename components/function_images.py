@@ -7,7 +7,8 @@ from pathlib import Path
 import pulumi
 
 from components import image_build
-from components.imagespec import function_image_ref, function_images
+from components.function_catalog import function_images
+from components.imagespec import function_image_ref
 from components.settings import Registry
 
 

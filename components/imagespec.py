@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional
 
+from components.function_catalog import FUNCTION_IMAGES, FunctionImage
 from components.settings.model import KIND_BASE_DIR, KIND_GO_VERSION
 
 DOCKERFILES = Path(__file__).resolve().parent / "dockerfiles"
@@ -86,46 +87,8 @@ def crio_repository(crio_version: str) -> str:
     return f"https://download.opensuse.org/repositories/isv:/cri-o:/stable:/v{major}.{minor}/deb/"
 
 
-@dataclass(frozen=True)
-class FunctionImage:
-    """A scenario function image built from the controller checkout."""
-
-    name: str
-    context: str  # relative to the checkout
-    dockerfile: str = "Dockerfile"  # relative to the context
-    base: Optional[str] = None  # another FunctionImage this one is FROM
-    base_ref: str = ""  # how the Dockerfile names that base
-    gpu: bool = False
-
-
-_FUNCS = "sample-functions/functions/for_all_in_one"
-FUNCTION_IMAGES: dict[str, FunctionImage] = {i.name: i for i in (
-    FunctionImage("cpufunc_calcapp", f"{_FUNCS}/calc-func/cpufunc_calcapp"),
-    FunctionImage("cpufunc_sidecar", f"{_FUNCS}/cpugpu-func/cpufunc_sidecar"),
-    FunctionImage("rcv_video_tool", "sample-functions/utils/rcv_video_tool"),
-    FunctionImage("cpufunc_gst", f"{_FUNCS}/cpugpu-func/cpufunc_gst", base="rcv_video_tool",
-                  base_ref="localhost/rcv_video_tool:1.0.0"),
-    FunctionImage("send_video_tool", "sample-functions/utils/send_video_tool"),
-    # gpu_infer_tcp's Dockerfile expects sample-functions/ as its context.
-    FunctionImage("gpu_infer_tcp", "sample-functions",
-                  "functions/gpu_infer_tcp_plugins/fpga_depayloader/build_docker/gpu-deepstream/Dockerfile", gpu=True),
-    FunctionImage("gpufunc_dsa", f"{_FUNCS}/cpugpu-func/gpufunc_dsa", base="gpu_infer_tcp",
-                  base_ref="localhost/gpu_infer_tcp:1.0.0", gpu=True),
-)}
-
-
-def function_images(gpu_scenarios: bool) -> list[FunctionImage]:
-    """The images to build, bases first; the GPU pair only when a GPU scenario is selected."""
-    return [i for i in FUNCTION_IMAGES.values() if gpu_scenarios or not i.gpu]
-
-
 def function_image_ref(prefix: str, image: FunctionImage, checkout: str) -> str:
     root = Path(checkout) / image.context
     base = FUNCTION_IMAGES[image.base] if image.base else None
     base_tag = function_image_ref(prefix, base, checkout) if base else ""
     return f"{prefix}/{image.name}:{content_tag(image.dockerfile, base_tag, paths=[root])}"
-
-
-def missing_function_sources(checkout: str, gpu_scenarios: bool) -> list[str]:
-    return [str(Path(checkout) / i.context / i.dockerfile) for i in function_images(gpu_scenarios)
-            if not (Path(checkout) / i.context / i.dockerfile).is_file()]

@@ -1,9 +1,4 @@
-"""The all-in-one scenarios, selectable per stack: catalog, selection checks and pure renderers."""
-from .calc import check_calc_log, expected_calc_results
-from .catalog import CATALOG, Scenario
-from .commands import scenario_commands
-from .images import ScenarioError, image_name, rewrite_image
-from .selection import validate_selection
+"""Scenario code: the catalog (facts), the pure renderers, the components that deploy them and the verifier.
 
-__all__ = ["CATALOG", "Scenario", "ScenarioError", "check_calc_log", "expected_calc_results", "image_name",
-           "rewrite_image", "scenario_commands", "validate_selection"]
+Import the submodules; this package imports nothing, so that settings can read the catalog alone.
+"""

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from components.imagespec import FUNCTION_IMAGES
+from components.function_catalog import FUNCTION_IMAGES
 from components.openkasugai import configmaps, crds, workloads
 from scenarios.catalog import CATALOG
 
@@ -58,7 +58,7 @@ def _crds(root: Path) -> None:
         _write(root, f"src/{module}/config/crd/kustomization.yaml", "resources:\n" + "".join(f"- {f}\n" for f in files))
 
 
-def _controller(root: Path, m: workloads.Module) -> None:
+def _controller(root: Path, m: workloads.Workload) -> None:
     base = f"src/{m.module}/config"
     prefix = m.image
     _write(root, f"{base}/default/kustomization.yaml", {
@@ -98,7 +98,7 @@ def _controller(root: Path, m: workloads.Module) -> None:
         "subjects": [{"kind": "ServiceAccount", "name": "controller-manager", "namespace": "system"}]})
 
 
-def _agent(root: Path, m: workloads.Module) -> None:
+def _agent(root: Path, m: workloads.Workload) -> None:
     container = {"name": m.image, "image": f"localhost/{m.image}:1.1.0",
                  "volumeMounts": [{"name": "kubeconfig", "mountPath": "/kube/config"}]}
     if m.module == "PCIeConnection":

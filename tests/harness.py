@@ -20,7 +20,7 @@ import pytest
 
 from components.openkasugai import addons
 from components.preview import output
-from components.preview.engine import PROJECT_DIR, Result, run_program
+from components.preview.engine import PROJECT_DIR, PreviewResult, run_program
 from tests.fake_checkout import write_checkout
 
 STACKS = Path(__file__).resolve().parent / "stacks"
@@ -88,7 +88,7 @@ def kind_checkout(root: Path) -> Path:
     return kind
 
 
-def run(stack: str = "dev", overrides: Optional[dict] = None) -> Result:
+def run(stack: str = "dev", overrides: Optional[dict] = None) -> PreviewResult:
     """`stack` is a Pulumi.<stack>.yaml of the project, or a file name in tests/stacks/.
 
     The stack gets the tests' controller checkout and stand-in add-on bundles unless `overrides` names others.
@@ -100,9 +100,9 @@ def run(stack: str = "dev", overrides: Optional[dict] = None) -> Result:
         return run_program(stack, config_file if config_file.exists() else None, overrides)
 
 
-def manifests(result: Result) -> list[dict]:
+def manifests(result: PreviewResult) -> list[dict]:
     return [output.manifest(r) for r in result.registrations if output.is_object(r)]
 
 
-def names_of(result: Result, type_suffix: str) -> list[str]:
+def names_of(result: PreviewResult, type_suffix: str) -> list[str]:
     return [r.name for r in result.by_type(type_suffix)]

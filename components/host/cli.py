@@ -139,7 +139,8 @@ def _stack_settings(args):
     try:
         from pulumi.errors import RunError
 
-        from components.preview.engine import PROJECT_DIR, load_stack_config
+        from components.constants import PROJECT_DIR
+        from components.settings.stackfile import load_stack_config
         from components.settings import SettingsError, load
     except ImportError as err:
         raise _Usage([f"--stack/--config-file read the stack config with the project's packages ({err}); "

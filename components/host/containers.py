@@ -8,6 +8,7 @@ import socket
 from urllib.parse import quote
 
 from .errors import HostOpError
+from .runner import SubprocessRunner
 
 _HOST = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
 DOCKER_SOCK = _HOST[len("unix://"):] if _HOST.startswith("unix://") else "/var/run/docker.sock"
@@ -54,7 +55,6 @@ def container_pid(name: str, runner=None) -> int | None:
     if os.path.exists(DOCKER_SOCK) and runner is None:
         info = _inspect_api(name)
     else:
-        from .runner import SubprocessRunner
         info = _inspect_cli(name, runner or SubprocessRunner())
     if not info or not info.get("State", {}).get("Running"):
         return None

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import claims, facts, gpu
 from .errors import HostOpError
+from .hugepages import REQUIRED_PAGES, hugepages_problem, pages_1g
 from .operation import spec_props
 from .operations import OPERATIONS
 from .sysfs import Sysfs
@@ -134,7 +135,7 @@ def stack_checks(settings, runner, root: str = "/", network: str = "kind", regis
     enough VFs (and not held by another stack), a GPU when a worker has gpu: true, 16 1 GiB
     hugepages when fpgaAgents is on, and Kind's docker network (if it exists) with kindNetworkSubnet
     and the MetalLB range inside it."""
-    from components.openkasugai.hugepages import REQUIRED_PAGES, hugepages_problem, pages_1g
+    # Local: without --stack, doctor runs on the standard library only (sources needs the venv's packages).
     from components.sources import provide
 
     s = settings

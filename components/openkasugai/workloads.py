@@ -15,7 +15,7 @@ AGENT_NAMESPACE = "default"
 
 
 @dataclass(frozen=True)
-class Module:
+class Workload:
     module: str  # folder under src/
     image: str  # image name under the controller registry
 
@@ -24,12 +24,12 @@ class Module:
         return f"src/{self.module}/config/samples/crc_{self.image}_daemonset.yaml"
 
 
-CONTROLLERS = (Module("whitebox-k8s-flowctrl", "whitebox-k8s-flowctrl"), Module("WBFunction", "wbfunction"),
-               Module("WBConnection", "wbconnection"))
+CONTROLLERS = (Workload("whitebox-k8s-flowctrl", "whitebox-k8s-flowctrl"), Workload("WBFunction", "wbfunction"),
+               Workload("WBConnection", "wbconnection"))
 # DeviceInfo first: run_controllers.sh starts it before the others (§2.1).
-AGENTS = (Module("DeviceInfo", "deviceinfo"), Module("PCIeConnection", "pcieconnection"),
-          Module("EthernetConnection", "ethernetconnection"), Module("FPGAFunction", "fpgafunction"),
-          Module("GPUFunction", "gpufunction"), Module("CPUFunction", "cpufunction"))
+AGENTS = (Workload("DeviceInfo", "deviceinfo"), Workload("PCIeConnection", "pcieconnection"),
+          Workload("EthernetConnection", "ethernetconnection"), Workload("FPGAFunction", "fpgafunction"),
+          Workload("GPUFunction", "gpufunction"), Workload("CPUFunction", "cpufunction"))
 # Left out with fpgaAgents: false. EthernetConnection stays: it wires every CPU/GPU function pod.
 FPGA_ONLY = ("PCIeConnection", "FPGAFunction")
 
@@ -46,7 +46,7 @@ def images(registry: str, tag: str, kube_rbac_proxy: str, fpga_agents: bool = Tr
     return out
 
 
-def selected_agents(fpga_agents: bool) -> tuple[Module, ...]:
+def selected_agents(fpga_agents: bool) -> tuple[Workload, ...]:
     return tuple(m for m in AGENTS if fpga_agents or m.module not in FPGA_ONLY)
 
 
@@ -72,7 +72,7 @@ def controller_objects(checkout: str | Path, version: str, registry: str, tag: s
     return out
 
 
-def agent_daemonset(checkout: str | Path, version: str, m: Module, registry: str, tag: str) -> dict[str, Any]:
+def agent_daemonset(checkout: str | Path, version: str, m: Workload, registry: str, tag: str) -> dict[str, Any]:
     """One agent's sample DaemonSet with the image and kubeconfig path made consistent."""
     docs = load_yaml(checkout, m.sample, version)
     if len(docs) != 1 or docs[0].get("kind") != "DaemonSet":

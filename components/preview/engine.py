@@ -16,44 +16,10 @@ from pulumi.runtime import mocks
 from pulumi.runtime import settings as rt_settings
 
 from components import sources
-from components.settings import pulumi_config, read_stack_file
-from components.settings.stackfile import SECRET_PLACEHOLDER
-
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+from components.constants import PROJECT_DIR
+from components.settings import pulumi_config
+from components.settings.stackfile import SECRET_PLACEHOLDER, load_stack_config
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
-
-
-def load_stack_config(stack: str, config_file: Optional[Path] = None,
-                      overrides: Optional[dict] = None) -> tuple[str, dict[str, str], list[str]]:
-    """Emulate the CLI: Pulumi.yaml defaults, then the stack file, then overrides; values as wire strings.
-
-    Encrypted values (`secure:`) cannot be read offline: they become a placeholder that is still secret.
-    Raises StackFileError (a SettingsError) when the stack file is not a stack file.
-    """
-    proj = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())
-    project, flat, secrets = proj["name"], {}, []
-    for key, decl in (proj.get("config") or {}).items():
-        full = key if ":" in key else f"{project}:{key}"
-        if isinstance(decl, dict) and "default" in decl:
-            flat[full] = decl["default"]
-        elif isinstance(decl, dict) and "value" in decl:
-            flat[full] = decl["value"]
-    path = config_file or PROJECT_DIR / f"Pulumi.{stack}.yaml"
-    if config_file or path.exists():
-        values, secrets = read_stack_file(Path(path))  # StackFileError: one line naming the file
-        flat.update(values)
-    for key, value in (overrides or {}).items():
-        flat[key if ":" in key else f"{project}:{key}"] = value
-    # A null is an unset key: the default applies (never the text "None").
-    return project, {k: _wire(v) for k, v in flat.items() if v is not None}, secrets
-
-
-def _wire(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value)
-    return str(value)
 
 
 @dataclass
@@ -136,7 +102,7 @@ class _Mocks(pulumi.runtime.Mocks):
 
 
 @dataclass
-class Result:
+class PreviewResult:
     registrations: list[Registration]
     outputs: dict[str, Any]
     warnings: list[str]
@@ -149,7 +115,7 @@ class Result:
 
 
 def run_program(stack: str = "dev", config_file: Optional[Path] = None,
-                overrides: Optional[dict] = None, strict: bool = False, fetch: bool = False) -> Result:
+                overrides: Optional[dict] = None, strict: bool = False, fetch: bool = False) -> PreviewResult:
     """Run __main__.py like `pulumi up` would, against mocks. SettingsError propagates.
 
     Unless `strict`, files that only the kind-host has are reported as warnings, not errors. Upstream
@@ -158,7 +124,7 @@ def run_program(stack: str = "dev", config_file: Optional[Path] = None,
     project, config, secret_keys = load_stack_config(stack, config_file, overrides)
     rt_settings.ROOT.set(None)
     monitor = _Recorder(_Mocks())
-    # Warnings reach the caller through Result.warnings; the engine log keeps only errors.
+    # Warnings reach the caller through PreviewResult.warnings; the engine log keeps only errors.
     log = logging.getLogger("openkasugai-aio.preview")
     log.setLevel(logging.ERROR)
     mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor, logger=log)
@@ -194,4 +160,4 @@ def run_program(stack: str = "dev", config_file: Optional[Path] = None,
         if fetch_backup is not None:
             os.environ[sources.FETCH_ENV] = fetch_backup
         os.environ.update(env_backup)
-    return Result(monitor.registrations, outputs, warnings)
+    return PreviewResult(monitor.registrations, outputs, warnings)

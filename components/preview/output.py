@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from .engine import Registration, Result
+from .engine import Registration, PreviewResult
 
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -19,7 +19,7 @@ def _short(urn: str) -> str:
     return urn.split("::")[-1] if urn else ""
 
 
-def resources(result: Result) -> list[dict[str, Any]]:
+def resources(result: PreviewResult) -> list[dict[str, Any]]:
     """deletedWith: the resource whose deletion takes this one along (no Delete call), or None."""
     return [{"type": r.type, "name": r.name, "parent": _short(r.parent),
              "dependsOn": sorted({_short(d) for d in r.dependencies}),
@@ -48,7 +48,7 @@ def manifest(r: Registration) -> dict[str, Any]:
     return {**{k: _sorted(v) for k, v in head.items()}, **_sorted(obj)}
 
 
-def tree(result: Result) -> str:
+def tree(result: PreviewResult) -> str:
     children: dict[str, list[Registration]] = {}
     for r in result.registrations:
         children.setdefault(r.parent if r.parent and "pulumi:pulumi:Stack" not in r.parent else "", []).append(r)
@@ -62,7 +62,7 @@ def tree(result: Result) -> str:
     return "\n".join(lines)
 
 
-def write(result: Result, out: Path, kind_config: str | None) -> int:
+def write(result: PreviewResult, out: Path, kind_config: str | None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / "resources.json").write_text(json.dumps(resources(result), indent=1, default=str))
     if kind_config:

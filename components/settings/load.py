@@ -9,16 +9,15 @@ import re
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from scenarios import validate_selection
-
 from . import network as net
 from . import rules, sections
 from .decode import Problems, decode, suggest, what
 from .errors import SettingsError
 from .ignored import report_ignored
-from .model import Controller, Settings
+from .model import ControllerSettings, Settings
 from .preflight import Preflight
 from .schema import FPGA_HUGEPAGES_1G, KEYS, MAX_HUGEPAGES_1G, PROJECT
+from .selection import validate_selection
 
 CONTROLLER_VERSIONS = ("v1.1.0", "v1.0.0")
 GPU_UUID = re.compile(r"^GPU-[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")  # as nvidia-smi -L prints it
@@ -181,7 +180,7 @@ def _gpu_uuid(v: dict, s: rules.Parsed, host_gpu_uuid: Optional[str], ctx: Prefl
     return gpu_uuid or ""
 
 
-def _controller(v: dict, ctx: Preflight) -> Optional[Controller]:
+def _controller(v: dict, ctx: Preflight) -> Optional[ControllerSettings]:
     if v["controllerVersion"] is not None and v["controllerVersion"] not in CONTROLLER_VERSIONS:
         ctx.p.add("controllerVersion", f"{v['controllerVersion']!r} is not supported; "
                   f"use one of: {', '.join(CONTROLLER_VERSIONS)}")
@@ -191,7 +190,7 @@ def _controller(v: dict, ctx: Preflight) -> Optional[Controller]:
     checkout = ctx.controller_checkout(v["controllerCheckout"]) if v["controllerCheckout"] else ""
     if checkout is None or None in (v["controllerImageRegistry"], v["kubeRbacProxyImage"], v["fpgaAgents"]):
         return None
-    return Controller(checkout=str(checkout), version=v["controllerVersion"],
+    return ControllerSettings(checkout=str(checkout), version=v["controllerVersion"],
                       image_registry=v["controllerImageRegistry"].rstrip("/"),
                       kube_rbac_proxy_image=v["kubeRbacProxyImage"], fpga_agents=v["fpgaAgents"])
 

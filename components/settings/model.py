@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from scenarios.catalog import CATALOG
+
 # In a kind checkout: the base image's build, and the Go release kind's Makefile passes to it.
 KIND_BASE_DIR = "images/base"
 KIND_GO_VERSION = ".go-version"
@@ -54,7 +56,7 @@ class SriovIpam:
 
 
 @dataclass(frozen=True)
-class Controller:
+class ControllerSettings:
     checkout: str
     version: str
     image_registry: str
@@ -81,7 +83,7 @@ class Settings:
     registry: Registry
     metallb_addresses: tuple[str, str]
     sriov_ipam: Optional[SriovIpam]
-    controller: Controller
+    controller: ControllerSettings
     image_mirror: str
     video_dir: str
     external_kubeconfig: str
@@ -112,7 +114,6 @@ class Settings:
     @property
     def gpu_scenarios(self) -> bool:
         """Whether a selected scenario runs a GPU function (it then needs the DeepStream images)."""
-        from scenarios.catalog import CATALOG
         return any(CATALOG[name].gpu for name in self.scenarios)
 
     @property

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 from typing import Optional
 
-from components.imagespec import missing_function_sources
+from components.function_catalog import missing_function_sources
 from scenarios.catalog import CATALOG
 
 from .decode import Problems

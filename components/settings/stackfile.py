@@ -2,10 +2,13 @@
 itself is one line that names the file."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import yaml
+
+from components.constants import PROJECT_DIR
 
 from .decode import suggest, what
 from .errors import SettingsError
@@ -99,3 +102,36 @@ def _parse(path: Path) -> Any:
 
 def _fail(path, message: str):
     raise StackFileError([f"{path}: {message}"])
+
+
+def load_stack_config(stack: str, config_file: Optional[Path] = None,
+                      overrides: Optional[dict] = None) -> tuple[str, dict[str, str], list[str]]:
+    """Emulate the CLI: Pulumi.yaml defaults, then the stack file, then overrides; values as wire strings.
+
+    Encrypted values (`secure:`) cannot be read offline: they become a placeholder that is still secret.
+    Raises StackFileError (a SettingsError) when the stack file is not a stack file.
+    """
+    proj = yaml.safe_load((PROJECT_DIR / "Pulumi.yaml").read_text())
+    project, flat, secrets = proj["name"], {}, []
+    for key, decl in (proj.get("config") or {}).items():
+        full = key if ":" in key else f"{project}:{key}"
+        if isinstance(decl, dict) and "default" in decl:
+            flat[full] = decl["default"]
+        elif isinstance(decl, dict) and "value" in decl:
+            flat[full] = decl["value"]
+    path = config_file or PROJECT_DIR / f"Pulumi.{stack}.yaml"
+    if config_file or path.exists():
+        values, secrets = read_stack_file(Path(path))  # StackFileError: one line naming the file
+        flat.update(values)
+    for key, value in (overrides or {}).items():
+        flat[key if ":" in key else f"{project}:{key}"] = value
+    # A null is an unset key: the default applies (never the text "None").
+    return project, {k: _wire(v) for k, v in flat.items() if v is not None}, secrets
+
+
+def _wire(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from components.preview import engine
-from components.settings import SettingsError, load
+from components.settings import SettingsError, load, stackfile
 from components.settings.schema import IPAM_KEYS, KEYS, PROJECT, REGISTRY_KEYS, SRIOV_KEYS, WORKER_KEYS
 from tests import harness
 from tests.shellwords import ShellSyntaxError, bash_parses, literal_occurrences, words
@@ -103,7 +103,7 @@ def _flat(stack: str, overrides: dict):
     overrides name one (as tests/harness.run)."""
     overrides = {"controllerCheckout": str(harness.CONTROLLER_CHECKOUT), **overrides}
     project, flat, secrets = _stack_config(stack)
-    flat = {**flat, **{f"{project}:{k}": engine._wire(v) for k, v in overrides.items()}}
+    flat = {**flat, **{f"{project}:{k}": stackfile._wire(v) for k, v in overrides.items()}}
     if "registryPassword" in overrides:
         secrets = [*secrets, SECRET_KEY]  # set as `pulumi config set --secret` would
     return project, flat, secrets

@@ -11,7 +11,7 @@ import yaml
 from components.openkasugai import crds
 from components.openkasugai.schema_check import validate
 from components.preview import output
-from scenarios import CATALOG
+from scenarios.catalog import CATALOG
 from tests.harness import CONTROLLER_CHECKOUT, run
 
 @pytest.fixture

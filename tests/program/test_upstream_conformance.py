@@ -12,7 +12,7 @@ import pytest
 from components.openkasugai import configmaps as cm
 from components.openkasugai import crds
 from components.openkasugai.schema_check import validate
-from scenarios import CATALOG
+from scenarios.catalog import CATALOG
 from scenarios.render import render
 from tests import harness
 from tests.unit.test_scenarios_render import IMAGES

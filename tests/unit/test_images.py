@@ -1,7 +1,8 @@
 """Content-addressed tags and the image chain (pure)."""
 from __future__ import annotations
 
-from components.imagespec import FUNCTION_IMAGES, content_tag, function_image_ref, function_images
+from components.function_catalog import FUNCTION_IMAGES, function_images
+from components.imagespec import content_tag, function_image_ref
 from components.node_images import NodeImagesArgs, chain_refs
 from components.settings import Registry
 

@@ -7,7 +7,7 @@ import yaml
 
 from components import kind_config
 from components.settings import Registry, Settings, SriovPf, Worker
-from components.settings.model import Controller
+from components.settings.model import ControllerSettings
 
 IMAGES = {"no-acc": "r/no-acc:1", "acc": "r/acc:1"}
 
@@ -21,7 +21,7 @@ def _settings(**kw) -> Settings:
         crio_version="1.31", gpu_driver_file="/d.run", kind_source="", kubernetes_source="",
         registry=Registry(host="192.168.10.100", project="images", ca_file="/etc/ca.crt"),
         metallb_addresses=("172.18.9.0", "172.18.9.10"), sriov_ipam=None,
-        controller=Controller("/c", "v1.1.0", "ghcr.io/openkasugai/controller", "x", True),
+        controller=ControllerSettings("/c", "v1.1.0", "ghcr.io/openkasugai/controller", "x", True),
         image_mirror="", video_dir="/videos", external_kubeconfig="", host_claims_dir="/var/lib/x", management_address="",
         host_cpu_model="", host_gpu_model="", scenarios=(), multi_worker=False, verify_scenarios=False)
     return dataclasses.replace(base, **kw)

@@ -6,9 +6,9 @@ from pulumi.runtime import mocks
 from pulumi.runtime import settings as rt_settings
 
 from components.preview.engine import _Mocks, _Recorder
-from components.scenario import Scenario, ScenarioArgs
-from components.scenario_infra import ScenarioInfra, ScenarioInfraArgs
-from scenarios import CATALOG
+from scenarios.component import ScenarioArgs, ScenarioDeployment
+from scenarios.infra_component import ScenarioInfra, ScenarioInfraArgs
+from scenarios.catalog import CATALOG
 from tests.unit.test_scenarios_render import CHECKOUT, IMAGES
 
 
@@ -30,7 +30,7 @@ def kind_of(reg):
 
 
 def test_order_configmaps_types_chain_dataflow():
-    regs = run(lambda: Scenario("scenario-calcapp-basic", ScenarioArgs("calcapp-basic", CHECKOUT, IMAGES)))
+    regs = run(lambda: ScenarioDeployment("scenario-calcapp-basic", ScenarioArgs("calcapp-basic", CHECKOUT, IMAGES)))
     p = "scenario-calcapp-basic-"
     df = regs[f"{p}dataflow-cpufunc-calcapp-df-calcapp"]
     assert df.type == "kubernetes:example.com/v1:DataFlow"
@@ -56,7 +56,7 @@ def test_sriov_dataflow_waits_for_the_reassert_and_everything_for_requires():
             made.append((name, trigger))
             return pulumi.CustomResource("test:index:Reassert", name, opts=pulumi.ResourceOptions(depends_on=[req]))
         for name in ("calcapp-sriov", "p1c1"):
-            Scenario(f"scenario-{name}", ScenarioArgs(name, CHECKOUT, IMAGES, requires=[req],
+            ScenarioDeployment(f"scenario-{name}", ScenarioArgs(name, CHECKOUT, IMAGES, requires=[req],
                                                       before_dataflow=[extra], reassert=reassert))
     regs = run(program)
     assert [m[0] for m in made] == ["scenario-calcapp-sriov-vf-reassert"] and len(made[0][1]) == 16
@@ -73,7 +73,7 @@ def test_sriov_dataflow_waits_for_the_reassert_and_everything_for_requires():
 
 
 def test_verify_command_runs_after_the_dataflow():
-    regs = run(lambda: Scenario("scenario-p1c1", ScenarioArgs(
+    regs = run(lambda: ScenarioDeployment("scenario-p1c1", ScenarioArgs(
         "p1c1", CHECKOUT, IMAGES, verify=True, kubeconfig=pulumi.Output.secret("apiVersion: v1\n"))))
     cmd = regs["scenario-p1c1-verify"]
     assert cmd.type == "command:local:Command"
@@ -84,12 +84,12 @@ def test_verify_command_runs_after_the_dataflow():
 
 def test_verify_without_kubeconfig_is_an_error():
     with pytest.raises(Exception, match="verifyScenarios: scenario p1c1 needs the cluster's kubeconfig"):
-        run(lambda: Scenario("s", ScenarioArgs("p1c1", CHECKOUT, IMAGES, verify=True)))
+        run(lambda: ScenarioDeployment("s", ScenarioArgs("p1c1", CHECKOUT, IMAGES, verify=True)))
 
 
 def test_names_do_not_depend_on_the_other_scenarios():
     def program(names):
-        return lambda: [Scenario(f"scenario-{n}", ScenarioArgs(n, CHECKOUT, IMAGES, gpu_region_type="a100"))
+        return lambda: [ScenarioDeployment(f"scenario-{n}", ScenarioArgs(n, CHECKOUT, IMAGES, gpu_region_type="a100"))
                         for n in names]
     one = run(program(["p1c1"]))
     many = run(program(list(CATALOG)))

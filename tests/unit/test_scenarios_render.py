@@ -6,8 +6,9 @@ import yaml
 
 from components.openkasugai import addons, crds
 from components.openkasugai.schema_check import validate
-from scenarios import CATALOG, ScenarioError, image_name, rewrite_image
 from scenarios import infra, multiworker
+from scenarios.catalog import CATALOG
+from scenarios.images import ScenarioError, image_name, rewrite_image
 from scenarios.commands import scenario_commands
 from scenarios.render import READY, render
 from tests.harness import CONTROLLER_CHECKOUT

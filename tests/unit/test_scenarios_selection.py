@@ -1,7 +1,8 @@
 """validate_selection: config errors for unknown scenarios, missing hardware and multi-worker."""
 import pytest
 
-from scenarios import CATALOG, validate_selection
+from components.settings.selection import validate_selection
+from scenarios.catalog import CATALOG
 
 ALL = list(CATALOG)
 

@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from scenarios import verify
+import scenarios.verify as verify
 from tests.unit.test_scenarios_calc import JSON_LINE
 
 

@@ -1,4 +1,4 @@
-"""The doctor's check for the 1 GiB hugepages the PCIeConnection agent requests."""
+"""Host check (read-only): the doctor's check for the 1 GiB hugepages the PCIeConnection agent requests."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import difflib
 
-from .catalog import CATALOG
+from scenarios.catalog import CATALOG
 
 # What each need asks of the stack's workers, in words a config error can show.
 _NEED_HINT = {

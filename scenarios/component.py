@@ -1,4 +1,4 @@
-"""Implements the Scenario component: one all-in-one scenario's objects, in the controller's order.
+"""Implements the ScenarioDeployment component: one all-in-one scenario's objects, in the controller's order.
 
 ConfigMaps (function configs in `default`, functioninfo) -> FunctionTypes (awaited Ready) ->
 FunctionChain (awaited Ready) -> DataFlow, each step an explicit depends_on so that creates,
@@ -13,19 +13,18 @@ import json
 import shlex
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Mapping, Optional, Sequence
 
 import pulumi
 import pulumi_command.local as local
 
 from components import kube
+from components.constants import PROJECT_DIR
 from scenarios.calc import DEFAULT_INPUTS
 from scenarios.commands import scenario_commands
 from scenarios.images import ScenarioError
+from scenarios.infra_component import ScenarioInfra, ScenarioInfraArgs
 from scenarios.render import Rendered, render
-
-PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -51,7 +50,7 @@ def digest(obj) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()[:16]
 
 
-class Scenario(pulumi.ComponentResource):
+class ScenarioDeployment(pulumi.ComponentResource):
     """Applies one scenario; takes the Kubernetes provider through opts.
 
     Outputs: `commands` (how to feed input and read the result), `dataflow` (the DataFlow resource),
@@ -108,15 +107,13 @@ def deploy_scenarios(settings, images: Mapping[str, str], gpu_region_type: Optio
                      infra_requires: Sequence[pulumi.Resource] = (),
                      reassert: Optional[Callable[..., Optional[pulumi.Resource]]] = None,
                      opts: Optional[pulumi.ResourceOptions] = None):
-    """ScenarioInfra plus one Scenario per selected scenario, wired from Settings.
+    """ScenarioInfra plus one ScenarioDeployment per selected scenario, wired from Settings.
 
     requires: what every scenario object waits for (the controller, the function image builds);
     infra_requires: what the shared objects also wait for (Multus and nv-ipam for the NADs);
     reassert: HostDevices.reassert, so that SR-IOV DataFlows re-attach the VFs first.
-    Returns (infra, {scenario name: Scenario}).
+    Returns (infra, {scenario name: ScenarioDeployment}).
     """
-    from components.scenario_infra import ScenarioInfra, ScenarioInfraArgs
-
     s = settings
     workers = tuple(w.node for w in s.workers)
     kubectl = (f"kubectl --context {shlex.quote(f'kind-{s.cluster_name}')}" if s.uses_kind
@@ -127,7 +124,7 @@ def deploy_scenarios(settings, images: Mapping[str, str], gpu_region_type: Optio
         send_video_tool_image=images.get("send_video_tool"),
         # The Kind config mounts videoDir into this worker (kind_config.VIDEO_NODE_PATH).
         video_node=s.video_worker.node if s.video_worker else None, requires=[*requires, *infra_requires]), opts)
-    scenarios = {n: Scenario(f"scenario-{n}", ScenarioArgs(
+    scenarios = {n: ScenarioDeployment(f"scenario-{n}", ScenarioArgs(
         scenario=n, checkout=s.controller.checkout, images=images, controller_version=s.controller.version,
         gpu_region_type=gpu_region_type, multi_worker=s.multi_worker,
         requires=[*requires, *infra.for_scenario(n)], reassert=reassert, verify=s.verify_scenarios,
