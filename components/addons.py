@@ -8,7 +8,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import kube
-from components.openkasugai import addons as r
+from components.platform import manifests as r
 from components.settings.model import Settings, SriovIpam
 
 Transform = Callable[[pulumi.ResourceTransformArgs], Optional[pulumi.ResourceTransformResult]]

@@ -18,7 +18,7 @@ from unittest import mock
 
 import pytest
 
-from components.openkasugai import addons
+from components.platform import manifests as addons
 from components.preview import output
 from components.preview.engine import PROJECT_DIR, PreviewResult, run_program
 from tests.fake_checkout import write_checkout

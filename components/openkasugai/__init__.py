@@ -1,1 +1,1 @@
-"""Pure renderers of the OpenKasugai controller and platform add-on manifests (no Pulumi here)."""
+"""Pure renderers of the OpenKasugai controller: CRDs, ConfigMaps, Deployments, agents (no Pulumi here)."""

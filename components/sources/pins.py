@@ -1,6 +1,6 @@
 """Upstream material the program builds from, pinned: a release tag and the commit it must resolve to.
 
-Add-on bundles are pinned in components/openkasugai/addons.py (Bundle.sha256 / Bundle.commit), next to
+Add-on bundles are pinned in components/platform/manifests.py (Bundle.sha256 / Bundle.commit), next to
 the image tags that go with them.
 """
 from __future__ import annotations

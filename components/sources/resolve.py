@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Mapping, Optional
 
-from components.openkasugai import addons
+from components.platform import manifests as addons
 from components.settings.model import Settings
 
 from . import pins

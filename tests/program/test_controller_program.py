@@ -5,7 +5,8 @@ import json
 import pytest
 import yaml
 
-from components.openkasugai import crds, schema_check
+from components.openkasugai import crds
+from tests import schema_check
 from tests import harness
 
 pytestmark = pytest.mark.filterwarnings("ignore")

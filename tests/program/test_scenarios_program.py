@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from components.openkasugai import crds
-from components.openkasugai.schema_check import validate
+from tests.schema_check import validate
 from components.preview import output
 from scenarios.catalog import CATALOG
 from tests.harness import CONTROLLER_CHECKOUT, run

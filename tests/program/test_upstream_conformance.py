@@ -11,7 +11,7 @@ import pytest
 
 from components.openkasugai import configmaps as cm
 from components.openkasugai import crds
-from components.openkasugai.schema_check import validate
+from tests.schema_check import validate
 from scenarios.catalog import CATALOG
 from scenarios.render import render
 from tests import harness

@@ -3,7 +3,7 @@ import pulumi
 import pytest
 
 from components.addons import PlatformAddons, PlatformAddonsArgs, calico_pool_transform, image_transform
-from components.openkasugai import schema_check
+from tests import schema_check
 from components.preview import output
 from components.settings.model import SriovIpam
 from tests.unit.test_controller_component import by_kind, run_component

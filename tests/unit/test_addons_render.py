@@ -4,8 +4,8 @@ import json
 import pytest
 import yaml
 
-from components.openkasugai import addons as a
-from components.openkasugai import schema_check
+from components.platform import manifests as a
+from tests import schema_check
 from tests.harness import reference
 
 

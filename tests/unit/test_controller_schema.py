@@ -5,7 +5,8 @@ import pytest
 import yaml
 
 from components.openkasugai import configmaps as cm
-from components.openkasugai import crds, schema_check, workloads
+from components.openkasugai import crds, workloads
+from tests import schema_check
 from tests.harness import CONTROLLER_CHECKOUT, upstream_controller
 
 K8S = "v1.31.0"  # kubernetes-validate 1.37 ships exactly this schema (v1.25 ... v1.37)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from components.openkasugai.addons import BUNDLES
+from components.platform.manifests import BUNDLES
 from components.settings import KEYS
 from components.sources import CACHE_ENV, FETCH_ENV, pins
 from tests.harness import REFERENCE_ENV

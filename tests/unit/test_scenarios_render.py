@@ -4,8 +4,9 @@ import json
 import pytest
 import yaml
 
-from components.openkasugai import addons, crds
-from components.openkasugai.schema_check import validate
+from components.openkasugai import crds
+from components.platform import manifests as addons
+from tests.schema_check import validate
 from scenarios import infra, multiworker
 from scenarios.catalog import CATALOG
 from scenarios.images import ScenarioError, image_name, rewrite_image

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from components.openkasugai import addons
+from components.platform import manifests as addons
 from components.settings import PROJECT, load
 from components.sources import cache_dir, pins, provide
 from components.preview.__main__ import main as preview
