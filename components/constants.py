@@ -8,3 +8,40 @@ from pathlib import Path
 
 # The project's root: Pulumi.yaml, the stack files and __main__.py live here.
 PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+# Inside every Kind node: the kubeconfig the controller's agents read (their DaemonSets mount it by this
+# path; the KindCluster writes it into each worker). See docs/facts.md, "Node kubeconfig".
+NODE_KUBECONFIG = "/etc/k8s_node/config"
+
+# Inside the node that runs send-video-tool: where the Kind config mounts videoDir, and where the
+# all-in-one's send-video-tool manifest expects the videos. See docs/facts.md, "Videos".
+VIDEO_NODE_PATH = "/root/work/DATA/video"
+
+# The SR-IOV device plugin's resource for the VFs and the nv-ipam pool they take addresses from; the
+# scenarios' NetworkAttachmentDefinitions name both. See docs/facts.md, "SR-IOV".
+SRIOV_RESOURCE = "nvidia.com/mlnx_sriov_netdevice"
+NV_IPAM_POOL = "nv-pool1"
+
+# Where stacks record which host devices they hold (hostClaimsDir's default, the host CLI's --claims-dir).
+CLAIMS_DIR = "/var/lib/openkasugai-aio"
+
+# The host's pool of 1 GiB hugepages, relative to the filesystem root (tests pass a fake root).
+HUGEPAGES_1G_POOL = "sys/kernel/mm/hugepages/hugepages-1048576kB"
+HUGEPAGES_1G = f"{HUGEPAGES_1G_POOL}/nr_hugepages"
+# The PCIeConnection agent (crc-pcieconnection-daemon) requests and limits hugepages-1Gi: 16Gi.
+FPGA_HUGEPAGES_1G = 16
+
+
+def gpu_claim_key(pci: str) -> str:
+    """The claim a stack holds on the host GPU at PCI address `pci`."""
+    return f"gpu:{pci}"
+
+
+def pf_claim_key(pf: str) -> str:
+    """The claim a stack holds on the SR-IOV physical function `pf` (and its VFs)."""
+    return f"pf:{pf}"
+
+
+def kind_context(cluster_name: str) -> str:
+    """The kubectl context `kind create cluster` writes for a cluster."""
+    return f"kind-{cluster_name}"

@@ -1,7 +1,6 @@
 """Implements the Controller component: OpenKasugai CRDs, ConfigMaps, controllers and node agents."""
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
@@ -10,7 +9,7 @@ import pulumi
 from components import kube
 from components.openkasugai import configmaps as cm
 from components.openkasugai import crds, workloads
-from components.settings.model import Settings
+from components.settings.model import Settings, kubectl_prefix
 
 NAMESPACES = ("topologyinfo", "test01", "cluster01")  # run_controllers.sh; flowctrl reads topologyinfo
 
@@ -43,13 +42,12 @@ class ControllerArgs:
                    workers=[w.node for w in s.workers], cpu_model=s.host_cpu_model or cpu_model,
                    cpu_sockets=cpu_sockets, gpu_model=(s.host_gpu_model or gpu_model) if gpu else None,
                    gpu_node=gpu.node if gpu else None, gpu_uuid=(s.host_gpu_uuid or None) if gpu else None,
-                   kube_context=f"kind-{s.cluster_name}" if s.uses_kind else "",
+                   kube_context=s.kube_context,
                    kubeconfig_file=s.external_kubeconfig, after=list(after))
 
 
 def kubectl_commands(context: str = "", kubeconfig_file: str = "") -> dict[str, str]:
-    k = (f"kubectl --context {shlex.quote(context)}" if context
-         else f"kubectl --kubeconfig {shlex.quote(kubeconfig_file)}" if kubeconfig_file else "kubectl")
+    k = kubectl_prefix(context, kubeconfig_file)
     return {
         "crds": f"{k} get crd -o name | grep example.com",
         "controllers": f"{k} get deploy,pods -A -l control-plane=controller-manager",

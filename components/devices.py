@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 
-from components.host.claims import DEFAULT_DIR
+from components.constants import CLAIMS_DIR
 from components.host.providers import SriovAttachment, SriovReassert
 
 
@@ -25,7 +25,7 @@ class HostDevicesArgs:
     stack: str
     cluster_name: str
     attachments: list = field(default_factory=list)  # Attachment or (worker, pf, vfs, address_cidr)
-    claims_dir: str = DEFAULT_DIR
+    claims_dir: str = CLAIMS_DIR
     sysfs_root: str = "/"
     management_address: str | None = None
     # The Kind cluster: a new cluster has new worker containers (new netns and PIDs), so the SR-IOV

@@ -10,9 +10,9 @@ import pulumi_command.local as local
 import pulumi_kubernetes as k8s
 
 from components import kind_config
+from components.constants import NODE_KUBECONFIG
 from components.settings import Settings
 
-NODE_KUBECONFIG = "/etc/k8s_node/config"
 AGENT_UID = 65532  # the controller's agents run as distroless nonroot
 
 

@@ -5,10 +5,10 @@ from typing import Any
 
 import yaml
 
+from components.constants import VIDEO_NODE_PATH
 from components.settings import Settings
 
 CRIO_SOCKET = "unix:///var/run/crio/crio.sock"
-VIDEO_NODE_PATH = "/root/work/DATA/video"  # where the all-in-one's send-video-tool expects the videos
 REGISTRIES_CONF_NODE_PATH = "/etc/containers/registries.conf.d/50-openkasugai-aio.conf"
 
 

@@ -42,7 +42,7 @@ class ScenarioArgs:
     reassert: Optional[Callable[..., Optional[pulumi.Resource]]] = None
     verify: bool = False
     kubeconfig: Optional[pulumi.Input[str]] = None  # content; needed when verify is on
-    kubectl: str = "kubectl"  # the prefix the exported commands use, e.g. "kubectl --context kind-x"
+    kubectl: str = "kubectl"  # the prefix the exported commands use, Settings.kubectl
     inputs: tuple[float, ...] = DEFAULT_INPUTS
 
 
@@ -116,8 +116,6 @@ def deploy_scenarios(settings, images: Mapping[str, str], gpu_region_type: Optio
     """
     s = settings
     workers = tuple(w.node for w in s.workers)
-    kubectl = (f"kubectl --context {shlex.quote(f'kind-{s.cluster_name}')}" if s.uses_kind
-               else f"kubectl --kubeconfig {shlex.quote(s.external_kubeconfig)}")
     infra = ScenarioInfra("scenario-infra", ScenarioInfraArgs(
         scenarios=tuple(s.scenarios), workers=workers, gpu_worker=s.gpu_worker.node if s.gpu_worker else None,
         sriov=bool(s.sriov_workers), multi_worker=s.multi_worker,
@@ -128,5 +126,5 @@ def deploy_scenarios(settings, images: Mapping[str, str], gpu_region_type: Optio
         scenario=n, checkout=s.controller.checkout, images=images, controller_version=s.controller.version,
         gpu_region_type=gpu_region_type, multi_worker=s.multi_worker,
         requires=[*requires, *infra.for_scenario(n)], reassert=reassert, verify=s.verify_scenarios,
-        kubeconfig=kubeconfig, kubectl=kubectl), opts) for n in s.scenarios}
+        kubeconfig=kubeconfig, kubectl=s.kubectl), opts) for n in s.scenarios}
     return infra, scenarios

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import json
 
+from components.constants import NV_IPAM_POOL, SRIOV_RESOURCE, VIDEO_NODE_PATH
+
 NAMESPACES = ("cpufunc-calcapp", "cpufunc-sample")
 TOOLS_NAMESPACE = "test"
 NAD_NAME = "sriov-ipam-config"  # what the SR-IOV function configs name in `ipam`
-SRIOV_RESOURCE = "nvidia.com/mlnx_sriov_netdevice"
-IPAM_POOL = "nv-pool1"
-VIDEO_NODE_PATH = "/root/work/DATA/video"  # where the Kind config mounts videoDir in the node
 VIDEO_MOUNT = "/opt/video"  # where send-video-tool sees the videos
 SEND_VIDEO_TOOL = "send-video-tool"
 
@@ -25,7 +24,7 @@ def view_binding(ns: str) -> dict:
             "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": ns}]}
 
 
-def sriov_nad(ns: str, pool: str = IPAM_POOL, resource: str = SRIOV_RESOURCE) -> dict:
+def sriov_nad(ns: str, pool: str = NV_IPAM_POOL, resource: str = SRIOV_RESOURCE) -> dict:
     config = {"type": "sriov", "cniVersion": "0.3.1", "name": NAD_NAME,
               "ipam": {"type": "nv-ipam", "poolName": pool}}
     return {"apiVersion": "k8s.cni.cncf.io/v1", "kind": "NetworkAttachmentDefinition",

@@ -108,7 +108,7 @@ def _gpu(args) -> int:
     found = facts.gpus(args.root)
     if not found:
         raise Refused("failed to find an NVIDIA GPU (PCI vendor 10de) on this host")
-    key = f"gpu:{found[0]['pci']}"
+    key = claims.gpu_claim_key(found[0]['pci'])
     if args.action == "unload":
         claims.claim(args.claims_dir, key, args.stack, worker="manual")
         try:

@@ -13,6 +13,8 @@ import shutil
 import socket
 from pathlib import Path
 
+from components.constants import HUGEPAGES_1G
+
 from . import claims, facts, gpu
 from .errors import HostOpError
 from .hugepages import REQUIRED_PAGES, hugepages_problem, pages_1g
@@ -57,7 +59,7 @@ def run(runner, root: str = "/", registry: str | None = None, metallb_range: str
         out.append(_check(f"tool:{tool}", res.ok, line[0] if line else f"exit {res.rc}"))
     swaps = _read(Path(root) / "proc/swaps").splitlines()[1:]
     out.append(_check("swap", None if swaps else True, f"{len(swaps)} swap device(s) active"))
-    huge = _read(Path(root) / "sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages", "")
+    huge = _read(Path(root) / HUGEPAGES_1G, "")
     out.append(_check("hugepages-1G", None if huge in ("", "0") else True,
                       f"{huge or 'unsupported'} 1 GiB hugepages"))
     pfs = sriov_pfs(root)
@@ -212,7 +214,7 @@ def _pf_checks(s, root: str) -> list[dict]:
     except HostOpError as err:
         return [_check("claims", False, str(err))]
     for w in s.sriov_workers:
-        pf, vfs, key = w.sriov.pf, w.sriov.vfs, f"pf:{w.sriov.pf}"
+        pf, vfs, key = w.sriov.pf, w.sriov.vfs, claims.pf_claim_key(w.sriov.pf)
         held = held_all.get(key)
         refused = claims.refusal(held, key, s.stack, s.host_claims_dir)
         if refused:
@@ -242,7 +244,7 @@ def _gpu_check(s, root: str) -> dict:
     if not found:
         return _check("gpu-worker", False, f"{s.gpu_worker.node} has gpu: true, but this host has no NVIDIA GPU "
                                            "(PCI vendor 10de); set gpu: false")
-    key = f"gpu:{found[0]['pci']}"
+    key = claims.gpu_claim_key(found[0]['pci'])
     try:
         held = claims.holder(s.host_claims_dir, key)
     except HostOpError as err:

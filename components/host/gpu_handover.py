@@ -39,7 +39,7 @@ def check(spec: Spec, record: dict | None = None) -> list[tuple[str, str]]:
     if not found:
         return [("worker", "no NVIDIA GPU (PCI vendor 10de) on this host")]
     bad = []
-    held = claims.check(spec.claims_dir, f"gpu:{found[0]['pci']}", spec.stack)
+    held = claims.check(spec.claims_dir, claims.gpu_claim_key(found[0]['pci']), spec.stack)
     if held:
         bad.append(("worker", held))
     if not record:  # once handed over, the worker is expected to hold the GPU
@@ -57,7 +57,7 @@ def apply(spec: Spec, record: dict | None) -> dict:
     found = facts.gpus(spec.root)
     if not found:
         raise HostOpError("failed to unload the GPU driver: no NVIDIA GPU (PCI vendor 10de) on this host")
-    key = f"gpu:{found[0]['pci']}"
+    key = claims.gpu_claim_key(found[0]['pci'])
     claims.claim(spec.claims_dir, key, spec.stack, worker=spec.worker)
     try:
         rec = gpu.unload(SubprocessRunner(), spec.root)

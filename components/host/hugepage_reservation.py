@@ -8,13 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from components.constants import HUGEPAGES_1G_POOL
+
 from . import claims, validate
 from .errors import HostOpError, Refused
 
 NAME = "hugepages"
 SUMMARY = "reserve hugepages1Gi 1 GiB hugepages in the host's pool; the previous count is restored on destroy"
 REPLACES = ("stack", "claims_dir", "root")
-POOL = "sys/kernel/mm/hugepages/hugepages-1048576kB"
+POOL = HUGEPAGES_1G_POOL
 CLAIM = "hugepages:1G"
 
 

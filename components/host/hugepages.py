@@ -4,13 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from components.settings.schema import FPGA_HUGEPAGES_1G as REQUIRED_PAGES
-_POOL = "sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages"
+from components.constants import FPGA_HUGEPAGES_1G as REQUIRED_PAGES
+from components.constants import HUGEPAGES_1G
 
 
 def pages_1g(root: str | Path = "/") -> int:
     try:
-        return int((Path(root) / _POOL).read_text().strip() or 0)
+        return int((Path(root) / HUGEPAGES_1G).read_text().strip() or 0)
     except (OSError, ValueError):
         return 0
 

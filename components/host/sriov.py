@@ -22,7 +22,7 @@ class Spec:
 
     @property
     def key(self) -> str:
-        return f"pf:{self.pf}"
+        return claims.pf_claim_key(self.pf)
 
     def problems(self) -> list[tuple[str, str]]:
         """Malformed arguments, as (field, reason); checked before the host is read or changed."""

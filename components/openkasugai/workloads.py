@@ -5,12 +5,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from components.constants import NODE_KUBECONFIG
+
 from . import kustomize
 from .checkout import CheckoutError, check_version, load_yaml
 
 # Where every node keeps the admin kubeconfig the agents mount. v1.0.0 samples say /etc/k8s_worker/config;
 # both versions are rendered with this one path so node preparation does not depend on the version.
-NODE_KUBECONFIG = "/etc/k8s_node/config"
 AGENT_NAMESPACE = "default"
 
 

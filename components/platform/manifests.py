@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
+from components.constants import NV_IPAM_POOL, SRIOV_RESOURCE
+
 # Versions: the all-in-one Makefile (MetalLB, nv-ipam, SR-IOV CNI) and the controller manual v1.1.0
 # (Calico, Multus, SR-IOV device plugin), controller-install.md §7.
 _RAW = "https://raw.githubusercontent.com"
@@ -63,8 +65,6 @@ PINS: dict[str, str] = {
 
 POOL_NAME = "cpufunc-pool"  # EthernetConnection hard-codes this MetalLB pool name in its Services
 METALLB_NS = "metallb-system"
-SRIOV_RESOURCE = "nvidia.com/mlnx_sriov_netdevice"
-NV_POOL = "nv-pool1"  # the scenarios' NetworkAttachmentDefinitions name this pool
 _CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
 
 
@@ -155,7 +155,7 @@ def sriovdp_configmap(pfs: Sequence[str]) -> dict[str, Any]:
 
 def ippool(subnet: str, per_node_block_size: int, gateway: str,
            exclusions: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
-    """nv-ipam IPPool nv-pool1 for the SR-IOV VFs, on every non-control-plane node."""
+    """nv-ipam IPPool NV_IPAM_POOL for the SR-IOV VFs, on every non-control-plane node."""
     net = ipaddress.ip_network(subnet, strict=False)
     for ip in (gateway, *[a for pair in exclusions for a in pair]):
         if ipaddress.ip_address(ip) not in net:
@@ -166,4 +166,4 @@ def ippool(subnet: str, per_node_block_size: int, gateway: str,
     spec["nodeSelector"] = {"nodeSelectorTerms": [{"matchExpressions": [
         {"key": "node-role.kubernetes.io/control-plane", "operator": "DoesNotExist"}]}]}
     return {"apiVersion": "nv-ipam.nvidia.com/v1alpha1", "kind": "IPPool",
-            "metadata": {"name": NV_POOL, "namespace": "kube-system"}, "spec": spec}
+            "metadata": {"name": NV_IPAM_POOL, "namespace": "kube-system"}, "spec": spec}

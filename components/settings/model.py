@@ -1,9 +1,11 @@
 """Typed, validated settings of one stack, as the components receive them."""
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 from typing import Optional
 
+from components.constants import kind_context
 from scenarios.catalog import CATALOG
 
 # In a kind checkout: the base image's build, and the Go release kind's Makefile passes to it.
@@ -104,6 +106,16 @@ class Settings:
         return not self.external_kubeconfig
 
     @property
+    def kube_context(self) -> str:
+        """The kubectl context of the Kind cluster; empty for an external cluster (its kubeconfig names it)."""
+        return kind_context(self.cluster_name) if self.uses_kind else ""
+
+    @property
+    def kubectl(self) -> str:
+        """The kubectl prefix that the exported commands use to reach this stack's cluster."""
+        return kubectl_prefix(self.kube_context, self.external_kubeconfig)
+
+    @property
     def gpu_worker(self) -> Optional[Worker]:
         return next((w for w in self.workers if w.gpu), None)
 
@@ -132,3 +144,10 @@ class Settings:
 def worker_node_name(cluster: str, index: int) -> str:
     """Kind names workers <cluster>-worker, <cluster>-worker2, <cluster>-worker3..."""
     return f"{cluster}-worker" + (str(index + 1) if index else "")
+
+
+def kubectl_prefix(context: str = "", kubeconfig_file: str = "") -> str:
+    """`kubectl` aimed at a context, else at a kubeconfig file, else at the current context."""
+    if context:
+        return f"kubectl --context {shlex.quote(context)}"
+    return f"kubectl --kubeconfig {shlex.quote(kubeconfig_file)}" if kubeconfig_file else "kubectl"

@@ -4,8 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from components.constants import CLAIMS_DIR, FPGA_HUGEPAGES_1G  # noqa: F401  (load.py reads it here)
+
 PROJECT = "openkasugai-aio"
-FPGA_HUGEPAGES_1G = 16  # crc-pcieconnection-daemon: requests and limits hugepages-1Gi: 16Gi
 MAX_HUGEPAGES_1G = 4096  # 4 TiB: a larger count is a typo, not a host
 
 
@@ -67,7 +68,7 @@ KEYS: dict[str, Key] = {k.name: k for k in (
         "Kubeconfig of an existing cluster: no Kind, no node images, no host operations."),
     Key("managementAddress", "string", "",
         "This host's address on the management network; the interface holding it is never handed to a node."),
-    Key("hostClaimsDir", "string", "/var/lib/openkasugai-aio", "Where stacks record which host devices they hold."),
+    Key("hostClaimsDir", "string", CLAIMS_DIR, "Where stacks record which host devices they hold."),
     Key("hostCpuModel", "string", "", "CPU model written into the controller's ConfigMaps; empty: read /proc/cpuinfo."),
     Key("hostGpuModel", "string", "", "GPU model written into the controller's ConfigMaps; empty: read sysfs."),
     Key("hostGpuUuid", "string", "",

@@ -144,3 +144,18 @@ def test_no_class_name_is_defined_twice_in_the_program():
                 where.setdefault(node.name, []).append(str(path.relative_to(ROOT)))
     twice = {name: files for name, files in where.items() if len(files) > 1 and name not in SHARED_CLASS_NAMES}
     assert not twice, twice
+
+
+# Each fact's text, and how it would be rebuilt by hand; only components/constants.py may hold them.
+FACTS = ("/etc/k8s_node/config", "DATA/video", "mlnx_sriov_netdevice", "nv-pool1", "/var/lib/openkasugai-aio",
+         "hugepages-1048576kB", 'f"gpu:{', 'f"pf:{', 'f"kind-{', "--context kind-")
+
+
+def test_each_shared_fact_is_written_once():
+    elsewhere = []
+    for path in MODULES.values():
+        if path == ROOT / "components/constants.py":
+            continue
+        text = path.read_text()
+        elsewhere += [f"{path.relative_to(ROOT)}: {fact}" for fact in FACTS if fact in text]
+    assert not elsewhere, elsewhere

@@ -123,7 +123,7 @@ def test_multi_worker_keys_cover_every_chain():
 
 
 def test_infra_objects_validate_and_match_the_addons():
-    assert (infra.IPAM_POOL, infra.SRIOV_RESOURCE) == (addons.NV_POOL, addons.SRIOV_RESOURCE)
+    assert (infra.NV_IPAM_POOL, infra.SRIOV_RESOURCE) == (addons.NV_IPAM_POOL, addons.SRIOV_RESOURCE)
     objs = [infra.namespace("cpufunc-sample"), infra.view_binding("cpufunc-sample"),
             infra.sriov_nad("cpufunc-sample"), multiworker.strategy_configmap("cpufunc-sample"),
             multiworker.user_requirement_configmap("cpufunc-sample", "a-worker", "a-worker2"),
