@@ -12,11 +12,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from typing import Callable, Optional, Sequence
+
+from components.host.runner import Runner, SubprocessRunner
 
 from .calc import DEFAULT_INPUTS, check_calc_log, format_expected, parse_results
 from .catalog import CATALOG, Scenario
@@ -29,16 +30,16 @@ class VerifyError(Exception):
 
 
 class Kubectl:
-    """Runs kubectl against one kubeconfig; `run` is replaceable for tests."""
+    """Runs kubectl against one kubeconfig through the host command runner (argv lists, no shell)."""
 
-    def __init__(self, kubeconfig: str, binary: str = "kubectl", run: Callable = subprocess.run):
-        self.base, self.run = [binary, "--kubeconfig", kubeconfig], run
+    def __init__(self, kubeconfig: str, binary: str = "kubectl", runner: Optional[Runner] = None):
+        self.base, self.runner = [binary, "--kubeconfig", kubeconfig], runner or SubprocessRunner()
 
     def __call__(self, *args: str, check: bool = True) -> tuple[int, str]:
-        p = self.run([*self.base, *args], capture_output=True, text=True)
-        if check and p.returncode != 0:
+        p = self.runner.run([*self.base, *args], check=False)
+        if check and not p.ok:
             raise VerifyError(f"kubectl {' '.join(args)} failed: {(p.stderr or p.stdout).strip()}")
-        return p.returncode, p.stdout
+        return p.rc, p.stdout
 
 
 class Clock:
@@ -134,7 +135,7 @@ def verify(k: Kubectl, name: str, functions: Sequence[str], clock: Clock,
     return f"{s.name}: OK, DataFlow Deployed, pods Running, send the video to {found['a']}:5678"
 
 
-def main(argv: Optional[Sequence[str]] = None, kubectl_run: Callable = subprocess.run,
+def main(argv: Optional[Sequence[str]] = None, runner: Optional[Runner] = None,
          clock: Optional[Clock] = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m scenarios.verify", description=__doc__.split("\n\n")[0])
     ap.add_argument("--scenario", required=True, choices=sorted(CATALOG))
@@ -158,7 +159,7 @@ def main(argv: Optional[Sequence[str]] = None, kubectl_run: Callable = subproces
         tmp.write(content)
         tmp.close()
     try:
-        k = Kubectl(a.kubeconfig or tmp.name, a.kubectl, kubectl_run)
+        k = Kubectl(a.kubeconfig or tmp.name, a.kubectl, runner)
         print(verify(k, a.scenario, functions, clock or Clock(a.timeout), inputs))
         return 0
     except VerifyError as e:

@@ -159,3 +159,14 @@ def test_each_shared_fact_is_written_once():
         text = path.read_text()
         elsewhere += [f"{path.relative_to(ROOT)}: {fact}" for fact in FACTS if fact in text]
     assert not elsewhere, elsewhere
+
+
+def test_only_the_runner_starts_processes():
+    starters = []
+    for path in MODULES.values():
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if "subprocess" in names and path != ROOT / "components/host/runner.py":
+                starters.append(str(path.relative_to(ROOT)))
+    assert not starters, f"run host commands through components.host.runner: {starters}"

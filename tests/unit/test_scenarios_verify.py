@@ -5,6 +5,7 @@ import subprocess
 import pytest
 
 import scenarios.verify as verify
+from components.host.runner import Result
 from tests.unit.test_scenarios_calc import JSON_LINE
 
 
@@ -14,14 +15,14 @@ class FakeKubectl:
     def __init__(self, answers):
         self.answers, self.calls = answers, []
 
-    def __call__(self, cmd, capture_output=True, text=True):
+    def run(self, cmd, check=True):
         args = cmd[3:]  # drop kubectl --kubeconfig FILE
         self.calls.append(args)
         for key, out in self.answers:
             if all(k in args for k in key):
                 out = out(self) if callable(out) else out
-                return subprocess.CompletedProcess(cmd, 0, out, "")
-        return subprocess.CompletedProcess(cmd, 1, "", f"unexpected: {args}")
+                return Result(list(cmd), 0, out, "")
+        return Result(list(cmd), 1, "", f"unexpected: {args}")
 
 
 class FastClock(verify.Clock):
@@ -51,7 +52,7 @@ def calc_answers(result_line):
 
 
 def run(fake, *argv, steps=5):
-    return verify.main(["--kubeconfig", "/k", *argv], kubectl_run=fake, clock=FastClock(steps))
+    return verify.main(["--kubeconfig", "/k", *argv], runner=fake, clock=FastClock(steps))
 
 
 def test_calc_success(capsys):
@@ -110,11 +111,12 @@ def test_video_with_sriov_reads_the_network_status(capsys):
 def test_kubeconfig_from_the_environment(monkeypatch):
     seen = {}
 
-    def fake(cmd, capture_output=True, text=True):
-        seen["content"] = open(cmd[2]).read()
-        return subprocess.CompletedProcess(cmd, 0, "Error", "")
+    class Fake:
+        def run(self, cmd, check=True):
+            seen["content"] = open(cmd[2]).read()
+            return Result(list(cmd), 0, "Error", "")
     monkeypatch.setenv("SCENARIO_KUBECONFIG", "apiVersion: v1\nkind: Config\n")
-    assert verify.main(["--scenario", "p1c1"], kubectl_run=fake, clock=FastClock()) == 1
+    assert verify.main(["--scenario", "p1c1"], runner=Fake(), clock=FastClock()) == 1
     assert seen["content"].startswith("apiVersion: v1")
 
 
