@@ -4,6 +4,7 @@ import platform
 import pulumi
 
 from components.addons import PlatformAddons, PlatformAddonsArgs
+from components.cluster import Cluster
 from components.controller import Controller, ControllerArgs
 from components.devices import Attachment, HostDevices, HostDevicesArgs
 from components.external_cluster import ExternalCluster, ExternalClusterArgs
@@ -28,9 +29,9 @@ if settings.uses_kind:
         kernel_release=platform.release()))
     # Before the nodes boot: the GPU worker loads its own driver at start, the kubelets read the hugepages.
     host_ops = HostOperations("host-operations", HostOperationsArgs.from_settings(settings))
-    cluster = KindCluster("cluster", KindClusterArgs(
+    cluster: Cluster = KindCluster("cluster", KindClusterArgs(
         settings=settings, images=node_images.refs, state_dir=f"{settings.host_claims_dir}/{settings.stack}",
-        after=[*node_images.images, *host_ops.resources]))
+        after=[*node_images.images, *host_ops.ready]))
     pulumi.export("kindConfig", cluster.config_yaml)
 else:
     cluster = ExternalCluster("cluster", ExternalClusterArgs(
@@ -43,7 +44,7 @@ if settings.uses_kind and settings.sriov_workers:
         stack=settings.stack, cluster_name=settings.cluster_name,
         attachments=[Attachment(w.node, w.sriov.pf, w.sriov.vfs, w.sriov.address) for w in settings.sriov_workers],
         claims_dir=settings.host_claims_dir, management_address=settings.management_address or None,
-        cluster=cluster.deletes_with), opts=pulumi.ResourceOptions(depends_on=cluster.ready))
+        cluster=cluster.deletes_with, after=cluster.ready))
 
 registry = ImageRegistry("registry", ImageRegistryArgs(
     registry=settings.registry, cluster_name=settings.cluster_name, after=cluster.ready, stack=settings.stack,
@@ -52,7 +53,7 @@ registry = ImageRegistry("registry", ImageRegistryArgs(
 # from each component to its children.
 on_cluster = pulumi.ResourceOptions(providers=[cluster.provider], deleted_with=cluster.deletes_with)
 addons = PlatformAddons("addons", PlatformAddonsArgs.from_settings(
-    settings, after=cluster.ready, devices=host.resources if host else []), opts=on_cluster)
+    settings, after=cluster.ready, devices=host.ready if host else []), opts=on_cluster)
 
 pulumi.export("profile", settings.profile)
 pulumi.export("kubeconfig", cluster.kubeconfig)
@@ -72,8 +73,8 @@ if settings.controller.checkout:
         after=addons.ready), opts=on_cluster)
     scenario_infra, scenarios = deploy_scenarios(
         settings, function_images.refs, controller.gpu_region_type, cluster.kubeconfig,
-        requires=[*controller.ready, *function_images.builds.values(), *(host.resources if host else [])],
-        infra_requires=addons.ready, reassert=host.reassert if host else None,
+        after=[*controller.ready, *function_images.builds.values(), *(host.ready if host else [])],
+        infra_after=addons.ready, reassert=host.reassert if host else None,
         opts=on_cluster)
     pulumi.export("functionImages", function_images.refs)
     pulumi.export("controller", {"version": controller.version, "images": controller.images,

@@ -68,13 +68,18 @@ class PlatformAddons(pulumi.ComponentResource):
     `ready` (resources after which the add-ons serve).
     """
 
+    ready: list[pulumi.Resource]
+    versions: dict[str, str]
+    sriov_resource: Optional[str]
+    pool_name: Optional[str]
+
     def __init__(self, name: str, args: PlatformAddonsArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("openkasugai-aio:platform:PlatformAddons", name, None, opts)
         if args.sriov_pfs and args.sriov_ipam is None:
             raise ValueError("sriovIpam: required when a worker has sriov (the VFs get addresses from nv-ipam)")
         images = image_transform(args.image_mirror)
-        self.ready: list[pulumi.Resource] = []
-        self.versions: dict[str, str] = {}
+        self.ready = []
+        self.versions = {}
 
         def bundle(b: r.Bundle, deps: list, extra: Sequence[Transform] = ()) -> list[pulumi.Resource]:
             self.versions[b.name] = b.version
@@ -88,15 +93,14 @@ class PlatformAddons(pulumi.ComponentResource):
             return [res]
 
         def render(obj: dict[str, Any], deps: list) -> pulumi.Resource:
-            res = kube.apply_child(name, obj,
-                             pulumi.ResourceOptions(parent=self, depends_on=list(args.after) + deps))
+            res = kube.child(self, name, obj, [*args.after, *deps])
             self.ready.append(res)
             return res
 
         # Everything else needs pod networking, so it waits for Calico's DaemonSet.
         net = bundle(r.CALICO, [], [calico_pool_transform(args.pod_subnet)]) if args.cni else []
         multus = bundle(r.MULTUS, net)
-        self.sriov_resource: Optional[str] = None
+        self.sriov_resource = None
         if args.sriov_pfs:
             cni = bundle(r.SRIOV_CNI, net)
             dp_config = render(r.sriovdp_configmap(args.sriov_pfs), [])
@@ -105,7 +109,7 @@ class PlatformAddons(pulumi.ComponentResource):
             ip = args.sriov_ipam
             render(r.ippool(ip.subnet, ip.per_node_block_size, ip.gateway, ip.exclusions), ipam)
             self.sriov_resource = r.SRIOV_RESOURCE
-        self.pool_name: Optional[str] = None
+        self.pool_name = None
         if args.metallb_addresses:
             objs = r.metallb_objects(*args.metallb_addresses, args.kind_network_subnet)
             metallb = bundle(r.METALLB, net)  # its controller serves the webhook that admits the pool

@@ -68,6 +68,14 @@ class Controller(pulumi.ComponentResource):
     and `ready` (the Deployments and DaemonSets).
     """
 
+    ready: list[pulumi.Resource]
+    version: pulumi.Output[str]
+    images: dict[str, str]
+    node_names: list[str]
+    crd_names: list[str]
+    gpu_region_type: Optional[str]
+    kubectl: dict[str, str]
+
     def __init__(self, name: str, args: ControllerArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("openkasugai-aio:controller:Controller", name, None, opts)
         a = args
@@ -80,14 +88,13 @@ class Controller(pulumi.ComponentResource):
         agents = workloads.agent_daemonsets(a.checkout, a.version, a.image_registry, a.image_tag, a.fpga_agents)
 
         def apply(obj: dict[str, Any], deps: Sequence[pulumi.Resource] = ()) -> pulumi.Resource:
-            return kube.apply_child(name, obj,
-                              pulumi.ResourceOptions(parent=self, depends_on=list(a.after) + list(deps)))
+            return kube.child(self, name, obj, [*a.after, *deps])
 
         crd_res = [apply(o) for o in crd_objs]
         namespaces = {n: apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}}) for n in NAMESPACES}
         map_res = {o["metadata"]["name"]: apply(o) for o in maps}
-        self.ready: list[pulumi.Resource] = []
-        # §3.5: WBFunction reads functionkindmap once at start (and infrastructureinfo later); WBConnection
+        self.ready = []
+        # docs/facts.md §3.5: WBFunction reads functionkindmap once at start (and infrastructureinfo later); WBConnection
         # reads connectionkindmap once at start; flowctrl needs the topologyinfo namespace.
         starts_after = {"whitebox-k8s-flowctrl": [namespaces["topologyinfo"]],
                         "WBFunction": [map_res["functionkindmap"], map_res["infrastructureinfo"]],

@@ -31,6 +31,8 @@ class HostDevicesArgs:
     # The Kind cluster: a new cluster has new worker containers (new netns and PIDs), so the SR-IOV
     # attachments, whose state holds the old worker's PID, are replaced with it (Pulumi's replace_with).
     cluster: pulumi.Resource | None = None
+    # The Kind cluster's `ready`: destroy must return the devices before the cluster goes.
+    after: list[pulumi.Resource] = field(default_factory=list)
 
 
 def node_container(cluster_name: str, worker: str) -> str:
@@ -41,24 +43,26 @@ def node_container(cluster_name: str, worker: str) -> str:
 class HostDevices(pulumi.ComponentResource):
     """Creates one SriovAttachment per PF.
 
-    Pass the Kind cluster in opts.depends_on: it is copied to every child, because depends_on is
-    not inherited and destroy must return the devices before the cluster goes.
+    `after` (the cluster's `ready`) is given to every child, because depends_on is not inherited.
 
-    Outputs: `ready` (ids of all device resources, resolves when all are in place), `sriov`. Scenarios put `host.resources` (or `ready`) in their depends_on, and call
+    Outputs: `ready` (the device resources), `sriov`. Scenarios put `ready` in their `after`, and call
     `reassert(name, trigger=..., opts=...)` before a DataFlow: it registers a SriovReassert that
     moves VFs that fell back to the host into their worker again. Its diff reads live state, so it
     only plans a change when something drifted or `trigger` (e.g. a hash of the DataFlow) changed.
     """
 
+    ready: list[pulumi.Resource]
+    sriov: list[SriovAttachment]
+
     def __init__(self, name: str, args: HostDevicesArgs, opts: pulumi.ResourceOptions | None = None):
-        super().__init__("openkasugai-aio:host:HostDevices", name, None, opts)
-        deps = list((opts.depends_on if opts and isinstance(opts.depends_on, list) else
-                     [opts.depends_on] if opts and opts.depends_on else []))
+        super().__init__("openkasugai-aio:host:HostDevices", name, None,
+                         pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=list(args.after))))
+        deps = list(args.after)
         child = pulumi.ResourceOptions(parent=self, depends_on=deps, delete_before_replace=True)
         with_cluster = pulumi.ResourceOptions.merge(
             child, pulumi.ResourceOptions(replace_with=[args.cluster] if args.cluster else None))
         self._specs = []
-        self.sriov: list[SriovAttachment] = []
+        self.sriov = []
         for a in args.attachments:
             a = a if isinstance(a, Attachment) else Attachment(*a)
             spec = {"stack": args.stack, "worker": node_container(args.cluster_name, a.worker), "pf": a.pf,
@@ -66,10 +70,8 @@ class HostDevices(pulumi.ComponentResource):
                     "sysfs_root": args.sysfs_root, "management_address": args.management_address}
             self._specs.append(spec)
             self.sriov.append(SriovAttachment(f"{name}-sriov-{a.pf}", spec, with_cluster))
-        self.resources = list(self.sriov)
-        self.ready = pulumi.Output.all(*[r.id for r in self.resources]) if self.resources \
-            else pulumi.Output.from_input([])
-        self.register_outputs({"ready": self.ready})
+        self.ready = list(self.sriov)
+        self.register_outputs({"ready": [r.urn for r in self.ready]})
 
     def reassert(self, name: str, trigger=None, opts: pulumi.ResourceOptions | None = None):
         """A SriovReassert over all attachments, ordered after them; None when there are none."""

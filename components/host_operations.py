@@ -30,12 +30,13 @@ def _legacy(op) -> list:
 
 
 class HostOperations(pulumi.ComponentResource):
-    """One HostOperation per spec, named <name>-<operation>. Outputs: `resources` (for the cluster's
-    depends_on)."""
+    """One HostOperation per spec, named <name>-<operation>. Outputs: `ready` (for the cluster's `after`)."""
+
+    ready: list[pulumi.Resource]
 
     def __init__(self, name: str, args: HostOperationsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("openkasugai-aio:host:HostOperations", name, None, opts)
-        self.resources = [HostOperation(f"{name}-{op}", op, spec, pulumi.ResourceOptions(
+        self.ready = [HostOperation(f"{name}-{op}", op, spec, pulumi.ResourceOptions(
             parent=self, delete_before_replace=True, aliases=_legacy(OPERATIONS[op])))
             for op, spec in args.specs.items()]
         self.register_outputs({"operations": list(args.specs)})

@@ -38,7 +38,7 @@ def _network_script(subnet: str) -> str:
 
 
 class KindCluster(pulumi.ComponentResource):
-    """Creates the Kind cluster with `kind` (unpatched) and exports its kubeconfig.
+    """Creates the Kind cluster with `kind` (unpatched) and exports its kubeconfig; a components.cluster.Cluster.
 
     Outputs: `kubeconfig` (secret), `provider` (pulumi-kubernetes, bound to this cluster only),
     `node_names`, `ready` (the resources after which the cluster and its node files exist), and
@@ -47,6 +47,11 @@ class KindCluster(pulumi.ComponentResource):
     """
 
     kubeconfig: pulumi.Output[str]
+    provider: k8s.Provider
+    node_names: list[str]
+    ready: list[pulumi.Resource]
+    deletes_with: pulumi.Resource
+    config_yaml: str
 
     def __init__(self, name: str, args: KindClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("openkasugai-aio:cluster:KindCluster", name, None, opts)
@@ -81,9 +86,9 @@ class KindCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.cluster],
                                         additional_secret_outputs=["stdout"]))
         self.kubeconfig = pulumi.Output.secret(kubeconfig.stdout)
-        self.deletes_with: pulumi.Resource = self.cluster
+        self.deletes_with = self.cluster
         self.node_names = [w.node for w in s.workers]
-        self.ready: list[pulumi.Resource] = [self.cluster]
+        self.ready = [self.cluster]
         internal = local.Command(
             f"{name}-kubeconfig-internal", create=f"kind get kubeconfig --internal --name {cname}",
             logging=local.Logging.NONE, triggers=[self.cluster.id],

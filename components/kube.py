@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import pulumi
 
@@ -51,6 +51,12 @@ def apply(name: str, obj: dict[str, Any], opts: Optional[pulumi.ResourceOptions]
 def apply_child(prefix: str, obj: dict[str, Any], opts: Optional[pulumi.ResourceOptions] = None):
     """apply() under the name <prefix>-<kind>-<namespace>-<name>, stable whatever else is deployed."""
     return apply(f"{prefix}-{resource_name(obj)}", obj, opts)
+
+
+def child(parent: pulumi.Resource, prefix: str, obj: dict[str, Any],
+          after: Sequence[pulumi.Resource] = ()) -> pulumi.CustomResource:
+    """The one way a component applies a Kubernetes object: as its child, after `after`, named by apply_child()."""
+    return apply_child(prefix, obj, pulumi.ResourceOptions(parent=parent, depends_on=list(after)))
 
 
 def resource_name(obj: dict[str, Any]) -> str:

@@ -70,14 +70,17 @@ class ImageRegistry(pulumi.ComponentResource):
     both None for the embedded registry.
     """
 
+    ready: list[pulumi.Resource]
     prefix: str
+    robot: Optional[pulumi.Output[str]]
+    pull_auth: Optional[pulumi.Output[str]]
 
     def __init__(self, name: str, args: ImageRegistryArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("openkasugai-aio:registry:ImageRegistry", name, None, opts)
         reg = args.registry
         self.prefix = reg.prefix
-        self.robot: Optional[pulumi.Output[str]] = None
-        self.pull_auth: Optional[pulumi.Output[str]] = None
+        self.robot = None
+        self.pull_auth = None
         if reg.embedded:
             image = docker.RemoteImage(f"{name}-image", name=REGISTRY_IMAGE, keep_locally=True,
                                        opts=pulumi.ResourceOptions(parent=self))
@@ -88,7 +91,7 @@ class ImageRegistry(pulumi.ComponentResource):
                 networks_advanced=[docker.ContainerNetworksAdvancedArgs(
                     name="kind", aliases=[local_registry_name(args.cluster_name)])],
                 opts=pulumi.ResourceOptions(parent=self, depends_on=args.after))
-            self.ready: list[pulumi.Resource] = [container]
+            self.ready = [container]
         else:
             self.ready = self._harbor(name, args)
         self.register_outputs({"prefix": self.prefix, "robot": self.robot})

@@ -35,8 +35,8 @@ class ScenarioArgs:
     controller_version: str = "v1.1.0"
     gpu_region_type: Optional[str] = None  # regionType of the host GPU (gpu_device_type of its model)
     multi_worker: bool = False
-    requires: list[pulumi.Resource] = field(default_factory=list)  # every object waits for these
-    before_dataflow: list[pulumi.Resource] = field(default_factory=list)  # e.g. the VF re-assert
+    after: list[pulumi.Resource] = field(default_factory=list)  # every object waits for these
+    dataflow_after: list[pulumi.Resource] = field(default_factory=list)  # the DataFlow alone also waits for these
     # Registers a resource that moves VFs back into the workers; called for SR-IOV scenarios with
     # (name, trigger) where trigger changes with the DataFlow (HostDevices.reassert fits).
     reassert: Optional[Callable[..., Optional[pulumi.Resource]]] = None
@@ -57,16 +57,20 @@ class ScenarioDeployment(pulumi.ComponentResource):
     `verification` (the verify command's report, when verify is on).
     """
 
+    chain: pulumi.Resource
+    dataflow: pulumi.Resource
+    commands: dict[str, str]
+    verification: Optional[pulumi.Output[str]]
+
     def __init__(self, name: str, args: ScenarioArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("openkasugai-aio:scenarios:Scenario", name, None, opts)
         r = render(args.scenario, args.checkout, args.images, args.gpu_region_type, args.multi_worker,
                    args.controller_version)
 
         def make(obj: dict, deps: list) -> pulumi.Resource:
-            # Objects that follow others inherit `requires` through them; listing it once keeps the
+            # Objects that follow others inherit `after` through them; listing it once keeps the
             # dependency graph small (the SDK walks it on every registration).
-            return kube.apply_child(name, obj, pulumi.ResourceOptions(
-                parent=self, depends_on=list(deps) or list(args.requires)))
+            return kube.child(self, name, obj, list(deps) or list(args.after))
 
         configs = {c["metadata"]["name"]: make(c, []) for c in r.function_configs}
         infos: dict[str, pulumi.Resource] = {}
@@ -78,7 +82,7 @@ class ScenarioDeployment(pulumi.ComponentResource):
                 infos[info["metadata"]["name"]] = make(info, own)
             types.append(make(t, [infos[info["metadata"]["name"]], *own]))
         self.chain = make(r.chain, types)
-        before = list(args.before_dataflow)
+        before = list(args.dataflow_after)
         if r.scenario.sriov and args.reassert is not None:
             re = args.reassert(f"{name}-vf-reassert", trigger=digest(r.dataflow))
             before += [re] if re is not None else []
@@ -103,14 +107,14 @@ class ScenarioDeployment(pulumi.ComponentResource):
 
 
 def deploy_scenarios(settings, images: Mapping[str, str], gpu_region_type: Optional[str],
-                     kubeconfig: pulumi.Input[str], requires: list[pulumi.Resource],
-                     infra_requires: Sequence[pulumi.Resource] = (),
+                     kubeconfig: pulumi.Input[str], after: list[pulumi.Resource],
+                     infra_after: Sequence[pulumi.Resource] = (),
                      reassert: Optional[Callable[..., Optional[pulumi.Resource]]] = None,
                      opts: Optional[pulumi.ResourceOptions] = None):
     """ScenarioInfra plus one ScenarioDeployment per selected scenario, wired from Settings.
 
-    requires: what every scenario object waits for (the controller, the function image builds);
-    infra_requires: what the shared objects also wait for (Multus and nv-ipam for the NADs);
+    after: what every scenario object waits for (the controller, the function image builds);
+    infra_after: what the shared objects also wait for (Multus and nv-ipam for the NADs);
     reassert: HostDevices.reassert, so that SR-IOV DataFlows re-attach the VFs first.
     Returns (infra, {scenario name: ScenarioDeployment}).
     """
@@ -121,10 +125,10 @@ def deploy_scenarios(settings, images: Mapping[str, str], gpu_region_type: Optio
         sriov=bool(s.sriov_workers), multi_worker=s.multi_worker,
         send_video_tool_image=images.get("send_video_tool"),
         # The Kind config mounts videoDir into this worker (kind_config.VIDEO_NODE_PATH).
-        video_node=s.video_worker.node if s.video_worker else None, requires=[*requires, *infra_requires]), opts)
+        video_node=s.video_worker.node if s.video_worker else None, after=[*after, *infra_after]), opts)
     scenarios = {n: ScenarioDeployment(f"scenario-{n}", ScenarioArgs(
         scenario=n, checkout=s.controller.checkout, images=images, controller_version=s.controller.version,
         gpu_region_type=gpu_region_type, multi_worker=s.multi_worker,
-        requires=[*requires, *infra.for_scenario(n)], reassert=reassert, verify=s.verify_scenarios,
+        after=[*after, *infra.for_scenario(n)], reassert=reassert, verify=s.verify_scenarios,
         kubeconfig=kubeconfig, kubectl=s.kubectl), opts) for n in s.scenarios}
     return infra, scenarios

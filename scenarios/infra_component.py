@@ -28,20 +28,22 @@ class ScenarioInfraArgs:
     send_video_tool_image: Optional[str] = None  # needed when a video scenario is selected
     video_node: Optional[str] = None  # the node whose video_node_path holds videoDir
     video_node_path: str = infra.VIDEO_NODE_PATH
-    requires: list[pulumi.Resource] = field(default_factory=list)  # e.g. the controller, Multus/nv-ipam
+    after: list[pulumi.Resource] = field(default_factory=list)  # e.g. the controller, Multus/nv-ipam
 
 
 class ScenarioInfra(pulumi.ComponentResource):
     """Outputs: `for_scenario(name)` lists the resources a Scenario's objects must wait for."""
 
+    per_namespace: dict[str, list[pulumi.Resource]]
+    send_video_tool: Optional[pulumi.Resource]
+
     def __init__(self, name: str, args: ScenarioInfraArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("openkasugai-aio:scenarios:ScenarioInfra", name, None, opts)
 
         def make(obj: dict, deps: list) -> pulumi.Resource:
-            return kube.apply_child(name, obj, pulumi.ResourceOptions(
-                parent=self, depends_on=[*args.requires, *deps]))
+            return kube.child(self, name, obj, [*args.after, *deps])
 
-        self.per_namespace: dict[str, list[pulumi.Resource]] = {}
+        self.per_namespace = {}
         for ns in infra.NAMESPACES:
             ns_res = make(infra.namespace(ns), [])
             needs = [ns_res, make(infra.view_binding(ns), [ns_res])]

@@ -170,3 +170,24 @@ def test_only_the_runner_starts_processes():
             if "subprocess" in names and path != ROOT / "components/host/runner.py":
                 starters.append(str(path.relative_to(ROOT)))
     assert not starters, f"run host commands through components.host.runner: {starters}"
+
+
+def test_both_clusters_declare_the_cluster_contract():
+    from components.cluster import Cluster
+    from components.external_cluster import ExternalCluster
+    from components.kind_cluster import KindCluster
+    for cls in (KindCluster, ExternalCluster):
+        assert set(Cluster.__annotations__) <= set(cls.__annotations__), cls
+
+
+def test_components_take_their_dependencies_as_after():
+    # One keyword with one meaning: what everything the component creates waits for.
+    import dataclasses
+
+    from components import addons, controller, devices, function_images, kind_cluster, registry
+    from scenarios import component, infra_component
+    for args in (addons.PlatformAddonsArgs, controller.ControllerArgs, devices.HostDevicesArgs,
+                 function_images.FunctionImagesArgs, kind_cluster.KindClusterArgs, registry.ImageRegistryArgs,
+                 component.ScenarioArgs, infra_component.ScenarioInfraArgs):
+        names = {f.name for f in dataclasses.fields(args)}
+        assert "after" in names and not names & {"requires", "infra_requires", "before_dataflow", "depends_on"}, args

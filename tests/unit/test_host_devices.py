@@ -55,7 +55,7 @@ def test_full_profile_registers_one_attachment_per_pf_and_the_gpu():
         assert any(t == "openkasugai-aio:host:HostDevices" for t, _, _ in CREATED)
         workers = sorted(i["worker"] for t, _, i in CREATED if t.endswith("SriovAttachment"))
         assert workers == ["kind-worker", "kind-worker2"]
-    return pulumi.Output.all(host.ready, again.id, *[r.id for r in ops.resources]).apply(check)
+    return pulumi.Output.all(*[r.id for r in host.ready], again.id, *[r.id for r in ops.ready]).apply(check)
 
 
 @pulumi.runtime.test
@@ -65,7 +65,7 @@ def test_cpu_only_registers_no_device_resources():
 
     def check(_):
         assert types("SriovAttachment") == [] and types("HostOperation") == []
-    return host.ready.apply(check)
+    return pulumi.Output.all(*[r.id for r in host.ready]).apply(check)
 
 
 def test_diff_names_replace_keys_and_reports_drift_as_update():

@@ -56,8 +56,8 @@ def test_sriov_dataflow_waits_for_the_reassert_and_everything_for_requires():
             made.append((name, trigger))
             return pulumi.CustomResource("test:index:Reassert", name, opts=pulumi.ResourceOptions(depends_on=[req]))
         for name in ("calcapp-sriov", "p1c1"):
-            ScenarioDeployment(f"scenario-{name}", ScenarioArgs(name, CHECKOUT, IMAGES, requires=[req],
-                                                      before_dataflow=[extra], reassert=reassert))
+            ScenarioDeployment(f"scenario-{name}", ScenarioArgs(name, CHECKOUT, IMAGES, after=[req],
+                                                      dataflow_after=[extra], reassert=reassert))
     regs = run(program)
     assert [m[0] for m in made] == ["scenario-calcapp-sriov-vf-reassert"] and len(made[0][1]) == 16
     sriov_df = deps(regs, "scenario-calcapp-sriov-dataflow-cpufunc-calcapp-df-calcapp-sriov")
