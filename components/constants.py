@@ -1,6 +1,6 @@
 """Facts the whole program shares, each written once: paths, names, pools, claim keys, context names.
 
-The bottom layer: imports nothing of the project. docs/design.md lists where each fact is used.
+The bottom layer: imports nothing of the project (docs/design.md, Layers).
 """
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 # Inside every Kind node: the kubeconfig the controller's agents read (their DaemonSets mount it by this
-# path; the KindCluster writes it into each worker). See docs/facts.md, "Node kubeconfig".
+# path; the KindCluster writes it into each worker). See docs/facts.md §0/§4 (node paths).
 NODE_KUBECONFIG = "/etc/k8s_node/config"
 
 # Inside the node that runs send-video-tool: where the Kind config mounts videoDir, and where the
-# all-in-one's send-video-tool manifest expects the videos. See docs/facts.md, "Videos".
+# all-in-one's send-video-tool manifest expects the videos. See docs/facts.md §4 (node paths).
 VIDEO_NODE_PATH = "/root/work/DATA/video"
 
 # The SR-IOV device plugin's resource for the VFs and the nv-ipam pool they take addresses from; the
-# scenarios' NetworkAttachmentDefinitions name both. See docs/facts.md, "SR-IOV".
+# scenarios' NetworkAttachmentDefinitions name both. See docs/facts.md §6 (shared names).
 SRIOV_RESOURCE = "nvidia.com/mlnx_sriov_netdevice"
 NV_IPAM_POOL = "nv-pool1"
 

@@ -1,6 +1,6 @@
 """The commands that feed a scenario its input and read its result (pure; exported per scenario).
 
-Names follow the controller's rules (controller-install.md §5.2): WBFunction
+Names follow the controller's rules (docs/facts.md §5.2): WBFunction
 `<DataFlow>-wbfunction-<key>`, CPU pod `<WBFunction>-cpu-pod`, Service `<WBFunction>-service`.
 """
 from __future__ import annotations

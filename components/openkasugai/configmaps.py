@@ -3,7 +3,7 @@
 functionkindmap, connectionkindmap, region-unique-info and function-unique-info come from the
 checkout's sample-data-common (what k8s-config.sh creates), extended so that an unknown CPU or GPU
 still gets a region. infrastructureinfo, deployinfo and filter-resize-ch are what InfoCollector
-would write (controller-install.md §3.2), computed here so nothing is compiled inside the nodes.
+would write (docs/facts.md §3.2), computed here so nothing is compiled inside the nodes.
 """
 from __future__ import annotations
 

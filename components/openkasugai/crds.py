@@ -22,7 +22,7 @@ class Crd:
 
 
 _FLOW = "whitebox-k8s-flowctrl"
-# Same table for v1.0.0 and v1.1.0 (controller-install.md §0 lists no CRD change between them).
+# Same table for v1.0.0 and v1.1.0 (docs/facts.md §0 lists no CRD change between them).
 CANONICAL: tuple[Crd, ...] = (
     Crd("DataFlow", "dataflows.example.com", _FLOW),
     Crd("WBFunction", "wbfunctions.example.com", _FLOW),
@@ -46,7 +46,7 @@ CANONICAL: tuple[Crd, ...] = (
     Crd("CPUFunction", "cpufunctions.example.com", "CPUFunction"),
 )
 
-# Files that must never be applied (controller-install.md §1.1/§1.2); tests assert none is rendered.
+# Files that must never be applied (docs/facts.md §1.1/§1.2); tests assert none is rendered.
 STALE_FILES = (
     "src/CPUFunction/config/crd/bases/example.com_wbfunctions.yaml",
     "src/GPUFunction/config/crd/bases/example.com_wbfunctions.yaml",

@@ -27,7 +27,7 @@ class Workload:
 
 CONTROLLERS = (Workload("whitebox-k8s-flowctrl", "whitebox-k8s-flowctrl"), Workload("WBFunction", "wbfunction"),
                Workload("WBConnection", "wbconnection"))
-# DeviceInfo first: run_controllers.sh starts it before the others (§2.1).
+# DeviceInfo first: run_controllers.sh starts it before the others (docs/facts.md §2.1).
 AGENTS = (Workload("DeviceInfo", "deviceinfo"), Workload("PCIeConnection", "pcieconnection"),
           Workload("EthernetConnection", "ethernetconnection"), Workload("FPGAFunction", "fpgafunction"),
           Workload("GPUFunction", "gpufunction"), Workload("CPUFunction", "cpufunction"))

@@ -9,7 +9,7 @@ from typing import Any, Optional, Sequence
 from components.constants import NV_IPAM_POOL, SRIOV_RESOURCE
 
 # Versions: the all-in-one Makefile (MetalLB, nv-ipam, SR-IOV CNI) and the controller manual v1.1.0
-# (Calico, Multus, SR-IOV device plugin), controller-install.md §7.
+# (Calico, Multus, SR-IOV device plugin), docs/facts.md §7.
 _RAW = "https://raw.githubusercontent.com"
 
 

@@ -96,3 +96,22 @@ def test_readme_documents_the_variables_and_ci_sets_the_reference():
     for var in (CACHE_ENV, FETCH_ENV, REFERENCE_ENV):
         assert f"{var}" in README, var
     assert f"export {REFERENCE_ENV}=" in (ROOT / ".ci/run").read_text()
+
+
+def test_every_section_the_code_cites_exists_in_the_docs():
+    cited = set()
+    for path in [ROOT / "__main__.py", *(ROOT / "components").rglob("*.py"), *(ROOT / "scenarios").rglob("*.py")]:
+        text = path.read_text()
+        assert "controller-install.md" not in text, f"{path}: cite docs/facts.md, a file in the repository"
+        for doc, sections in re.findall(r"(docs/[\w-]+\.md) (§[\d.]+(?:/§[\d.]+)*)", text):
+            cited |= {(doc, s.rstrip(".")) for s in sections.split("/")}
+        bare = re.findall(r"(?<!md )§[\d.]+", text.replace("/§", " md §"))
+        assert not bare, f"{path}: {bare} does not say which document it cites"
+    assert cited
+    for doc, section in cited:
+        headings = re.findall(r"^#+ (§[\d.]+) ", (ROOT / doc).read_text(), flags=re.M)
+        assert section in headings, f"{doc} has no heading {section}"
+
+
+def test_readme_links_the_design_docs():
+    assert "(docs/design.md)" in README and (ROOT / "docs/design.md").is_file()
