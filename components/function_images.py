@@ -28,6 +28,7 @@ class FunctionImages(pulumi.ComponentResource):
     """
 
     refs: dict[str, str]
+    builds: dict[str, pulumi.Resource]
 
     def __init__(self, name: str, args: FunctionImagesArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("openkasugai-aio:images:FunctionImages", name, None, opts)

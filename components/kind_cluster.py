@@ -52,6 +52,7 @@ class KindCluster(pulumi.ComponentResource):
     ready: list[pulumi.Resource]
     deletes_with: pulumi.Resource
     config_yaml: str
+    cluster: local.Command  # `kind create cluster`
 
     def __init__(self, name: str, args: KindClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("openkasugai-aio:cluster:KindCluster", name, None, opts)

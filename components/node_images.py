@@ -70,6 +70,9 @@ class NodeImages(pulumi.ComponentResource):
     """
 
     refs: dict[str, str]
+    no_acc: pulumi.Resource
+    acc: pulumi.Resource | None
+    images: list[pulumi.Resource]
 
     def __init__(self, name: str, args: NodeImagesArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("openkasugai-aio:images:NodeImages", name, None, opts)

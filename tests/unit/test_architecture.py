@@ -191,3 +191,21 @@ def test_components_take_their_dependencies_as_after():
                  component.ScenarioArgs, infra_component.ScenarioInfraArgs):
         names = {f.name for f in dataclasses.fields(args)}
         assert "after" in names and not names & {"requires", "infra_requires", "before_dataflow", "depends_on"}, args
+
+
+def test_components_declare_their_public_outputs_as_annotated_attributes():
+    undeclared = []
+    for path in MODULES.values():
+        for cls in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(cls, ast.ClassDef) and any("ComponentResource" in ast.unparse(b) for b in cls.bases)):
+                continue
+            declared = {n.target.id for n in cls.body if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)}
+            init = next(f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__")
+            for node in ast.walk(init):
+                targets = (node.targets if isinstance(node, ast.Assign) else
+                           [node.target] if isinstance(node, ast.AnnAssign) else [])
+                for t in [e for t in targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])]:
+                    if (isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
+                            and not t.attr.startswith("_") and t.attr not in declared):
+                        undeclared.append(f"{path.relative_to(ROOT)}: {cls.name}.{t.attr}")
+    assert not undeclared, undeclared
