@@ -1,13 +1,18 @@
-"""Implements the HostDevices component: SR-IOV PFs/VFs handed to Kind workers (the GPU hand-over is a
-registered host operation: components.host_operations)."""
+"""Implements the HostDevices component: the registered host operation `sriov` (SR-IOV PFs/VFs handed to
+Kind workers), applied once the cluster's nodes exist, one HostOperation per PF; and the re-assert
+before DataFlows (the GPU hand-over is applied before the cluster: components.host_operations)."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import pulumi
 
 from components.constants import CLAIMS_DIR
-from components.host.providers import SriovAttachment, SriovReassert
+from components.host import sriov_attachment as op
+from components.host.operation_provider import HostOperation
+from components.host.providers import SriovReassert
+from components.host.sriov_attachment import node_container  # noqa: F401 - the name callers know
 
 
 @dataclass
@@ -35,13 +40,9 @@ class HostDevicesArgs:
     after: list[pulumi.Resource] = field(default_factory=list)
 
 
-def node_container(cluster_name: str, worker: str) -> str:
-    """Kind names node containers '<cluster>-<role>[N]'; accept either form."""
-    return worker if worker.startswith(f"{cluster_name}-") else f"{cluster_name}-{worker}"
-
-
 class HostDevices(pulumi.ComponentResource):
-    """Creates one SriovAttachment per PF.
+    """Creates one HostOperation of the `sriov` operation per PF, named <name>-sriov-<pf> (the name the
+    SriovAttachment it replaces had: an alias takes over an existing stack's resource).
 
     `after` (the cluster's `ready`) is given to every child, because depends_on is not inherited.
 
@@ -52,7 +53,7 @@ class HostDevices(pulumi.ComponentResource):
     """
 
     ready: list[pulumi.Resource]
-    sriov: list[SriovAttachment]
+    sriov: list[HostOperation]
 
     def __init__(self, name: str, args: HostDevicesArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("openkasugai-aio:host:HostDevices", name, None,
@@ -61,15 +62,18 @@ class HostDevices(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self, depends_on=deps, delete_before_replace=True)
         with_cluster = pulumi.ResourceOptions.merge(
             child, pulumi.ResourceOptions(replace_with=[args.cluster] if args.cluster else None))
+        # Same name and parent as the SriovAttachment of a stack made before the contract: taken over.
+        taken_over = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=op.LEGACY_TYPE)])
         self._specs = []
         self.sriov = []
         for a in args.attachments:
             a = a if isinstance(a, Attachment) else Attachment(*a)
-            spec = {"stack": args.stack, "worker": node_container(args.cluster_name, a.worker), "pf": a.pf,
-                    "vfs": int(a.vfs), "address": a.address, "claims_dir": args.claims_dir,
-                    "sysfs_root": args.sysfs_root, "management_address": args.management_address}
-            self._specs.append(spec)
-            self.sriov.append(SriovAttachment(f"{name}-sriov-{a.pf}", spec, with_cluster))
+            spec = op.Spec(stack=args.stack, worker=node_container(args.cluster_name, a.worker), pf=a.pf,
+                           vfs=int(a.vfs), address=a.address, claims_dir=args.claims_dir, root=args.sysfs_root,
+                           management_address=args.management_address)
+            self._specs.append(dataclasses.asdict(op.steps_spec(spec)))  # the reassert's (flat) form
+            self.sriov.append(HostOperation(f"{name}-{op.NAME}-{op.spec_id(spec)}", op.NAME, spec,
+                                            pulumi.ResourceOptions.merge(with_cluster, taken_over)))
         self.ready = list(self.sriov)
         self.register_outputs({"ready": [r.urn for r in self.ready]})
 

@@ -1,5 +1,6 @@
-"""Implements the HostOperations component: every registered host operation this stack needs, applied
-before the Kind cluster is created (the nodes see the host as the operations left it)."""
+"""Implements the HostOperations component: every registered host operation of stage "before" this
+stack needs, applied before the Kind cluster is created (the nodes see the host as the operations left
+it). Operations of stage "after" go through components.devices.HostDevices."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -7,6 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 
 from components.host.operation_provider import HostOperation
+from components.host.operation import stage_of
 from components.host.operations import OPERATIONS
 
 
@@ -16,7 +18,7 @@ class HostOperationsArgs:
 
     @classmethod
     def from_settings(cls, settings) -> "HostOperationsArgs":
-        specs = {name: op.from_settings(settings) for name, op in OPERATIONS.items()}
+        specs = {name: op.from_settings(settings) for name, op in OPERATIONS.items() if stage_of(op) == "before"}
         return cls({name: spec for name, spec in specs.items() if spec is not None})
 
 

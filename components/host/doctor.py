@@ -18,7 +18,7 @@ from components.constants import HUGEPAGES_1G
 from . import claims, facts, gpu
 from .errors import HostOpError
 from .hugepages import REQUIRED_PAGES, hugepages_problem, pages_1g
-from .operation import spec_props
+from .operation import spec_props, specs_of
 from .operations import OPERATIONS
 from .sysfs import Sysfs
 
@@ -192,18 +192,17 @@ def operation_checks(s, root: str = "/") -> list[dict]:
     """Each registered host operation this stack needs, by its own check (nothing is changed)."""
     out = []
     for name, op in OPERATIONS.items():
-        spec = op.from_settings(s)
-        if spec is None:
-            continue
-        spec = dataclasses.replace(spec, root=root)
-        try:
-            problems = op.check(spec)
-        except HostOpError as err:
-            problems = [("", str(err))]
-        wanted = ", ".join(f"{k} {v}" for k, v in spec_props(spec).items()
-                           if k not in ("stack", "claims_dir", "root"))
-        out.append(_check(f"operation:{name}", not problems,
-                          "; ".join(r for _, r in problems) or f"{wanted}: `pulumi up` can apply it"))
+        for spec in specs_of(op, s):
+            spec = dataclasses.replace(spec, root=root)
+            try:
+                problems = op.check(spec)
+            except HostOpError as err:
+                problems = [("", str(err))]
+            wanted = ", ".join(f"{k} {v}" for k, v in spec_props(spec).items()
+                               if k not in ("stack", "claims_dir", "root") and v is not None)
+            label = f"operation:{name}:{op.spec_id(spec)}" if hasattr(op, "spec_id") else f"operation:{name}"
+            out.append(_check(label, not problems,
+                              "; ".join(r for _, r in problems) or f"{wanted}: `pulumi up` can apply it"))
     return out
 
 

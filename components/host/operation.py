@@ -9,7 +9,8 @@ An operation is one module, registered in components.host.operations, defining:
     Spec                         a dataclass of JSON values (the resource's inputs) with a `root`
                                  field: the host's filesystem root ("/"; tests and doctor --root
                                  give another)
-    from_settings(settings) -> Spec | None     None: this stack does not need the operation
+    from_settings(settings) -> Spec | [Spec] | None   None: this stack does not need the operation;
+                                               a list: one resource per spec (e.g. one per PF)
     check(spec, record=None) -> [(field, reason)]  read-only: why apply would be refused; [] = it may
                                                run; record: what an earlier apply returned, if any
     apply(spec, record | None) -> record       converge: the first call changes the host and returns a
@@ -17,6 +18,15 @@ An operation is one module, registered in components.host.operations, defining:
                                                changes only what drifted (so twice is a no-op)
     status(spec, record) -> {"present": bool, "drift": [sentence, ...]}
     release(spec, record) -> None              put back what the record says apply changed
+
+Optional:
+
+    STAGE: str                   "before" (default): applied before the Kind cluster is created
+                                 (components.host_operations); "after": applied to the cluster's nodes
+                                 once they exist, and replaced with the cluster (components.devices)
+    spec_id(spec) -> str         required when from_settings returns a list: the resource's name
+                                 suffix, <component>-<NAME>-<id>
+    LEGACY_INPUTS: {old: field}  input names of a resource created before the contract
 
 Every failure raises components.host.errors.HostOpError with a kind-style message and leaves the
 host as it was, or exactly as the record says."""
@@ -39,9 +49,22 @@ class Operation(Protocol):
     def release(self, spec, record: dict) -> None: ...
 
 
+STAGES = ("before", "after")
+
+
+def stage_of(op) -> str:
+    return getattr(op, "STAGE", "before")
+
+
+def specs_of(op, settings) -> list:
+    """from_settings as a list: none, one or several specs."""
+    got = op.from_settings(settings)
+    return [] if got is None else list(got) if isinstance(got, (list, tuple)) else [got]
+
+
 def record_of(props: dict) -> dict | None:
-    """The record in a resource's outputs; a resource created before the contract (GpuDriverHandover)
-    kept its record in its top-level outputs."""
+    """The record in a resource's outputs; a resource created before the contract (GpuDriverHandover,
+    SriovAttachment) kept its record in its top-level outputs."""
     if "spec" not in props:
         return props or None
     return props.get("record")
@@ -55,5 +78,7 @@ def spec_props(spec) -> dict:
 def spec_of(op: Operation, props: dict):
     """The spec back from the inputs (Pulumi hands integers back as floats)."""
     fields = {f.name: f for f in dataclasses.fields(op.Spec)}
+    legacy = getattr(op, "LEGACY_INPUTS", {})
+    given = {legacy.get(k, k): v for k, v in (props.get("spec") or props).items()}
     return op.Spec(**{k: int(v) if fields[k].type in ("int", int) and isinstance(v, float) else v
-                      for k, v in (props.get("spec") or props).items() if k in fields})
+                      for k, v in given.items() if k in fields})

@@ -16,8 +16,9 @@ from .providers import UNKNOWN, _failures, _host_errors
 
 
 class HostOperationProvider(ResourceProvider):
-    def __init__(self, name: str):
-        self.name = name
+    def __init__(self, name: str | None = None):
+        if name:  # a legacy subclass names its operation as a class attribute
+            self.name = name
 
     @property
     def op(self):
@@ -31,8 +32,10 @@ class HostOperationProvider(ResourceProvider):
 
     @_host_errors
     def create(self, props):
-        record = self.op.apply(spec_of(self.op, props), None)
-        return CreateResult(f"{self.name}/{props['spec'].get('stack')}", {**props, "record": record, "drift": []})
+        spec = spec_of(self.op, props)
+        record = self.op.apply(spec, None)
+        suffix = f"/{self.op.spec_id(spec)}" if hasattr(self.op, "spec_id") else ""
+        return CreateResult(f"{self.name}/{spec.stack}{suffix}", {**props, "record": record, "drift": []})
 
     @_host_errors
     def read(self, id_, props):
@@ -62,6 +65,12 @@ class LegacyGpuDriverHandoverProvider(HostOperationProvider):
     """What a GpuDriverHandover's state unpickles to (components.host.providers.GpuDriverHandoverProvider):
     the `gpu` operation; unpickling sets no attributes, so the name is a class attribute."""
     name = "gpu"
+
+
+class LegacySriovAttachmentProvider(HostOperationProvider):
+    """What a SriovAttachment's state unpickles to (components.host.providers.SriovAttachmentProvider):
+    the `sriov` operation, its flat inputs read through sriov_attachment.LEGACY_INPUTS."""
+    name = "sriov"
 
 
 class HostOperation(Resource, module="host", name="HostOperation"):

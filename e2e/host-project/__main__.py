@@ -16,4 +16,4 @@ host = HostDevices("host", HostDevicesArgs(
     claims_dir=config.require("claimsDir"),
     sysfs_root=config.require("sysfsRoot"),
 ))
-pulumi.export("links", [a.links for a in host.sriov])
+pulumi.export("links", [a.record["links"] for a in host.sriov])

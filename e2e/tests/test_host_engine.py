@@ -29,7 +29,7 @@ def test_attach_drift_repair_and_destroy_through_the_engine(toolchain, workers, 
     w1, w2 = (containers.container_pid(name) for name in ("c-worker", "c-worker2"))
 
     up = stack.up()
-    assert changes(up.summary.resource_changes)["create"] == 4  # stack, HostDevices, 2 SriovAttachments
+    assert changes(up.summary.resource_changes)["create"] == 4  # stack, HostDevices, 2 HostOperations (sriov)
     assert {PF0, "enp23s0f0v0", "enp23s0f0v1", "enp23s0f0v2"} <= _names(w1)
     assert {PF1, "enp23s0f1v0", "enp23s0f1v1"} <= _names(w2)
     assert [len(links) for links in up.outputs["links"].value] == [4, 3]  # outputs survived the round trip

@@ -6,7 +6,7 @@ import pytest
 from components.preview import output
 from tests.harness import run
 
-SRIOV = "pulumi-python:dynamic/host:SriovAttachment"
+HOST_OPERATION = "pulumi-python:dynamic/host:HostOperation"
 HOST_SIDE = ("pulumi-python:dynamic/host:", "docker-build:", "harbor:", "docker:", "command:local:Command")
 
 
@@ -77,7 +77,7 @@ def test_sriov_attachments_are_replaced_with_the_cluster(dev):
     # A new cluster has new worker containers; an attachment kept would hold the old worker's PID.
     # pulumi ResourceOptions.replace_with (SDK 3.272): replaced whenever a listed resource is replaced.
     cluster = dev.named("cluster-create").urn
-    attachments = dev.by_type(SRIOV)
+    attachments = [r for r in dev.by_type(HOST_OPERATION) if r.inputs["operation"] == "sriov"]
     assert len(attachments) == 2
     for a in attachments:
         assert a.replace_with == (cluster,), a.name

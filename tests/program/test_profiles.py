@@ -103,9 +103,9 @@ def test_default_kubernetes_provider_is_disabled_in_the_project():
 
 def test_host_operations_per_profile():
     full = run("dev")
-    sriov = full.by_type("pulumi-python:dynamic/host:SriovAttachment")
+    sriov = [x for x in full.by_type("pulumi-python:dynamic/host:HostOperation") if x.inputs["operation"] == "sriov"]
     assert sorted(x.name for x in sriov) == ["host-sriov-ens9f0np0", "host-sriov-ens9f1np1"]
-    assert {x.inputs["worker"] for x in sriov} == {"kind-worker", "kind-worker2"}
+    assert {x.inputs["spec"]["worker"] for x in sriov} == {"kind-worker", "kind-worker2"}
     gpu = [x for x in full.by_type("pulumi-python:dynamic/host:HostOperation") if x.inputs["operation"] == "gpu"]
     assert [x.name for x in gpu] == ["host-operations-gpu"] and gpu[0].inputs["spec"]["worker"] == "kind-worker"
     assert "host-operations-gpu" in _deps(full, "cluster-create"), \
@@ -114,8 +114,7 @@ def test_host_operations_per_profile():
         assert "cluster-create" in _deps(full, x.name), "devices are handed over once the nodes exist"
     for stack in ("cpu-only", "external"):
         r = run(stack)
-        assert not r.by_type("pulumi-python:dynamic/host:SriovAttachment")
-        assert not r.by_type("pulumi-python:dynamic/host:HostOperation")
+        assert not r.by_type("pulumi-python:dynamic/host:HostOperation")  # neither sriov, gpu nor hugepages
 
 
 def test_sriov_dataflows_wait_for_the_vfs_to_be_reasserted():

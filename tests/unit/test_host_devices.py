@@ -1,11 +1,13 @@
-"""HostDevices and HostOperations under Pulumi mocks: one SriovAttachment per PF, one `gpu` host operation when
-asked."""
+"""HostDevices and HostOperations under Pulumi mocks: one `sriov` host operation per PF (aliased from the
+SriovAttachment it replaces), one `gpu` host operation when asked."""
 from __future__ import annotations
 
 import pulumi
 import pytest
 
-from components.host.providers import SriovAttachmentProvider
+from components.host.operation import record_of
+from components.host.operation_provider import HostOperationProvider
+from components.host.providers import SriovAttachmentProvider  # the old name: a module __getattr__
 
 CREATED: list = []
 
@@ -47,14 +49,16 @@ def test_full_profile_registers_one_attachment_per_pf_and_the_gpu():
     again = host.reassert("flow-reassert", trigger="abc")
 
     def check(_):
-        assert sorted(types("SriovAttachment")) == ["host-sriov-enp23s0f0np0", "host-sriov-enp23s0f1np1"]
-        assert types("HostOperation") == ["host-operations-gpu"]
-        (gpu,) = [i for t, _, i in CREATED if t.endswith("HostOperation")]
-        assert gpu["operation"] == "gpu" and gpu["spec"]["worker"] == "kind-worker"
+        assert sorted(types("HostOperation")) == ["host-operations-gpu", "host-sriov-enp23s0f0np0",
+                                                  "host-sriov-enp23s0f1np1"]
+        by_op = {}
+        for t, _, i in CREATED:
+            if t.endswith("HostOperation"):
+                by_op.setdefault(i["operation"], []).append(i["spec"])
+        assert [g["worker"] for g in by_op["gpu"]] == ["kind-worker"]
         assert types("SriovReassert") == ["flow-reassert"]
         assert any(t == "openkasugai-aio:host:HostDevices" for t, _, _ in CREATED)
-        workers = sorted(i["worker"] for t, _, i in CREATED if t.endswith("SriovAttachment"))
-        assert workers == ["kind-worker", "kind-worker2"]
+        assert sorted(p["worker"] for p in by_op["sriov"]) == ["kind-worker", "kind-worker2"]
     return pulumi.Output.all(*[r.id for r in host.ready], again.id, *[r.id for r in ops.ready]).apply(check)
 
 
@@ -64,17 +68,39 @@ def test_cpu_only_registers_no_device_resources():
     assert host.reassert("r") is None
 
     def check(_):
-        assert types("SriovAttachment") == [] and types("HostOperation") == []
+        assert types("HostOperation") == []
     return pulumi.Output.all(*[r.id for r in host.ready]).apply(check)
 
 
 def test_diff_names_replace_keys_and_reports_drift_as_update():
-    p = SriovAttachmentProvider()
-    olds = {"stack": "a", "worker": "w", "pf": "p", "vfs": 8, "address": "10.0.0.1/24",
-            "claims_dir": "/c", "sysfs_root": "/", "drift": []}
-    news = {k: v for k, v in olds.items() if k != "drift"}
-    assert p.diff("id", olds, {**news, "vfs": 8.0}).changes is False
-    d = p.diff("id", olds, {**news, "pf": "q", "vfs": 4.0})
-    assert d.replaces == ["pf", "vfs"] and d.delete_before_replace
+    p = HostOperationProvider("sriov")
+    spec = {"stack": "a", "worker": "w", "pf": "p", "vfs": 8, "address": "10.0.0.1/24",
+            "claims_dir": "/c", "root": "/", "management_address": None}
+    olds = {"operation": "sriov", "spec": spec, "record": {"pid": 1}, "drift": []}
+    news = {"operation": "sriov", "spec": spec, "record": None, "drift": None}
+    assert p.diff("id", olds, {**news, "spec": {**spec, "vfs": 8.0}}).changes is False
+    for key, value in [("pf", "q"), ("vfs", 4.0), ("worker", "x"), ("stack", "b"), ("claims_dir", "/d"),
+                       ("root", "/r")]:
+        d = p.diff("id", olds, {**news, "spec": {**spec, key: value}})
+        assert d.replaces == ["spec"] and d.delete_before_replace, key
     assert p.diff("id", {**olds, "drift": ["v3 is in the host"]}, news).changes is True
-    assert p.diff("id", olds, {**news, "address": "10.0.0.2/24"}).replaces == []
+    for key, value in [("address", "10.0.0.2/24"), ("management_address", "10.9.0.1")]:
+        d = p.diff("id", olds, {**news, "spec": {**spec, key: value}})
+        assert d.changes is True and d.replaces == [], key
+
+
+def test_an_attachment_created_before_the_contract_is_updated_in_place_not_replaced():
+    """A SriovAttachment's state (flat inputs, sysfs_root, the record at the top level) read by the
+    `sriov` operation: same spec, so no replace; one update moves it to the new shape."""
+    legacy = {"stack": "a", "worker": "w", "pf": "p", "vfs": 8.0, "address": "10.0.0.1/24", "claims_dir": "/c",
+              "sysfs_root": "/", "management_address": None, "pid": 7, "links": [], "pf_pci": "0000:17:00.0",
+              "numvfs_before": 0, "drift": []}
+    spec = {"stack": "a", "worker": "w", "pf": "p", "vfs": 8, "address": "10.0.0.1/24",
+            "claims_dir": "/c", "root": "/", "management_address": None}
+    p = HostOperationProvider("sriov")
+    d = p.diff("w/p", legacy, {"operation": "sriov", "spec": spec, "record": None, "drift": None})
+    assert d.changes is True and d.replaces == []
+    assert p.diff("w/p", legacy, {"operation": "sriov", "spec": {**spec, "vfs": 4}, "record": None,
+                                  "drift": None}).replaces == ["spec"]
+    assert record_of(legacy)["pid"] == 7 and record_of(legacy)["pf_pci"] == "0000:17:00.0"
+    assert isinstance(SriovAttachmentProvider(), HostOperationProvider) and SriovAttachmentProvider().name == "sriov"

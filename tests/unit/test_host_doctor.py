@@ -129,6 +129,9 @@ def test_stack_checks_pass_on_a_ready_host(tmp_path, listener):
     assert got["operation:hugepages"]["detail"] == "pages 16: `pulumi up` can apply it"  # fpgaAgents' 16, reserved
     assert "hugepages-fpga" not in got  # the reservation provides them
     assert got["operation:gpu"]["detail"] == "worker kind-worker: `pulumi up` can apply it"
+    assert got["operation:sriov:ens9f1np1"]["detail"] == ("worker kind-worker2, pf ens9f1np1, vfs 8, address "
+                                                          "192.168.20.3/24: `pulumi up` can apply it")
+    assert "operation:sriov:ens9f0np0" in got  # one check per PF
     assert "172.18.9.0-172.18.9.10 inside kind" in got["metallb-range"]["detail"]
 
 

@@ -12,7 +12,7 @@ import pytest
 from components.host import claims, cli, doctor, sriov
 from components.host.errors import ClaimsError, HostOpError
 from components.host.operation_provider import HostOperationProvider
-from components.host.providers import SriovAttachmentProvider, SriovReassertProvider
+from components.host.providers import SriovReassertProvider
 from tests.unit.test_host_doctor import FakeRunner, by_name, fake_root, settings_of, stack_file
 from tests.unit.test_host_sysfs_claims import tree
 
@@ -157,9 +157,16 @@ def test_broken_claims_file_reaches_the_cli_without_a_traceback(tmp_path):
 
 
 def provider_props(tmp_path: Path, **over) -> dict:
+    """A SriovReassert's spec (flat, sysfs_root)."""
     return {"stack": "alice", "worker": "kind-worker", "pf": "pf0", "vfs": 2, "address": "192.168.10.1/24",
             "claims_dir": str(tmp_path / "c"), "sysfs_root": str(tmp_path / "root"), "management_address": None,
             **over}
+
+
+def sriov_props(tmp_path: Path, **over) -> dict:
+    """The inputs of a HostOperation of the `sriov` operation."""
+    spec = {k if k != "sysfs_root" else "root": v for k, v in provider_props(tmp_path).items()}
+    return {"operation": "sriov", "spec": {**spec, **over}, "record": None, "drift": None}
 
 
 def test_providers_report_a_broken_claims_file_as_a_check_failure(tmp_path):
@@ -167,7 +174,7 @@ def test_providers_report_a_broken_claims_file_as_a_check_failure(tmp_path):
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "claims.json").write_text("{broken")
     props = provider_props(tmp_path)
-    failures = SriovAttachmentProvider().check({}, props).failures
+    failures = HostOperationProvider("sriov").check({}, sriov_props(tmp_path)).failures
     assert [f.property for f in failures] == ["claims_dir"] and "claims.json" in failures[0].reason
     failures = SriovReassertProvider().check({}, {"specs": [props], "trigger": "x"}).failures
     assert [f.property for f in failures] == ["claims_dir"]
@@ -181,7 +188,7 @@ def test_providers_report_a_broken_claims_file_as_a_check_failure(tmp_path):
                                          ({"address": "10.0.0.1"}, "address"), ({"worker": ""}, "worker")])
 def test_providers_check_arguments_before_anything_else(tmp_path, over, prop):
     tree(tmp_path / "root", 2)
-    failures = SriovAttachmentProvider().check({}, provider_props(tmp_path, **over)).failures
+    failures = HostOperationProvider("sriov").check({}, sriov_props(tmp_path, **over)).failures
     assert prop in [f.property for f in failures]
     assert not (tmp_path / "c").exists()
 
@@ -232,10 +239,11 @@ def test_provider_delete_with_a_broken_claims_file_reports_it_without_a_tracebac
     fs = tree(tmp_path / "root", 2, numvfs=2)
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "claims.json").write_text("{broken")
-    props = {**provider_props(tmp_path), "pid": 1, "pf_pci": "0000:17:00.0", "numvfs_before": 0, "links": []}
-    report = sdk_report(lambda: SriovAttachmentProvider().delete("kind-worker/pf0", props))
+    props = {**sriov_props(tmp_path), "record": {"pf": "pf0", "pid": 1, "pf_pci": "0000:17:00.0",
+                                                 "numvfs_before": 0, "links": []}}
+    report = sdk_report(lambda: HostOperationProvider("sriov").delete("sriov/alice/pf0", props))
     assert "Traceback" not in report and "claims.json" in report and "move it aside" in report
     assert fs.numvfs("pf0") == 2  # refused before the VF count was restored
     sys.__dict__.pop("tracebacklimit", None)
-    bug = sdk_report(lambda: SriovAttachmentProvider().delete("x", {}))  # not a host error: a bug
-    assert "Traceback" in bug and "KeyError" in bug
+    bug = sdk_report(lambda: HostOperationProvider("sriov").delete("x", {}))  # not a host error: a bug
+    assert "Traceback" in bug and "TypeError" in bug
