@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import pulumi
 
-from components.host.operation_provider import HostOperation
 from components.host.operation import stage_of
+from components.host.operation_provider import HostOperation
 from components.host.operations import OPERATIONS
 
 
