@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any, Optional
 
-from components.imagespec import deployed_function_images
+from components.function_catalog import deployed_function_images
 
 from . import network as net
 from . import refs
