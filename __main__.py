@@ -48,7 +48,7 @@ if settings.uses_kind and settings.sriov_workers:
 
 registry = ImageRegistry("registry", ImageRegistryArgs(
     registry=settings.registry, cluster_name=settings.cluster_name, after=cluster.ready, stack=settings.stack,
-    nodes=cluster.node_names, cluster=cluster.deletes_with))
+    nodes=cluster.node_names, cluster=cluster.deletes_with, prebuilt=bool(settings.prebuilt_images)))
 # In-cluster objects go with the cluster (Kind) instead of one by one; the engine passes deleted_with on
 # from each component to its children.
 on_cluster = pulumi.ResourceOptions(providers=[cluster.provider], deleted_with=cluster.deletes_with)
@@ -67,7 +67,7 @@ pulumi.export("addons", {"versions": addons.versions, "metallbPool": addons.pool
 if settings.controller.checkout:
     function_images = FunctionImages("function-images", FunctionImagesArgs(
         registry=settings.registry, checkout=settings.controller.checkout,
-        gpu_scenarios=settings.gpu_scenarios, after=registry.ready))
+        gpu_scenarios=settings.gpu_scenarios, after=registry.ready, prebuilt=dict(settings.prebuilt_images)))
     controller = Controller("controller", ControllerArgs.from_settings(
         settings, cpu_model=facts.cpu_model, cpu_sockets=facts.cpu_sockets, gpu_model=facts.gpu_model,
         after=addons.ready), opts=on_cluster)

@@ -42,3 +42,9 @@ def function_images(gpu_scenarios: bool) -> list[FunctionImage]:
 def missing_function_sources(checkout: str, gpu_scenarios: bool) -> list[str]:
     return [str(Path(checkout) / i.context / i.dockerfile) for i in function_images(gpu_scenarios)
             if not (Path(checkout) / i.context / i.dockerfile).is_file()]
+
+
+def deployed_function_images(gpu_scenarios: bool) -> list[str]:
+    """The images the scenarios run; a base that others are only built FROM is not one of them."""
+    bases = {i.base for i in FUNCTION_IMAGES.values() if i.base}
+    return [i.name for i in function_images(gpu_scenarios) if i.name not in bases]

@@ -18,12 +18,15 @@ class FunctionImagesArgs:
     checkout: str
     gpu_scenarios: bool  # build the DeepStream pair (gpu_infer_tcp, gpufunc_dsa)
     after: list[pulumi.Resource] = field(default_factory=list)
+    # functionImages: name -> reference of an image built elsewhere; then nothing is built here.
+    prebuilt: dict[str, str] = field(default_factory=dict)
 
 
 class FunctionImages(pulumi.ComponentResource):
     """Builds and pushes cpufunc_calcapp, cpufunc_sidecar, cpufunc_gst (on rcv_video_tool),
     send_video_tool and, for GPU scenarios, gpufunc_dsa (on gpu_infer_tcp).
 
+    With prebuilt references (functionImages) it builds nothing and `refs` are those references.
     Outputs: `refs` (image name → pushed reference, known before the build) and `builds`.
     """
 
@@ -32,8 +35,8 @@ class FunctionImages(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: FunctionImagesArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("openkasugai-aio:images:FunctionImages", name, None, opts)
-        self.refs, self.builds = {}, {}
-        for image in function_images(args.gpu_scenarios):
+        self.refs, self.builds = dict(args.prebuilt), {}
+        for image in [] if args.prebuilt else function_images(args.gpu_scenarios):
             ref = function_image_ref(args.registry.prefix, image, args.checkout)
             context = Path(args.checkout) / image.context
             deps = list(args.after)

@@ -32,6 +32,8 @@ class ImageRegistryArgs:
     # cluster (None) is not ours to write into. A new cluster gets the files again.
     nodes: list[str] = field(default_factory=list)
     cluster: Optional[pulumi.Resource] = None
+    # functionImages is set: the images already sit in a registry that the stack does not manage.
+    prebuilt: bool = False
 
 
 def robot_name(stack: str, cluster: str) -> str:
@@ -65,13 +67,15 @@ class ImageRegistry(pulumi.ComponentResource):
     every Kind node, so private projects work. Embedded: `registry:2` on the kind network as
     <cluster>-registry, published on 127.0.0.1:PORT, which the nodes reach through the
     registries.conf mirror written by the Kind cluster.
-    Outputs: `prefix` (image name prefix), `ready` (resources to depend on before pushing or pulling),
+    Prebuilt function images (functionImages): nothing at all; the nodes pull from wherever the
+    references point, with whatever access the cluster already has.
+    Outputs: `prefix` (image name prefix; None with prebuilt images), `ready` (resources to depend on before pushing or pulling),
     `robot` (the robot's name) and `pull_auth` (secret: the auth file, for an external cluster's nodes);
     both None for the embedded registry.
     """
 
     ready: list[pulumi.Resource]
-    prefix: str
+    prefix: Optional[str]  # None: prebuilt function images, no registry managed
     robot: Optional[pulumi.Output[str]]
     pull_auth: Optional[pulumi.Output[str]]
 
@@ -81,7 +85,9 @@ class ImageRegistry(pulumi.ComponentResource):
         self.prefix = reg.prefix
         self.robot = None
         self.pull_auth = None
-        if reg.embedded:
+        if args.prebuilt:
+            self.prefix, self.ready = None, []
+        elif reg.embedded:
             image = docker.RemoteImage(f"{name}-image", name=REGISTRY_IMAGE, keep_locally=True,
                                        opts=pulumi.ResourceOptions(parent=self))
             container = docker.Container(

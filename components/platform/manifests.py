@@ -51,6 +51,14 @@ METALLB = Bundle("metallb", "v0.14.8", f"{_RAW}/metallb/metallb/v0.14.8/config/m
 NV_IPAM = Bundle("nv-ipam", "v0.3.5", "https://github.com/Mellanox/nvidia-k8s-ipam",
                  commit="0db060cff29ff1527e3b7c4f19fbb1740ae1c416", folder="deploy/overlays/no-webhook")
 BUNDLES = (CALICO, MULTUS, SRIOV_CNI, SRIOV_DP, METALLB, NV_IPAM)
+_KIND_ONLY = (CALICO.name, METALLB.name)  # an existing cluster has its own CNI and load balancer
+_SRIOV_ONLY = (SRIOV_CNI.name, SRIOV_DP.name, NV_IPAM.name)
+
+
+def bundles_for(kind: bool, sriov: bool) -> tuple[Bundle, ...]:
+    """The bundles a stack applies (components/addons.py): Multus always, Calico and MetalLB on Kind,
+    the SR-IOV trio with an SR-IOV worker. Read from BUNDLES at call time."""
+    return tuple(b for b in BUNDLES if (kind or b.name not in _KIND_ONLY) and (sriov or b.name not in _SRIOV_ONLY))
 
 # repository -> tag every reference to it is pinned to; the upstream files use floating tags for some.
 PINS: dict[str, str] = {

@@ -23,6 +23,8 @@ def ignored_keys(s: Parsed) -> dict[str, str]:
         add("gpuDriverFile hostGpuModel hostGpuUuid", _NO_GPU)
     if not any(w.sriov for w in s.workers):
         add("sriovIpam managementAddress", _NO_SRIOV)
+    if s.values.get("functionImages") is not None:
+        add("localRegistryPort", "ignored: functionImages is set, so no registry is started")
     if not s.registry.embedded:
         add("localRegistryPort", "ignored: registry is set, so no embedded registry is started")
     if not s.values["scenarios"]:

@@ -9,6 +9,9 @@ import re
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
+from components.function_catalog import deployed_function_images
+from scenarios.catalog import CATALOG
+
 from . import network as net
 from . import rules, sections
 from .decode import Problems, decode, suggest, what
@@ -59,6 +62,7 @@ def load(raw: Mapping[str, Any], *, stack: str, base_dir: Path, secret_keys=(),
         net.address("managementAddress", v["managementAddress"], p)
     metallb = net.address_range("metallbAddresses", v["metallbAddresses"], p) if v["metallbAddresses"] is not None else None
     registry = sections.registry(v["registry"], v["registryPassword"], v["localRegistryPort"] or 0, p)
+    prebuilt = sections.prebuilt_images(v["functionImages"], p)
     parsed = rules.Parsed(values=v, external=external, workers=workers, pod=pod, kindnet=kindnet, ipam=ipam,
                           registry=registry, metallb=metallb)
     rules.check(parsed, p)
@@ -67,7 +71,9 @@ def load(raw: Mapping[str, Any], *, stack: str, base_dir: Path, secret_keys=(),
     controller = _controller(v, ctx)
     scenarios = _scenarios(v, workers, p)
     rules.scenario_vfs(parsed, scenarios, bool(v["multiWorker"]), p)
-    if controller and controller.checkout and scenarios:
+    if v["functionImages"] is not None:
+        _prebuilt_complete(prebuilt, scenarios, p)
+    elif controller and controller.checkout and scenarios:
         ctx.function_sources(Path(controller.checkout), scenarios)
     if p:
         raise SettingsError(list(p))
@@ -86,7 +92,19 @@ def load(raw: Mapping[str, Any], *, stack: str, base_dir: Path, secret_keys=(),
         host_cpu_model=v["hostCpuModel"], host_gpu_model=v["hostGpuModel"], scenarios=scenarios,
         multi_worker=v["multiWorker"], verify_scenarios=v["verifyScenarios"], host_gpu_uuid=gpu_uuid,
         hugepages_1g=_hugepages(v, parsed),
-        addon_manifests=ctx.path(v["addonManifests"]), source_cache=ctx.path(v["sourceCache"]))
+        addon_manifests=ctx.path(v["addonManifests"]), source_cache=ctx.path(v["sourceCache"]),
+        prebuilt_images=prebuilt)
+
+
+def _prebuilt_complete(prebuilt: tuple[tuple[str, str], ...], scenarios: tuple[str, ...], p: Problems) -> None:
+    """With prebuilt images nothing is built: every image a selected scenario runs must be given."""
+    gpu = any(CATALOG[name].gpu for name in scenarios if name in CATALOG)
+    given = {name for name, _ in prebuilt}
+    missing = [n for n in deployed_function_images(gpu) if n not in given]
+    if missing and not p.failed("functionImages", "scenarios"):
+        p.add("functionImages", f"has no {', '.join(missing)}; the selected scenarios run "
+              f"{'them' if len(missing) > 1 else 'it'} and nothing is built when functionImages is set: "
+              "add the prebuilt reference")
 
 
 def _hugepages(v: dict, s: rules.Parsed) -> int:
@@ -147,12 +165,17 @@ def _profile(v: dict, s: rules.Parsed, ctx: Preflight) -> None:
     if s.external and not v["hostCpuModel"] and v["hostCpuModel"] is not None:
         p.add("hostCpuModel", "required with externalKubeconfig: the CPU model of the cluster's workers "
               "(as in their /proc/cpuinfo), since this host's CPU is not theirs")
-    if s.external and s.registry.embedded and not p.failed("registry"):
+    prebuilt = v["functionImages"] is not None
+    if prebuilt and not s.registry.embedded and not p.failed("registry"):
+        p.add("registry", "set together with functionImages: with prebuilt images the stack builds, pushes "
+              "and manages nothing in a registry; remove registry (and registryPassword), or functionImages")
+    if s.external and s.registry.embedded and not prebuilt and not p.failed("registry"):
         p.add("registry", "required with externalKubeconfig: the cluster's nodes cannot pull from "
-              "a registry embedded on this host; set registry.host, registry.project and registry.caFile")
+              "a registry embedded on this host; set registry.host, registry.project and registry.caFile, "
+              "or give prebuilt images in functionImages")
     if not s.registry.embedded and s.registry.ca_file and not p.failed("registry.caFile"):
         ctx.ca_file(s.registry.ca_file, s.registry.ca_sha256)
-    if not s.registry.embedded and v["registryPassword"] is None:
+    if not s.registry.embedded and v["registryPassword"] is None and not prebuilt:
         ctx.missing("registryPassword", "required with a Harbor registry: "
                     "`pulumi config set --secret registryPassword <password>`")
     elif s.registry.embedded and v["registryPassword"] is not None and not p.failed("registry"):

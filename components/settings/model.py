@@ -97,6 +97,8 @@ class Settings:
     multi_worker: bool
     verify_scenarios: bool
     hugepages_1g: int = 0  # 1 GiB hugepages the host operation `hugepages` reserves; 0 leaves the pool alone
+    # functionImages: image name -> prebuilt reference; empty: the stack builds and pushes them itself.
+    prebuilt_images: tuple[tuple[str, str], ...] = ()
     host_gpu_uuid: str = ""  # GPU-...: hostGpuUuid, else what the host's NVIDIA driver reports; "" unknown
     addon_manifests: str = ""  # folder of the add-on bundles; filled in by components.sources
     source_cache: str = ""  # sourceCache as configured (absolute); empty: the default cache folder

@@ -58,6 +58,12 @@ STATED: dict[str, str] = {
         "`workers[].sriov` needs `pf`, `vfs` and `address` (a missing `vfs` is an error, not 0). When a "
         "selected scenario uses SR-IOV, every worker with `sriov` has at least 1 VF and, with "
         "`multiWorker`, `workers[0]` and `workers[1]` both have `sriov`.",
+    "registry functionImages functionImages.cpufunc_calcap functionImages.cpufunc_calcapp":
+        "`functionImages` maps function image names (`cpufunc_calcapp`, `cpufunc_sidecar`, `cpufunc_gst`, "
+        "`send_video_tool`, `gpufunc_dsa`) to complete image references and holds every one the selected "
+        "scenarios run (`gpufunc_dsa` only with a GPU scenario). Set, the stack builds no function image and "
+        "manages no registry, so `registry` is not set with it; an external cluster then needs no `registry` "
+        "either.",
     "workers[0].name workers[1].name":
         "With `externalKubeconfig`, every worker has a `name` (its node name in that cluster), each name "
         "once; with Kind, no worker has one (Kind names the nodes).",

@@ -41,6 +41,9 @@ KEYS: dict[str, Key] = {k.name: k for k in (
         "Harbor registry {host, project, caFile | caSha256, username}; unset: an embedded local registry."),
     Key("registryPassword", "string", None, "Harbor password; only as a secret (pulumi config set --secret).",
         secret=True),
+    Key("functionImages", "object", None,
+        "Prebuilt function images {name: reference} (cpufunc_calcapp, cpufunc_sidecar, cpufunc_gst, "
+        "send_video_tool; gpufunc_dsa with GPU scenarios): nothing is built and no registry is managed."),
     Key("localRegistryPort", "integer", 5001, "Host port of the embedded local registry (127.0.0.1)."),
     Key("metallbAddresses", "string", "172.18.9.0-172.18.9.10", "MetalLB pool 'cpufunc-pool': FIRST-LAST."),
     Key("sriovIpam", "object", None,

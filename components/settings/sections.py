@@ -1,12 +1,14 @@
-"""The structured keys, each on its own: workers, sriovIpam, registry. Rules across keys: rules.py."""
+"""The structured keys, each on its own: workers, sriovIpam, registry, functionImages. Rules across keys: rules.py."""
 from __future__ import annotations
 
 import re
 from typing import Any, Optional
 
+from components.function_catalog import deployed_function_images
+
 from . import network as net
 from . import refs
-from .decode import Problems, check_keys, text, what
+from .decode import Problems, check_keys, suggest, text, what
 from .model import Registry, SriovIpam, SriovPf, Worker, worker_node_name
 from .schema import IPAM_KEYS, REGISTRY_KEYS, SRIOV_KEYS, WORKER_KEYS
 
@@ -188,3 +190,24 @@ def registry(item: Optional[dict], password: Optional[str], port: int, p: Proble
         p.add("registry.username", "is empty; leave it out for admin")
     return Registry(host=host or "", project=project or "", ca_file=ca_file or "", ca_sha256=ca_sha,
                     username=username or "admin", password=password or "", local_port=port)
+
+
+def prebuilt_images(item: Optional[dict], p: Problems) -> tuple[tuple[str, str], ...]:
+    """functionImages: each name one the scenarios run, each value a complete image reference.
+    Whether every image the selected scenarios need is there is checked once they are known."""
+    if item is None:
+        return ()
+    known = deployed_function_images(gpu_scenarios=True)
+    if not item:
+        p.add("functionImages", "is empty; leave it out to build the images, or map each of "
+              f"{', '.join(known)} to its reference")
+    out = []
+    for name, ref in item.items():
+        key = f"functionImages.{name}"
+        if name not in known:
+            p.add(key, f"not a function image{suggest(name, known)}; the names are {', '.join(known)}")
+        elif not isinstance(ref, str) or not ref:
+            p.add(key, f"must be an image reference like registry.example.com/{name}:1.1.0, got {what(ref)}")
+        elif refs.image_reference(key, ref, p):
+            out.append((name, ref))
+    return tuple(out)

@@ -73,11 +73,11 @@ class _Resolver:
             self.problems.append(str(err))
             return ""
 
-    def addons(self, given: str, cache: Path) -> str:
-        """The folder holding every bundle (verified), or "" when one is not available."""
+    def addons(self, given: str, cache: Path, bundles: tuple[addons.Bundle, ...]) -> str:
+        """The folder holding every bundle the stack applies (verified), or "" when one is not available."""
         folder = Path(given) if given else cache / "addons"
         ok = True
-        for b in addons.BUNDLES:
+        for b in bundles:
             path = folder / b.local_name
             if b.kustomize:
                 pin = pins.GitPin(ADDONS_KEY, b.name, b.url, b.version, b.commit)
@@ -129,7 +129,7 @@ def provide(s: Settings, *, fetch: bool, strict: bool,
             r.missing("kubernetesSource", f"no commit is pinned for kubernetesVersion {s.kubernetes_version} "
                       f"(pinned: {', '.join(pins.KUBERNETES_COMMITS)}); set kubernetesSource to a Kubernetes "
                       f"checkout at {s.kubernetes_version}")
-    manifests = r.addons(s.addon_manifests, cache)
+    manifests = r.addons(s.addon_manifests, cache, addons.bundles_for(s.uses_kind, bool(s.sriov_workers)))
     out = dataclasses.replace(s, controller=controller, kind_source=kind_source,
                               kubernetes_source=kubernetes_source, addon_manifests=manifests)
     return out, r.problems, r.warnings

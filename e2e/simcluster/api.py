@@ -14,12 +14,13 @@ class Api:
         self.context = ssl.create_default_context(cafile=str(pki / "ca.crt"))
         self.context.load_cert_chain(str(pki / "admin.crt"), str(pki / "admin.key"))
 
-    def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    def request(self, method: str, path: str, body: Any = None,
+                content_type: str = "application/json") -> tuple[int, Any]:
         """(status, decoded JSON or text); (0, reason) when nothing answers."""
         conn = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.context, timeout=10)
         try:
             conn.request(method, path, body=None if body is None else json.dumps(body),
-                         headers={"Content-Type": "application/json", "Accept": "application/json"})
+                         headers={"Content-Type": content_type, "Accept": "application/json"})
             response = conn.getresponse()
             text = response.read().decode()
         except (OSError, http.client.HTTPException) as err:

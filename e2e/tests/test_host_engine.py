@@ -3,6 +3,9 @@ provider process, their outputs round-tripped through state, drift found by refr
 and everything returned by destroy. Against the host tests' fixture (run under flock /tmp/aio-host.lock)."""
 from __future__ import annotations
 
+import json
+import os
+import time
 from pathlib import Path
 
 from components.host import containers, netlink as nl
@@ -12,6 +15,25 @@ from tests.host.conftest import fake, host_ready, node_image, workers  # noqa: F
 
 REPO = Path(__file__).resolve().parents[2]
 PF0, PF1 = "enp23s0f0np0", "enp23s0f1np1"
+
+
+class Steps:
+    """The steps' times and the engine's change counts, for e2e/run's report (OPENKASUGAI_E2E_HOST_STEPS)."""
+
+    def __init__(self) -> None:
+        self.steps: list[dict] = []
+
+    def run(self, name: str, call, **extra):
+        start = time.monotonic()
+        result = call()
+        summary = getattr(result, "summary", None)
+        self.steps.append({"name": name, "seconds": round(time.monotonic() - start, 2),
+                           "changes": changes(summary.resource_changes if summary else None), **extra})
+        return result
+
+    def write(self) -> None:
+        if os.environ.get("OPENKASUGAI_E2E_HOST_STEPS"):
+            Path(os.environ["OPENKASUGAI_E2E_HOST_STEPS"]).write_text(json.dumps(self.steps, indent=2))
 
 
 def _names(pid: int | None) -> set[str]:
@@ -28,7 +50,8 @@ def test_attach_drift_repair_and_destroy_through_the_engine(toolchain, workers, 
                         {"worker": "worker2", "pf": PF1, "vfs": 2}]})
     w1, w2 = (containers.container_pid(name) for name in ("c-worker", "c-worker2"))
 
-    up = stack.up()
+    steps = Steps()
+    up = steps.run("host-up", stack.up)
     assert changes(up.summary.resource_changes)["create"] == 4  # stack, HostDevices, 2 HostOperations (sriov)
     assert {PF0, "enp23s0f0v0", "enp23s0f0v1", "enp23s0f0v2"} <= _names(w1)
     assert {PF1, "enp23s0f1v0", "enp23s0f1v1"} <= _names(w2)
@@ -39,17 +62,23 @@ def test_attach_drift_repair_and_destroy_through_the_engine(toolchain, workers, 
 
     with nl.open_ns(w1) as ns:  # by hand, as sriov-cni DEL does: a VF back on the host
         nl.move(ns, next(link for link in nl.links(ns) if link.name == "enp23s0f0v1"), None, "host")
-    refresh = changes(stack.refresh().summary.resource_changes)
-    assert refresh["update"] == 1, refresh  # the drift, read by the provider, recorded in state
+    refresh = changes(steps.run("host-drift-refresh", stack.refresh).summary.resource_changes)
     drift = stack.export_stack().deployment["resources"]
-    assert any("enp23s0f0v1" in str(r.get("outputs", {}).get("drift")) for r in drift)
+    detected = refresh["update"] == 1 and any("enp23s0f0v1" in str(r.get("outputs", {}).get("drift")) for r in drift)
+    steps.steps[-1]["drift_detected"] = detected
+    assert detected, refresh  # the drift, read by the provider, recorded in state
 
-    repair = changes(stack.up().summary.resource_changes)
+    repair = changes(steps.run("host-repair-up", stack.up).summary.resource_changes)
+    repaired = "enp23s0f0v1" in _names(w1)
+    steps.steps[-1]["repaired"] = repaired
     assert repair["update"] == 1 and repair["create"] == repair["delete"] == repair["replace"] == 0, repair
-    assert "enp23s0f0v1" in _names(w1)
+    assert repaired
 
-    destroy = changes(stack.destroy().summary.resource_changes)
+    destroy = changes(steps.run("host-destroy", stack.destroy).summary.resource_changes)
+    restored = ({PF0, PF1, "enp23s0f0v0", "enp23s0f0v1", "enp23s0f0v2", "enp23s0f1v0", "enp23s0f1v1"} <= _names(None)
+                and fake.numvfs(0) == fake.numvfs(1) == "0")
+    steps.steps[-1]["host_restored"] = restored
+    steps.write()
     assert destroy["delete"] == 4, destroy
-    assert {PF0, PF1, "enp23s0f0v0", "enp23s0f0v1", "enp23s0f0v2", "enp23s0f1v0", "enp23s0f1v1"} <= _names(None)
-    assert fake.numvfs(0) == fake.numvfs(1) == "0"
+    assert restored
     stack.workspace.remove_stack("host-e2e")

@@ -126,3 +126,21 @@ def test_sriov_dataflows_wait_for_the_vfs_to_be_reasserted():
     assert len(flows) == 3
     for flow in flows:
         assert _deps(r, flow.name) & {x.name for x in reasserts}, flow.name
+
+
+PREBUILT = {"cpufunc_calcapp": "registry.example.com/fn/cpufunc_calcapp:1.1.0",
+            "cpufunc_sidecar": "registry.example.com/fn/cpufunc_sidecar:1.1.0",
+            "cpufunc_gst": "registry.example.com/fn/cpufunc_gst:1.1.0",
+            "send_video_tool": "registry.example.com/fn/send_video_tool:1.1.0"}
+
+
+def test_prebuilt_function_images_build_nothing_and_manage_no_registry():
+    r = run("external", {"registry": None, "registryPassword": None, "functionImages": PREBUILT,
+                         "scenarios": ["calcapp-basic"]})
+    types = {x.type for x in r.registrations}
+    assert not any(t.startswith(("harbor:", "docker-build:", "docker:", "pulumi:providers:harbor")) for t in types)
+    assert not any(x.name.startswith(("registry-", "function-images-")) for x in r.registrations)
+    assert r.outputs["functionImages"] == PREBUILT
+    assert r.outputs["registry"] is None
+    text = "".join(str(x.inputs) for x in r.registrations if x.type.startswith("kubernetes:"))
+    assert "registry.example.com/fn/cpufunc_calcapp:1.1.0" in text and "localhost/cpufunc" not in text

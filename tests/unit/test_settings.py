@@ -120,6 +120,8 @@ def _set(path: str, value):
 
 
 _DELETE = object()
+PREBUILT = {name: f"registry.example.com/fn/{name}:1.1.0"
+            for name in ("cpufunc_calcapp", "cpufunc_sidecar", "cpufunc_gst", "send_video_tool", "gpufunc_dsa")}
 
 INVALID = [
     ("cluster name not a DNS label", _set("clusterName", "My_Cluster"), "clusterName"),
@@ -183,6 +185,15 @@ INVALID = [
     ("hugepage count negative", _set("hugepages1Gi", -1), "hugepages1Gi"),
     ("hugepage count absurd", _set("hugepages1Gi", 100000), "hugepages1Gi"),
     ("hugepage count not an integer", _set("hugepages1Gi", "lots"), "hugepages1Gi"),
+    ("prebuilt function images beside a managed registry", _set("functionImages", PREBUILT), "registry"),
+    ("prebuilt function images empty", _set("functionImages", {}), "functionImages"),
+    ("prebuilt function image name unknown", _set("functionImages", {"cpufunc_calcap": "r.example/c:1"}),
+     "functionImages.cpufunc_calcap"),
+    ("prebuilt function image reference malformed", _set("functionImages", {"cpufunc_calcapp": "Not A Ref"}),
+     "functionImages.cpufunc_calcapp"),
+    ("prebuilt function image not text", _set("functionImages", {"cpufunc_calcapp": 5}),
+     "functionImages.cpufunc_calcapp"),
+    ("prebuilt function images not a mapping", _set("functionImages", ["r.example/c:1"]), "functionImages"),
 ]
 
 

@@ -133,13 +133,15 @@ def test_up_fetches_what_is_missing_once_then_uses_the_verified_cache(upstream):
     lines = []
     s, problems, warnings = provide(settings(upstream), fetch=True, strict=True, progress=lines.append)
     assert problems == [] and warnings == []
-    assert len(lines) == 3 + len(addons.BUNDLES), "one progress line per fetch: 3 checkouts, the bundles"
+    # A Kind stack without SR-IOV workers: Calico, Multus, MetalLB (the SR-IOV bundles are not its own).
+    assert len(lines) == 3 + 3, "one progress line per fetch: 3 checkouts, the stack's bundles"
     assert s.controller.checkout == str(upstream / "controller/v1.1.0")
     assert Path(s.controller.checkout, "src/x.yaml").is_file()
     assert Path(s.kind_source, "images/base/Dockerfile").is_file()
     assert s.kubernetes_source == str(upstream / "kubernetes/v1.31.0")
     assert s.addon_manifests == str(upstream / "addons")
-    assert Path(s.addon_manifests, "nv-ipam-v0.3.5/deploy/overlays/no-webhook/kustomization.yaml").is_file()
+    assert Path(s.addon_manifests, "metallb-v0.14.8.yaml").is_file()
+    assert not Path(s.addon_manifests, "nv-ipam-v0.3.5").exists()
     again = []
     assert provide(settings(upstream), fetch=True, strict=True, progress=again.append)[0] == s
     assert again == []
@@ -211,3 +213,23 @@ def test_the_real_pins_are_full_commits():
     for pin in (pins.controller("v1.1.0"), pins.controller("v1.0.0"), pins.KIND, pins.kubernetes("v1.31.0")):
         assert len(pin.commit) == 40 and pin.url.startswith("https://github.com/")
     assert pins.controller("v1.1.0").commit.startswith("445aa901")
+
+
+def test_an_external_cluster_needs_only_the_multus_bundle(upstream, tmp_path):
+    # The external profile applies Multus alone (no Calico, MetalLB or SR-IOV): a folder holding only that
+    # bundle is complete; the other bundles are not asked for, fetched or verified.
+    multus = next(b for b in addons.BUNDLES if b.name == "multus")
+    given = tmp_path / "multus-only"
+    given.mkdir()
+    (given / multus.local_name).write_text("# multus\n")
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text("apiVersion: v1\n")
+    images = {n: f"r.example/{n}:1" for n in ("cpufunc_calcapp", "cpufunc_sidecar", "cpufunc_gst", "send_video_tool")}
+    s, problems, _ = provide(settings(upstream, addonManifests=str(given), externalKubeconfig=str(kubeconfig),
+                                      workers=[{"name": "node-a"}], hostCpuModel="x", functionImages=images,
+                                      controllerCheckout=str(write_checkout(tmp_path / "c"))),
+                             fetch=False, strict=True, progress=pytest.fail)
+    assert not [p for p in problems if p.startswith("addonManifests")], problems
+    assert s.addon_manifests == str(given)
+    assert [b.name for b in addons.bundles_for(kind=False, sriov=False)] == ["multus"]
+    assert [b.name for b in addons.bundles_for(kind=True, sriov=False)] == ["calico", "multus", "metallb"]
