@@ -3,7 +3,10 @@ run inside the fresh-clone test leaves that test out (no recursion)."""
 import atexit
 import os
 import shutil
+import socket
 import tempfile
+
+import pytest
 
 INNER_RUN_ENV = "OPENKASUGAI_AIO_INNER_CLONE_RUN"
 os.environ["OPENKASUGAI_AIO_CACHE"] = tempfile.mkdtemp(prefix="openkasugai-aio-cache-")
@@ -17,3 +20,13 @@ def pytest_collection_modifyitems(config, items):
     if inner:
         config.hook.pytest_deselected(items=inner)
         items[:] = [i for i in items if i not in inner]
+
+
+@pytest.fixture
+def listener():
+    """A registry stand-in on 127.0.0.1; nothing outside this host is contacted."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(4)
+    yield f"127.0.0.1:{srv.getsockname()[1]}"
+    srv.close()

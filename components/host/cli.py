@@ -95,7 +95,7 @@ def _sriov(args) -> int:
 
 
 def _gpu(args) -> int:
-    from . import facts, gpu
+    from . import facts, gpu, gpu_handover
     from .runner import SubprocessRunner
     if args.action == "status":
         st = gpu.status(args.root)
@@ -110,13 +110,7 @@ def _gpu(args) -> int:
         raise Refused("failed to find an NVIDIA GPU (PCI vendor 10de) on this host")
     key = claims.gpu_claim_key(found[0]['pci'])
     if args.action == "unload":
-        claims.claim(args.claims_dir, key, args.stack, worker="manual")
-        try:
-            rec = gpu.unload(SubprocessRunner(), args.root)
-        except BaseException:
-            claims.release(args.claims_dir, key, args.stack)
-            raise
-        claims.update(args.claims_dir, key, args.stack, record=rec)
+        rec = gpu_handover.apply(gpu_handover.Spec(args.stack, "manual", args.claims_dir, args.root), None)
         _print(args, rec, f"unloaded {', '.join(rec['unloaded']) or 'nothing'}")
         return EXIT_OK
     held = claims.holder(args.claims_dir, key)

@@ -61,15 +61,6 @@ def fake_root(tmp: Path, pfs: dict[str, int] | None = None, gpu: bool = True, hu
     return root
 
 
-@pytest.fixture
-def listener():
-    """A registry stand-in on 127.0.0.1; nothing outside this host is contacted."""
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(4)
-    yield f"127.0.0.1:{srv.getsockname()[1]}"
-    srv.close()
-
 
 def closed_port() -> str:
     s = socket.socket()

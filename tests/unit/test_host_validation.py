@@ -209,15 +209,6 @@ def test_doctor_stack_checks_report_a_broken_claims_file(tmp_path, listener):
     assert got["gpu-worker"]["ok"] is False and "move it aside" in got["gpu-worker"]["detail"]
 
 
-@pytest.fixture
-def listener():
-    import socket
-    srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
-    srv.listen(4)
-    yield f"127.0.0.1:{srv.getsockname()[1]}"
-    srv.close()
-
 
 @pytest.fixture
 def traceback_limit():
