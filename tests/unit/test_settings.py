@@ -197,14 +197,19 @@ INVALID = [
 ]
 
 
-@pytest.mark.parametrize("case,mutate,key", INVALID, ids=[c[0] for c in INVALID])
-def test_invalid_config_names_its_key(host, case, mutate, key):
+def refused(host, mutate) -> list[str]:
+    """The problems the reference config, changed by `mutate`, is refused with."""
     values = copy.deepcopy(full(host))
     mutate(values)
     with pytest.raises(SettingsError) as err:
         _load(values)
-    keys = [p.split(": ")[0] for p in err.value.problems]
-    assert key in keys, err.value.problems
+    return err.value.problems
+
+
+@pytest.mark.parametrize("case,mutate,key", INVALID, ids=[c[0] for c in INVALID])
+def test_invalid_config_names_its_key(host, case, mutate, key):
+    problems = refused(host, mutate)
+    assert key in [p.split(": ")[0] for p in problems], problems
 
 
 def test_secret_password_given_in_clear_is_refused(host):
