@@ -65,12 +65,12 @@ def floor(pids: dict[str, int], n: int) -> tuple[float, float]:
     return t1 - t0, time.perf_counter() - t1
 
 
-def specs(root: str, claims_dir: str, n: int) -> list[sriov.Spec]:
-    return [sriov.Spec(worker=w, pf=f"enp23s0f{i}np{i}", vfs=n, address=f"192.168.{10 + i}.1/24",
-                       stack="bench", claims_dir=claims_dir, sysfs_root=root) for i, w in enumerate(WORKERS)]
+def specs(root: str, claims_dir: str, n: int) -> list[sriov.SriovSpec]:
+    return [sriov.SriovSpec(stack="bench", worker=w, pf=f"enp23s0f{i}np{i}", vfs=n, address=f"192.168.{10 + i}.1/24",
+                            claims_dir=claims_dir, root=root) for i, w in enumerate(WORKERS)]
 
 
-def in_process(ss: list[sriov.Spec]) -> tuple[float, float]:
+def in_process(ss: list[sriov.SriovSpec]) -> tuple[float, float]:
     t0 = time.perf_counter()
     for s in ss:
         sriov.attach(s)
@@ -80,13 +80,13 @@ def in_process(ss: list[sriov.Spec]) -> tuple[float, float]:
     return t1 - t0, time.perf_counter() - t1
 
 
-def via_cli(ss: list[sriov.Spec]) -> tuple[float, float]:
+def via_cli(ss: list[sriov.SriovSpec]) -> tuple[float, float]:
     def run(action: str) -> float:
         t = time.perf_counter()
         for s in ss:
             subprocess.run([sys.executable, "-m", "components.host", "sriov", action, "--worker", s.worker,
                             "--pf", s.pf, "--vfs", str(s.vfs), "--address", s.address, "--stack", s.stack,
-                            "--claims-dir", s.claims_dir, "--sysfs-root", s.sysfs_root],
+                            "--claims-dir", s.claims_dir, "--sysfs-root", s.root],
                            check=True, capture_output=True, cwd=Path(__file__).resolve().parents[1])
         return time.perf_counter() - t
     return run("attach"), run("detach")

@@ -31,7 +31,7 @@ class HostDevicesArgs:
     cluster_name: str
     attachments: list = field(default_factory=list)  # Attachment or (worker, pf, vfs, address_cidr)
     claims_dir: str = CLAIMS_DIR
-    sysfs_root: str = "/"
+    root: str = "/"  # the host's filesystem root (tests give a fake sysfs tree)
     management_address: str | None = None
     # The Kind cluster: a new cluster has new worker containers (new netns and PIDs), so the SR-IOV
     # attachments, whose state holds the old worker's PID, are replaced with it (Pulumi's replace_with).
@@ -68,10 +68,10 @@ class HostDevices(pulumi.ComponentResource):
         self.sriov = []
         for a in args.attachments:
             a = a if isinstance(a, Attachment) else Attachment(*a)
-            spec = op.Spec(stack=args.stack, worker=node_container(args.cluster_name, a.worker), pf=a.pf,
-                           vfs=int(a.vfs), address=a.address, claims_dir=args.claims_dir, root=args.sysfs_root,
+            spec = op.SPEC(stack=args.stack, worker=node_container(args.cluster_name, a.worker), pf=a.pf,
+                           vfs=int(a.vfs), address=a.address, claims_dir=args.claims_dir, root=args.root,
                            management_address=args.management_address)
-            self._specs.append(dataclasses.asdict(op.steps_spec(spec)))  # the reassert's (flat) form
+            self._specs.append(dataclasses.asdict(spec))  # the reassert converges the same specs
             self.sriov.append(HostOperation(f"{name}-{op.NAME}-{op.spec_id(spec)}", op.NAME, spec,
                                             pulumi.ResourceOptions.merge(with_cluster, taken_over)))
         self.ready = list(self.sriov)

@@ -14,7 +14,7 @@ from components.host.operations import OPERATIONS
 
 @dataclass
 class HostOperationsArgs:
-    specs: dict = field(default_factory=dict)  # registered operation name -> its Spec
+    specs: dict = field(default_factory=dict)  # registered operation name -> its SPEC (or a list)
 
     @classmethod
     def from_settings(cls, settings) -> "HostOperationsArgs":

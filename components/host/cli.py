@@ -70,15 +70,20 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+# The spec field each flag sets, where the names differ: `sriov --sysfs-root` (its name in the README and
+# in operators' scripts) sets the SriovSpec's `root`.
+_FLAGS = {"root": "--sysfs-root"}
+
+
 def _print(args, data, text: str) -> None:
     print(json.dumps(data, indent=2, sort_keys=True) if args.json else text)
 
 
 def _sriov(args) -> int:
     from . import sriov
-    spec = sriov.Spec(worker=args.worker, pf=args.pf, vfs=args.vfs, address=args.address,
-                      stack=args.stack, claims_dir=args.claims_dir, sysfs_root=args.sysfs_root,
-                      management_address=args.management_address)
+    spec = sriov.SriovSpec(stack=args.stack, worker=args.worker, pf=args.pf, vfs=args.vfs, address=args.address,
+                           claims_dir=args.claims_dir, root=args.sysfs_root,
+                           management_address=args.management_address)
     if args.action == "status":
         st = sriov.status(spec)
         lines = [f"{spec.pf} -> {spec.worker}: {st['state']}"] + [f"  {r}" for r in st.get("drift", [])]
@@ -110,7 +115,7 @@ def _gpu(args) -> int:
         raise Refused("failed to find an NVIDIA GPU (PCI vendor 10de) on this host")
     key = claims.gpu_claim_key(found[0]['pci'])
     if args.action == "unload":
-        rec = gpu_handover.apply(gpu_handover.Spec(args.stack, "manual", args.claims_dir, args.root), None)
+        rec = gpu_handover.apply(gpu_handover.SPEC(args.stack, "manual", args.claims_dir, args.root), None)
         _print(args, rec, f"unloaded {', '.join(rec['unloaded']) or 'nothing'}")
         return EXIT_OK
     held = claims.holder(args.claims_dir, key)
@@ -202,8 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     except _Usage as err:
         return _fail(as_json, EXIT_USAGE, err.lines)
     except Invalid as err:
-        return _fail(as_json, EXIT_USAGE, [f"--{a.replace('_', '-')}: {r}" for a, r in err.problems],
-                     err.problems)
+        return _fail(as_json, EXIT_USAGE, [f"{_FLAGS.get(a, '--' + a.replace('_', '-'))}: {r}"
+                                           for a, r in err.problems], err.problems)
     except Refused as err:
         return _fail(as_json, EXIT_REFUSED, [str(err)])
     except (HostOpError, OSError) as err:

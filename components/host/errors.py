@@ -11,7 +11,7 @@ class Refused(HostOpError):
 
 class Invalid(HostOpError):
     """Malformed arguments, found before anything was read or changed (exit code 2).
-    `problems` holds (argument, reason) pairs; the argument is the Spec field."""
+    `problems` holds (argument, reason) pairs; the argument is the spec's field."""
 
     def __init__(self, action: str, problems: list[tuple[str, str]]):
         self.problems = problems

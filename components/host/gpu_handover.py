@@ -19,20 +19,23 @@ RECORD = ("unloaded", "persistenced", "srcversion", "claim")
 
 
 @dataclass(frozen=True)
-class Spec:
+class GpuHandoverSpec:
     stack: str
     worker: str  # the Kind node container, e.g. kind-worker
     claims_dir: str = claims.DEFAULT_DIR
     root: str = "/"
 
 
-def from_settings(s) -> Spec | None:
+SPEC = GpuHandoverSpec
+
+
+def from_settings(s) -> GpuHandoverSpec | None:
     if not s.uses_kind or s.gpu_worker is None:
         return None  # an external cluster's GPU is in its node, not here
-    return Spec(stack=s.stack, worker=s.gpu_worker.node, claims_dir=s.host_claims_dir)
+    return GpuHandoverSpec(stack=s.stack, worker=s.gpu_worker.node, claims_dir=s.host_claims_dir)
 
 
-def check(spec: Spec, record: dict | None = None) -> list[tuple[str, str]]:
+def check(spec: GpuHandoverSpec, record: dict | None = None) -> list[tuple[str, str]]:
     if validate.stack(spec.stack):
         return [("stack", validate.stack(spec.stack))]
     found = facts.gpus(spec.root)
@@ -47,7 +50,7 @@ def check(spec: Spec, record: dict | None = None) -> list[tuple[str, str]]:
     return bad
 
 
-def apply(spec: Spec, record: dict | None) -> dict:
+def apply(spec: GpuHandoverSpec, record: dict | None) -> dict:
     if record:  # handed over: only unload again what the host loaded back
         rec = {k: record.get(k) for k in RECORD}
         if gpu.drift(record, spec.root):
@@ -68,11 +71,11 @@ def apply(spec: Spec, record: dict | None) -> dict:
     return {**rec, "claim": key}
 
 
-def status(spec: Spec, record: dict) -> dict:
+def status(spec: GpuHandoverSpec, record: dict) -> dict:
     return {"present": True, "drift": gpu.drift(record, spec.root)}
 
 
-def release(spec: Spec, record: dict) -> None:
+def release(spec: GpuHandoverSpec, record: dict) -> None:
     gpu.restore(record, SubprocessRunner(), spec.root)
     if record.get("claim"):
         claims.release(spec.claims_dir, record["claim"], spec.stack)

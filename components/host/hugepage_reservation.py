@@ -21,24 +21,27 @@ CLAIM = "hugepages:1G"
 
 
 @dataclass(frozen=True)
-class Spec:
+class HugepageSpec:
     stack: str
     pages: int
     claims_dir: str = claims.DEFAULT_DIR
     root: str = "/"  # sysfs lives under root/sys (tests give a fake tree)
 
 
-def from_settings(s) -> Spec | None:
+SPEC = HugepageSpec
+
+
+def from_settings(s) -> HugepageSpec | None:
     if not s.uses_kind or not s.hugepages_1g:
         return None  # 0 leaves the pool alone; an external cluster's pool is on its nodes
-    return Spec(stack=s.stack, pages=s.hugepages_1g, claims_dir=s.host_claims_dir)
+    return HugepageSpec(stack=s.stack, pages=s.hugepages_1g, claims_dir=s.host_claims_dir)
 
 
-def _pool(spec: Spec) -> Path:
+def _pool(spec: HugepageSpec) -> Path:
     return Path(spec.root) / POOL
 
 
-def _count(spec: Spec, name: str) -> int:
+def _count(spec: HugepageSpec, name: str) -> int:
     path = _pool(spec) / name
     try:
         return int(path.read_text().strip() or 0)
@@ -46,7 +49,7 @@ def _count(spec: Spec, name: str) -> int:
         raise HostOpError(f"failed to read {path}: {getattr(err, 'strerror', None) or err}") from err
 
 
-def _write(spec: Spec, pages: int) -> None:
+def _write(spec: HugepageSpec, pages: int) -> None:
     path = _pool(spec) / "nr_hugepages"
     try:
         path.write_text(f"{pages}\n")
@@ -54,7 +57,7 @@ def _write(spec: Spec, pages: int) -> None:
         raise HostOpError(f"failed to set {path} to {pages}: {err.strerror or err}; run as root") from err
 
 
-def check(spec: Spec, record: dict | None = None) -> list[tuple[str, str]]:
+def check(spec: HugepageSpec, record: dict | None = None) -> list[tuple[str, str]]:
     if validate.stack(spec.stack):
         return [("stack", validate.stack(spec.stack))]
     if isinstance(spec.pages, bool) or not isinstance(spec.pages, int) or spec.pages < 1:
@@ -67,7 +70,7 @@ def check(spec: Spec, record: dict | None = None) -> list[tuple[str, str]]:
         if held else []
 
 
-def apply(spec: Spec, record: dict | None) -> dict:
+def apply(spec: HugepageSpec, record: dict | None) -> dict:
     """At least spec.pages in the pool; a kernel that grants fewer gets the old count back."""
     problems = check(spec)
     if problems:
@@ -93,7 +96,7 @@ def apply(spec: Spec, record: dict | None) -> dict:
     return rec
 
 
-def status(spec: Spec, record: dict) -> dict:
+def status(spec: HugepageSpec, record: dict) -> dict:
     have = _count(spec, "nr_hugepages") if (_pool(spec) / "nr_hugepages").exists() else 0
     free = _count(spec, "free_hugepages") if (_pool(spec) / "free_hugepages").exists() else 0
     drift = [f"the host has {have} 1 GiB hugepages, {spec.pages} reserved (changed by hand?)"] \
@@ -101,7 +104,7 @@ def status(spec: Spec, record: dict) -> dict:
     return {"present": True, "pages": have, "free": free, "drift": drift}
 
 
-def release(spec: Spec, record: dict) -> None:
+def release(spec: HugepageSpec, record: dict) -> None:
     """Back to the count found before the first apply, if apply raised it."""
     before = int((record or {}).get("before", 0))
     if record and (_pool(spec) / "nr_hugepages").exists() and _count(spec, "nr_hugepages") > before:

@@ -6,10 +6,11 @@ An operation is one module, registered in components.host.operations, defining:
     NAME: str                    the registry key and the resource's name suffix
     SUMMARY: str                 one line for `python -m components.host operations`
     REPLACES: tuple[str, ...]    spec fields whose change means release, then apply anew
-    Spec                         a dataclass of JSON values (the resource's inputs) with a `root`
-                                 field: the host's filesystem root ("/"; tests and doctor --root
-                                 give another)
-    from_settings(settings) -> Spec | [Spec] | None   None: this stack does not need the operation;
+    SPEC: type                   the spec class: a dataclass of JSON values (the resource's inputs)
+                                 with a `root` field, the host's filesystem root ("/"; tests and
+                                 doctor --root give another); named for its operation (SriovSpec),
+                                 so that no two classes share a name
+    from_settings(settings) -> SPEC | [SPEC] | None   None: this stack does not need the operation;
                                                a list: one resource per spec (e.g. one per PF)
     check(spec, record=None) -> [(field, reason)]  read-only: why apply would be refused; [] = it may
                                                run; record: what an earlier apply returned, if any
@@ -40,7 +41,7 @@ class Operation(Protocol):
     NAME: str
     SUMMARY: str
     REPLACES: tuple[str, ...]
-    Spec: type
+    SPEC: type
 
     def from_settings(self, settings) -> Any: ...
     def check(self, spec, record: dict | None = None) -> list[tuple[str, str]]: ...
@@ -77,8 +78,8 @@ def spec_props(spec) -> dict:
 
 def spec_of(op: Operation, props: dict):
     """The spec back from the inputs (Pulumi hands integers back as floats)."""
-    fields = {f.name: f for f in dataclasses.fields(op.Spec)}
+    fields = {f.name: f for f in dataclasses.fields(op.SPEC)}
     legacy = getattr(op, "LEGACY_INPUTS", {})
     given = {legacy.get(k, k): v for k, v in (props.get("spec") or props).items()}
-    return op.Spec(**{k: int(v) if fields[k].type in ("int", int) and isinstance(v, float) else v
+    return op.SPEC(**{k: int(v) if fields[k].type in ("int", int) and isinstance(v, float) else v
                       for k, v in given.items() if k in fields})

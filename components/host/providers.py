@@ -15,14 +15,16 @@ from pulumi.dynamic import (CheckFailure, CheckResult, CreateResult, DiffResult,
 from .errors import HostOpError
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-SRIOV_INPUTS = ["stack", "worker", "pf", "vfs", "address", "claims_dir", "sysfs_root", "management_address"]
+SRIOV_INPUTS = ["stack", "worker", "pf", "vfs", "address", "claims_dir", "root", "management_address"]
 
 
 def _spec(p: dict):
-    from .sriov import Spec
-    return Spec(worker=p["worker"], pf=p["pf"], vfs=int(p["vfs"]), address=p.get("address") or None,
-                stack=p["stack"], claims_dir=p["claims_dir"], sysfs_root=p.get("sysfs_root") or "/",
-                management_address=p.get("management_address") or None)
+    """A stored spec as the SriovSpec; state written before it had `root` names it `sysfs_root`."""
+    from .sriov import SriovSpec
+    return SriovSpec(stack=p["stack"], worker=p["worker"], pf=p["pf"], vfs=int(p["vfs"]),
+                     address=p.get("address") or None, claims_dir=p["claims_dir"],
+                     root=p.get("root") or p.get("sysfs_root") or "/",
+                     management_address=p.get("management_address") or None)
 
 
 def _host_errors(method):
@@ -92,8 +94,10 @@ class SriovReassertProvider(ResourceProvider):
         if any(v == UNKNOWN for v in (news.get("trigger"),)):
             return DiffResult(changes=True)
         drift = self._drift(news["specs"])
+        # Compared as specs: state from before `root` names it `sysfs_root`, which is no change.
         return DiffResult(changes=bool(drift or olds.get("trigger") != news.get("trigger")
-                                       or olds.get("specs") != news.get("specs")))
+                                       or [_spec(p) for p in olds.get("specs") or []]
+                                       != [_spec(p) for p in news["specs"]]))
 
     @_host_errors
     def update(self, id_, olds, news):

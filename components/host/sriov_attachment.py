@@ -3,10 +3,8 @@ nodes exist (the steps are in sriov.py; the PF is claimed as pf:<name>). One spe
 per PF; replaced with the cluster, whose new nodes have new netns."""
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
-
-from . import claims, sriov
+from . import sriov
+from .sriov import SriovSpec
 
 NAME = "sriov"
 SUMMARY = "move a PF and its VFs into a Kind worker's network namespace; move them back on destroy"
@@ -15,18 +13,7 @@ STAGE = "after"
 # Created before the contract as SriovAttachment '<component>-sriov-<pf>' with flat inputs.
 LEGACY_TYPE = "pulumi-python:dynamic/host:SriovAttachment"
 LEGACY_INPUTS = {"sysfs_root": "root"}
-
-
-@dataclass(frozen=True)
-class Spec:
-    stack: str
-    worker: str  # the Kind node container, e.g. kind-worker
-    pf: str
-    vfs: int
-    address: str | None = None  # CIDR put on the PF in the worker
-    claims_dir: str = claims.DEFAULT_DIR
-    root: str = "/"
-    management_address: str | None = None
+SPEC = SriovSpec  # one class with the CLI's and the re-assert's spec
 
 
 def node_container(cluster_name: str, worker: str) -> str:
@@ -34,39 +21,33 @@ def node_container(cluster_name: str, worker: str) -> str:
     return worker if worker.startswith(f"{cluster_name}-") else f"{cluster_name}-{worker}"
 
 
-def from_settings(s) -> list[Spec] | None:
+def from_settings(s) -> list[SriovSpec] | None:
     if not s.uses_kind or not s.sriov_workers:
         return None  # an external cluster's PFs are in its nodes, not here
-    return [Spec(stack=s.stack, worker=node_container(s.cluster_name, w.node), pf=w.sriov.pf, vfs=w.sriov.vfs,
+    return [SriovSpec(stack=s.stack, worker=node_container(s.cluster_name, w.node), pf=w.sriov.pf, vfs=w.sriov.vfs,
                  address=w.sriov.address, claims_dir=s.host_claims_dir,
                  management_address=s.management_address or None) for w in s.sriov_workers]
 
 
-def spec_id(spec: Spec) -> str:
+def spec_id(spec: SriovSpec) -> str:
     return spec.pf
 
 
-def steps_spec(spec: Spec) -> sriov.Spec:
-    """The spec of the steps module (which the CLI also drives)."""
-    fields = {k: v for k, v in dataclasses.asdict(spec).items() if k != "root"}
-    return sriov.Spec(**fields, sysfs_root=spec.root)
-
-
-def check(spec: Spec, record: dict | None = None) -> list[tuple[str, str]]:
+def check(spec: SriovSpec, record: dict | None = None) -> list[tuple[str, str]]:
     # Before the first apply the Kind cluster may be created in the same `up`: its node is checked then.
     # The claims file, not the record, says who holds the PF (as the CLI sees it).
-    return sriov.check(steps_spec(spec), need_worker=bool(record))
+    return sriov.check(spec, need_worker=bool(record))
 
 
-def apply(spec: Spec, record: dict | None) -> dict:
-    rec = sriov.attach(steps_spec(spec), record=record)
+def apply(spec: SriovSpec, record: dict | None) -> dict:
+    rec = sriov.attach(spec, record=record)
     return {k: v for k, v in rec.items() if k != "changed"}
 
 
-def status(spec: Spec, record: dict) -> dict:
-    st = sriov.status(steps_spec(spec), record=record)
+def status(spec: SriovSpec, record: dict) -> dict:
+    st = sriov.status(spec, record=record)
     return {"present": st["state"] != "detached", "drift": st.get("drift", [])}
 
 
-def release(spec: Spec, record: dict) -> None:
-    sriov.detach(steps_spec(spec), record=record)
+def release(spec: SriovSpec, record: dict) -> None:
+    sriov.detach(spec, record=record)

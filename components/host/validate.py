@@ -21,7 +21,7 @@ def stack(value) -> str | None:
     return None if isinstance(value, str) and value.strip() else f"{value!r}: a stack name is required"
 
 
-def sriov_problems(worker, pf, vfs, address, management_address, sysfs_root,
+def sriov_problems(worker, pf, vfs, address, management_address, root,
                    stack_name) -> list[tuple[str, str]]:
     """(argument, reason) for every malformed argument of an SR-IOV operation."""
     out = [("stack", stack(stack_name))] if stack(stack_name) else []
@@ -44,6 +44,6 @@ def sriov_problems(worker, pf, vfs, address, management_address, sysfs_root,
             ipaddress.ip_interface(management_address)
         except (TypeError, ValueError):
             out.append(("management_address", f"{management_address!r} is not an IP address"))
-    if not isinstance(sysfs_root, str) or not os.path.isdir(sysfs_root):
-        out.append(("sysfs_root", f"{sysfs_root!r} is not a folder"))
+    if not isinstance(root, str) or not os.path.isdir(root):
+        out.append(("root", f"{root!r} is not a folder"))
     return out

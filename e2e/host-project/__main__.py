@@ -14,6 +14,6 @@ host = HostDevices("host", HostDevicesArgs(
     attachments=[Attachment(a["worker"], a["pf"], int(a["vfs"]), a.get("address"))
                  for a in config.require_object("attachments")],
     claims_dir=config.require("claimsDir"),
-    sysfs_root=config.require("sysfsRoot"),
+    root=config.require("sysfsRoot"),
 ))
 pulumi.export("links", [a.record["links"] for a in host.sriov])

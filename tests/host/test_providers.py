@@ -15,16 +15,20 @@ pytestmark = pytest.mark.host
 
 
 def props(fake, tmp_path, **kw):
-    """A SriovReassert's spec."""
+    """A SriovReassert's spec (a SriovSpec's fields)."""
     return {"stack": "alice", "worker": "c-worker", "pf": "enp23s0f0np0", "vfs": 3.0,  # floats, as from the engine
-            "address": "10.1.0.1/24", "claims_dir": str(tmp_path / "claims"), "sysfs_root": str(fake.root),
+            "address": "10.1.0.1/24", "claims_dir": str(tmp_path / "claims"), "root": str(fake.root),
             "management_address": None, **kw}
+
+
+def before_root(spec: dict) -> dict:
+    """A spec as state written before SriovSpec named its sysfs root `root` holds it."""
+    return {**{k: v for k, v in spec.items() if k != "root"}, "sysfs_root": spec["root"]}
 
 
 def op_props(fake, tmp_path, **kw):
     """A HostOperation's inputs for the `sriov` operation."""
-    spec = {k if k != "sysfs_root" else "root": v for k, v in props(fake, tmp_path, **kw).items()}
-    return {"operation": "sriov", "spec": spec, "record": None, "drift": None}
+    return {"operation": "sriov", "spec": props(fake, tmp_path, **kw), "record": None, "drift": None}
 
 
 def test_provider_lifecycle_with_drift(workers, fake, tmp_path):
@@ -70,6 +74,9 @@ def test_reassert_plans_nothing_when_clean_and_repairs_drift(workers, fake, tmp_
     inputs = {"specs": [props(fake, tmp_path, vfs=2)], "trigger": "flow-1", "drift": None}
     r_outs = r.create(inputs).outs
     assert r.diff("x", r_outs, inputs).changes is False
+    stored_before_root = {**r_outs, "specs": [before_root(s) for s in r_outs["specs"]]}
+    assert r.diff("x", stored_before_root, inputs).changes is False  # the rename alone plans nothing
+    assert r.read("x", stored_before_root).outs["drift"] == []
     with nl.open_ns(pid) as w:
         nl.move(w, next(l for l in nl.links(w) if l.name == "enp23s0f0v0"), None, "host")
     assert r.diff("x", r_outs, inputs).changes is True
@@ -86,7 +93,7 @@ def test_an_attachment_in_state_from_before_the_contract_is_read_repaired_and_re
     fake.pf(0, vfs=2)
     new = HostOperationProvider("sriov")
     outs = new.create(new.check({}, op_props(fake, tmp_path, vfs=2)).inputs).outs
-    legacy = {**props(fake, tmp_path, vfs=2), **outs["record"], "drift": []}
+    legacy = {**before_root(props(fake, tmp_path, vfs=2)), **outs["record"], "drift": []}
     # The state's provider, pickled by reference to components.host.providers, unpickled without __init__:
     cls = pickle.loads(b"ccomponents.host.providers\nSriovAttachmentProvider\n.")
     old = cls.__new__(cls)

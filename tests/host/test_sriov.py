@@ -27,14 +27,14 @@ def cli(*args) -> subprocess.CompletedProcess:
                           capture_output=True, text=True)
 
 
-def spec(fake, tmp_path, i=0, worker="c-worker", vfs=8, stack="alice", **kw) -> sriov.Spec:
-    return sriov.Spec(worker=worker, pf=f"enp23s0f{i}np{i}", vfs=vfs, stack=stack,
-                      claims_dir=str(tmp_path / "claims"), sysfs_root=str(fake.root), **kw)
+def spec(fake, tmp_path, i=0, worker="c-worker", vfs=8, stack="alice", **kw) -> sriov.SriovSpec:
+    return sriov.SriovSpec(stack=stack, worker=worker, pf=f"enp23s0f{i}np{i}", vfs=vfs,
+                           claims_dir=str(tmp_path / "claims"), root=str(fake.root), **kw)
 
 
-def sriov_args(s: sriov.Spec, action: str) -> list[str]:
+def sriov_args(s: sriov.SriovSpec, action: str) -> list[str]:
     out = ["sriov", action, "--worker", s.worker, "--pf", s.pf, "--vfs", str(s.vfs), "--stack", s.stack,
-           "--claims-dir", s.claims_dir, "--sysfs-root", s.sysfs_root, "--json"]
+           "--claims-dir", s.claims_dir, "--sysfs-root", s.root, "--json"]
     return out + (["--address", s.address] if s.address else [])
 
 
@@ -114,7 +114,8 @@ def test_default_route_interface_is_refused(workers, fake, tmp_path):
     dev.mkdir(parents=True)
     (dev / "sriov_totalvfs").write_text("8")
     (dev / "sriov_numvfs").write_text("0")
-    s = sriov.Spec(worker="c-worker", pf=name, vfs=0, claims_dir=str(tmp_path / "c"), sysfs_root=str(fake.root))
+    s = sriov.SriovSpec(stack="manual", worker="c-worker", pf=name, vfs=0, claims_dir=str(tmp_path / "c"),
+                        root=str(fake.root))
     with pytest.raises(Refused, match="default route"):
         sriov.attach(s)
     assert name in names_in()

@@ -22,7 +22,7 @@ class Mocks(pulumi.runtime.Mocks):
 
 
 from components.devices import Attachment, HostDevices, HostDevicesArgs  # noqa: E402
-from components.host.gpu_handover import Spec as GpuSpec  # noqa: E402
+from components.host.gpu_handover import GpuHandoverSpec as GpuSpec  # noqa: E402
 from components.host_operations import HostOperations, HostOperationsArgs  # noqa: E402
 
 

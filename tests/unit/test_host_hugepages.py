@@ -51,7 +51,7 @@ def kernel(tmp_path, monkeypatch):
 
 
 def spec(kernel, pages=16, stack="alice"):
-    return hp.Spec(stack=stack, pages=pages, claims_dir=str(kernel.root.parent / "claims"), root=str(kernel.root))
+    return hp.HugepageSpec(stack=stack, pages=pages, claims_dir=str(kernel.root.parent / "claims"), root=str(kernel.root))
 
 
 def test_hugepages_is_registered_once_under_its_name():
@@ -87,7 +87,7 @@ def test_fewer_pages_granted_puts_the_count_back_and_says_how_many(kernel):
 
 
 def test_a_host_without_1_gib_pages_is_refused_before_anything_changes(tmp_path):
-    s = hp.Spec(stack="alice", pages=16, claims_dir=str(tmp_path / "claims"), root=str(tmp_path / "bare"))
+    s = hp.HugepageSpec(stack="alice", pages=16, claims_dir=str(tmp_path / "claims"), root=str(tmp_path / "bare"))
     assert hp.check(s)[0][0] == "pages" and "no 1 GiB hugepages" in hp.check(s)[0][1]
     with pytest.raises(Refused, match="set hugepages1Gi: 0"):
         hp.apply(s, None)
@@ -153,7 +153,7 @@ def test_the_generic_provider_serves_the_operation_create_read_update_delete(ker
 
 
 def test_the_generic_provider_check_reports_the_operations_refusal(tmp_path):
-    s = hp.Spec(stack="alice", pages=16, claims_dir=str(tmp_path / "c"), root=str(tmp_path / "bare"))
+    s = hp.HugepageSpec(stack="alice", pages=16, claims_dir=str(tmp_path / "c"), root=str(tmp_path / "bare"))
     failures = HostOperationProvider("hugepages").check({}, {"spec": spec_props(s)}).failures
     assert [f.property for f in failures] == ["pages"] and "no 1 GiB hugepages" in failures[0].reason
 

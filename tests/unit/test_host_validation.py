@@ -115,8 +115,8 @@ def test_attached_pf_with_another_vf_count_is_refused(tmp_path, capsys):
     fs = tree(tmp_path / "root", 8, numvfs=8)
     claims.claim(str(tmp_path / "c"), "pf:pf0", "alice", worker="kind-worker",
                  record={"pf": "pf0", "pf_pci": "0000:17:00.0", "vfs": 8, "pid": 1, "links": []})
-    spec = sriov.Spec(worker="kind-worker", pf="pf0", vfs=4, stack="alice", claims_dir=str(tmp_path / "c"),
-                      sysfs_root=str(tmp_path / "root"))
+    spec = sriov.SriovSpec(stack="alice", worker="kind-worker", pf="pf0", vfs=4, claims_dir=str(tmp_path / "c"),
+                           root=str(tmp_path / "root"))
     with pytest.raises(HostOpError, match="attached with 8 VFs; detach it first"):
         sriov.attach(spec)
     assert fs.numvfs("pf0") == 8
@@ -157,7 +157,7 @@ def test_broken_claims_file_reaches_the_cli_without_a_traceback(tmp_path):
 
 
 def provider_props(tmp_path: Path, **over) -> dict:
-    """A SriovReassert's spec (flat, sysfs_root)."""
+    """A SriovReassert's spec as state written before SriovSpec's `root` holds it (sysfs_root)."""
     return {"stack": "alice", "worker": "kind-worker", "pf": "pf0", "vfs": 2, "address": "192.168.10.1/24",
             "claims_dir": str(tmp_path / "c"), "sysfs_root": str(tmp_path / "root"), "management_address": None,
             **over}
