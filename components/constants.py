@@ -25,6 +25,14 @@ NV_IPAM_POOL = "nv-pool1"
 # Where stacks record which host devices they hold (hostClaimsDir's default, the host CLI's --claims-dir).
 CLAIMS_DIR = "/var/lib/openkasugai-aio"
 
+# A network interface name as the kernel takes it: at most IFNAMSIZ-1 (15) characters, none of '/', ':'
+# or white space. Settings check workers[].sriov.pf and the host CLI --pf against it (both anchor it).
+IFNAME_PATTERN = r"[^\s/:]{1,15}"
+
+# A GPU's UUID as the NVIDIA driver (/proc/driver/nvidia/gpus/*/information) and `nvidia-smi -L` print
+# it; settings anchor it to check hostGpuUuid, the host's GPU identity matches the driver's field with it.
+GPU_UUID_PATTERN = r"GPU-[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"
+
 # The host's pool of 1 GiB hugepages, relative to the filesystem root (tests pass a fake root).
 HUGEPAGES_1G_POOL = "sys/kernel/mm/hugepages/hugepages-1048576kB"
 HUGEPAGES_1G = f"{HUGEPAGES_1G_POOL}/nr_hugepages"

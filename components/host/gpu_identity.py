@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from components.constants import GPU_UUID_PATTERN
+
 INFORMATION = "proc/driver/nvidia/gpus/{pci}/information"
-UUID = re.compile(r"GPU-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+UUID = re.compile(GPU_UUID_PATTERN)
 
 
 def information(pci: str, root: str = "/") -> dict[str, str]:

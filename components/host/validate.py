@@ -5,7 +5,9 @@ import ipaddress
 import os
 import re
 
-IFNAME = re.compile(r"^[^\s/:]{1,15}$")  # the kernel's IFNAMSIZ and the characters it forbids
+from components.constants import IFNAME_PATTERN
+
+IFNAME = re.compile(rf"^{IFNAME_PATTERN}$")
 CONTAINER = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")  # Docker's container name rule
 
 

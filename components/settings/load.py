@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
+from components.constants import GPU_UUID_PATTERN
 from components.function_catalog import deployed_function_images
 from scenarios.catalog import CATALOG
 
@@ -23,7 +24,7 @@ from .schema import FPGA_HUGEPAGES_1G, KEYS, MAX_HUGEPAGES_1G, PROJECT
 from .selection import validate_selection
 
 CONTROLLER_VERSIONS = ("v1.1.0", "v1.0.0")
-GPU_UUID = re.compile(r"^GPU-[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")  # as nvidia-smi -L prints it
+GPU_UUID = re.compile(rf"^{GPU_UUID_PATTERN}$")
 
 __all__ = ["load", "SettingsError", "CONTROLLER_VERSIONS"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any, Optional
 
+from components.constants import IFNAME_PATTERN
 from components.function_catalog import deployed_function_images
 
 from . import network as net
@@ -14,7 +15,7 @@ from .schema import IPAM_KEYS, REGISTRY_KEYS, SRIOV_KEYS, WORKER_KEYS
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
-IFNAME = re.compile(r"^[^\s/:]{1,15}$")  # the kernel's IFNAMSIZ and forbidden characters
+IFNAME = re.compile(rf"^{IFNAME_PATTERN}$")
 MAX_VFS = 256
 
 

@@ -141,7 +141,8 @@ def test_no_class_name_is_defined_twice_in_the_program():
 
 # Each fact's text, and how it would be rebuilt by hand; only components/constants.py may hold them.
 FACTS = ("/etc/k8s_node/config", "DATA/video", "mlnx_sriov_netdevice", "nv-pool1", "/var/lib/openkasugai-aio",
-         "hugepages-1048576kB", 'f"gpu:{', 'f"pf:{', 'f"kind-{', "--context kind-")
+         "hugepages-1048576kB", 'f"gpu:{', 'f"pf:{', 'f"kind-{', "--context kind-",
+         r"[^\s/:]{1,15}", "GPU-[0-9a-fA-F]{8}")  # the interface-name and GPU UUID patterns
 
 
 def test_each_shared_fact_is_written_once():
