@@ -20,7 +20,6 @@ from .errors import HostOpError
 from .hugepages import REQUIRED_PAGES, hugepages_problem, pages_1g
 from .operation import spec_props, specs_of
 from .operations import OPERATIONS
-from .sysfs import Sysfs
 
 TOOLS = {"docker": ["docker", "--version"], "kind": ["kind", "version"],
          "kubectl": ["kubectl", "version", "--client"], "pulumi": ["pulumi", "version"]}
@@ -133,10 +132,10 @@ def _subnets(runner, network: str) -> list | None:
 
 def stack_checks(settings, runner, root: str = "/", network: str = "kind", registry: str | None = None,
                  metallb_range: str | None = None) -> list[dict]:
-    """What one stack's `pulumi up` needs from this host: its registry reachable, its PFs present with
-    enough VFs (and not held by another stack), a GPU when a worker has gpu: true, 16 1 GiB
-    hugepages when fpgaAgents is on, and Kind's docker network (if it exists) with kindNetworkSubnet
-    and the MetalLB range inside it."""
+    """What one stack's `pulumi up` needs from this host: its registry reachable, each host operation's
+    check (its PFs present with enough VFs, a GPU when a worker has gpu: true, the hugepage pool; none
+    held by another stack), the GPU's UUID, 16 1 GiB hugepages when fpgaAgents is on, and Kind's docker
+    network (if it exists) with kindNetworkSubnet and the MetalLB range inside it."""
     # Local: without --stack, doctor runs on the standard library only (sources needs the venv's packages).
     from components.sources import provide
 
@@ -154,10 +153,9 @@ def stack_checks(settings, runner, root: str = "/", network: str = "kind", regis
                                             "(nothing to reach)"))
     else:
         out.append(registry_check(s.registry.host))
-    out += _pf_checks(s, root)
-    if s.gpu_worker is not None and s.uses_kind:  # an external cluster's GPU is in its node, not here
-        out.append(_gpu_check(s, root))
     out += operation_checks(s, root)
+    if s.gpu_worker is not None and s.uses_kind and facts.gpus(root):  # none: operation:gpu says so
+        out.append(_gpu_uuid_check(s, root))
     problem = hugepages_problem(root, s.controller.fpga_agents) if s.hugepages_1g < REQUIRED_PAGES else None
     if problem:
         out.append(_check("hugepages-fpga", False, problem))
@@ -189,71 +187,56 @@ def stack_checks(settings, runner, root: str = "/", network: str = "kind", regis
 
 
 def operation_checks(s, root: str = "/") -> list[dict]:
-    """Each registered host operation this stack needs, by its own check (nothing is changed)."""
-    out = []
-    for name, op in OPERATIONS.items():
-        for spec in specs_of(op, s):
-            spec = dataclasses.replace(spec, root=root)
-            try:
-                problems = op.check(spec)
-            except HostOpError as err:
-                problems = [("", str(err))]
-            wanted = ", ".join(f"{k} {v}" for k, v in spec_props(spec).items()
-                               if k not in ("stack", "claims_dir", "root") and v is not None)
-            label = f"operation:{name}:{op.spec_id(spec)}" if hasattr(op, "spec_id") else f"operation:{name}"
-            out.append(_check(label, not problems,
-                              "; ".join(r for _, r in problems) or f"{wanted}: `pulumi up` can apply it"))
-    return out
-
-
-def _pf_checks(s, root: str) -> list[dict]:
-    fs, out, routed = Sysfs(root), [], default_route_ifaces(root)
+    """Each registered host operation this stack needs, by its own check (nothing is changed): one line
+    per spec, so each problem is reported once, with the stack key it comes from (the operation's
+    KEYS). Every operation reads the claims file: a broken one is one line, and no operation is checked."""
+    needed = [(name, op, spec) for name, op in OPERATIONS.items() for spec in specs_of(op, s)]
     try:
-        held_all = claims.load(s.host_claims_dir) if s.sriov_workers else {}
+        if needed:
+            claims.load(s.host_claims_dir)
     except HostOpError as err:
         return [_check("claims", False, str(err))]
-    for w in s.sriov_workers:
-        pf, vfs, key = w.sriov.pf, w.sriov.vfs, claims.pf_claim_key(w.sriov.pf)
-        held = held_all.get(key)
-        refused = claims.refusal(held, key, s.stack, s.host_claims_dir)
-        if refused:
-            out.append(_check(key, False, refused))
-            continue
-        pci = ((held or {}).get("record") or {}).get("pf_pci")  # attached: its netdev is in the worker
-        label = f"{pf} (for {w.node})"
-        if not fs.exists(pf, pci):
-            out.append(_check(key, False, f"{label}: no such network interface in "
-                                          f"{Path(root) / 'sys/class/net'}; fix workers[].sriov.pf"))
-        elif not fs.is_sriov(pf, pci):
-            out.append(_check(key, False, f"{label}: not SR-IOV capable (no sriov_totalvfs)"))
-        elif fs.totalvfs(pf, pci) < vfs:
-            out.append(_check(key, False, f"{label}: {vfs} VFs wanted, sriov_totalvfs is {fs.totalvfs(pf, pci)}; "
-                                          "lower workers[].sriov.vfs"))
-        elif pf in routed:
-            out.append(_check(key, False, f"{label}: it carries the default route; pick another PF"))
-        else:
-            where = f", attached to {held.get('worker')} by this stack" if held else ""
-            out.append(_check(key, True, f"{label}: {vfs} VFs wanted, {fs.numvfs(pf, pci)}/{fs.totalvfs(pf, pci)} "
-                                         f"(numvfs/totalvfs){where}"))
+    out = []
+    for name, op, spec in needed:
+        spec = dataclasses.replace(spec, root=root)
+        try:
+            problems = op.check(spec)
+            problems += _MORE.get(name, _nothing)(spec, problems, root)
+        except HostOpError as err:
+            problems = [("", str(err))]
+        keys = getattr(op, "KEYS", {})
+        detail = "; ".join(f"{r} ({keys[f]} in the stack config)" if keys.get(f) and keys[f] not in r else r
+                           for f, r in problems)
+        wanted = ", ".join(f"{k} {v}" for k, v in spec_props(spec).items()
+                           if k not in ("stack", "claims_dir", "root") and v is not None)
+        label = f"operation:{name}:{op.spec_id(spec)}" if hasattr(op, "spec_id") else f"operation:{name}"
+        out.append(_check(label, not problems, detail or f"{wanted}: `pulumi up` can apply it"))
     return out
 
 
-def _gpu_check(s, root: str) -> dict:
+def _nothing(spec, problems, root: str) -> list:
+    return []
+
+
+def _default_route(spec, problems, root: str) -> list[tuple[str, str]]:
+    """The sriov check sees the default route through netlink, in this host's netns; under --root (another
+    tree) only that tree's /proc/net/route tells. Added only when the check did not say it already."""
+    if spec.pf not in default_route_ifaces(root) or any("default route" in r for _, r in problems):
+        return []
+    return [("pf", f"{spec.pf}: it carries the default route; pick another PF")]
+
+
+# What doctor adds to an operation's own check, by operation name.
+_MORE = {"sriov": _default_route}
+
+
+def _gpu_uuid_check(s, root: str) -> dict:
+    """The GPU worker's UUID, which no operation checks: the controller needs it (CUDA_VISIBLE_DEVICES).
+    The GPU itself (present, not held) is operation:gpu's."""
     found = facts.gpus(root)
-    if not found:
-        return _check("gpu-worker", False, f"{s.gpu_worker.node} has gpu: true, but this host has no NVIDIA GPU "
-                                           "(PCI vendor 10de); set gpu: false")
-    key = claims.gpu_claim_key(found[0]['pci'])
-    try:
-        held = claims.holder(s.host_claims_dir, key)
-    except HostOpError as err:
-        return _check("gpu-worker", False, str(err))
-    refused = claims.refusal(held, key, s.stack, s.host_claims_dir)
-    if refused:
-        return _check("gpu-worker", False, refused)
     where = f"{s.gpu_worker.node}: {found[0]['model']} at {found[0]['pci']}"
     uuid = s.host_gpu_uuid or found[0]["uuid"]
-    if not uuid:  # the controller needs it for CUDA_VISIBLE_DEVICES; `pulumi up` stops without it
+    if not uuid:  # `pulumi up` stops without it
         return _check("gpu-worker", None, f"{where}, UUID unknown: no NVIDIA driver is loaded; load it or "
                                           "set hostGpuUuid (`nvidia-smi -L` prints it)")
     return _check("gpu-worker", True, f"{where}, {uuid}")

@@ -12,6 +12,8 @@ from .runner import SubprocessRunner
 NAME = "gpu"
 SUMMARY = "unload the host's nvidia driver so the GPU worker loads its own; load it back on destroy"
 REPLACES = ("stack", "worker", "claims_dir", "root")
+# The stack key each spec field comes from, so doctor names what to fix (the worker is the one with gpu: true).
+KEYS = {"worker": "workers[].gpu"}
 # Created before the contract as GpuDriverHandover 'gpu-handover-gpu' under HostDevices 'gpu-handover'.
 LEGACY = ("pulumi-python:dynamic/host:GpuDriverHandover", "gpu-handover-gpu",
           "openkasugai-aio:host:HostDevices", "gpu-handover")

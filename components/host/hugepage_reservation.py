@@ -16,6 +16,8 @@ from .errors import HostOpError, Refused
 NAME = "hugepages"
 SUMMARY = "reserve hugepages1Gi 1 GiB hugepages in the host's pool; the previous count is restored on destroy"
 REPLACES = ("stack", "claims_dir", "root")
+# The stack key each spec field comes from, so doctor names what to fix.
+KEYS = {"pages": "hugepages1Gi"}
 POOL = HUGEPAGES_1G_POOL
 CLAIM = "hugepages:1G"
 

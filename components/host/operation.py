@@ -28,6 +28,8 @@ Optional:
     spec_id(spec) -> str         required when from_settings returns a list: the resource's name
                                  suffix, <component>-<NAME>-<id>
     LEGACY_INPUTS: {old: field}  input names of a resource created before the contract
+    KEYS: {field: stack key}     the stack config key each spec field comes from: doctor names it
+                                 beside a problem of that field
 
 Every failure raises components.host.errors.HostOpError with a kind-style message and leaves the
 host as it was, or exactly as the record says."""

@@ -9,6 +9,9 @@ from .sriov import SriovSpec
 NAME = "sriov"
 SUMMARY = "move a PF and its VFs into a Kind worker's network namespace; move them back on destroy"
 REPLACES = ("stack", "worker", "pf", "vfs", "claims_dir", "root")
+# The stack key each spec field comes from, so doctor names what to fix.
+KEYS = {"pf": "workers[].sriov.pf", "vfs": "workers[].sriov.vfs", "address": "workers[].sriov.address",
+        "management_address": "managementAddress"}
 STAGE = "after"
 # Created before the contract as SriovAttachment '<component>-sriov-<pf>' with flat inputs.
 LEGACY_TYPE = "pulumi-python:dynamic/host:SriovAttachment"

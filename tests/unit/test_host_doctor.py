@@ -115,7 +115,6 @@ def test_stack_checks_pass_on_a_ready_host(tmp_path, listener):
     assert "(`pulumi up` fetches it)" in upstream["detail"]
     assert all(c["ok"] is True for c in got.values()), got
     assert got["registry"]["detail"] == f"{listener} reachable"
-    assert "8 VFs wanted, 0/64" in got["pf:ens9f0np0"]["detail"] and "pf:ens9f1np1" in got
     assert "kind-worker" in got["gpu-worker"]["detail"] and "0000:ca:00.0" in got["gpu-worker"]["detail"]
     assert got["operation:hugepages"]["detail"] == "pages 16: `pulumi up` can apply it"  # fpgaAgents' 16, reserved
     assert "hugepages-fpga" not in got  # the reservation provides them
@@ -142,14 +141,26 @@ def test_stack_checks_report_each_problem(tmp_path):
     root = fake_root(tmp_path, pfs={"ens9f0np0": 4}, gpu=False, hugepages=None)
     got = by_name(doctor.stack_checks(s, FakeRunner({"kind": ["172.18.0.0/16"]}), str(root)))
     assert got["registry"]["ok"] is False and "unreachable" in got["registry"]["detail"]
-    assert got["pf:ens9f0np0"]["ok"] is False and "sriov_totalvfs is 4" in got["pf:ens9f0np0"]["detail"]
-    assert got["pf:ens9f1np1"]["ok"] is False and "no such network interface" in got["pf:ens9f1np1"]["detail"]
-    assert got["gpu-worker"]["ok"] is False and "no NVIDIA GPU" in got["gpu-worker"]["detail"]
+    pf0, pf1 = got["operation:sriov:ens9f0np0"], got["operation:sriov:ens9f1np1"]
+    assert pf0["ok"] is False and "sriov_totalvfs is 4" in pf0["detail"] and "workers[].sriov.vfs" in pf0["detail"]
+    assert pf1["ok"] is False and "no such network interface" in pf1["detail"]
+    assert "gpu-worker" not in got  # no GPU: operation:gpu says so, once
     assert got["operation:hugepages"]["ok"] is False and "no 1 GiB hugepages" in got["operation:hugepages"]["detail"]
     assert got["operation:gpu"]["ok"] is False and "no NVIDIA GPU" in got["operation:gpu"]["detail"]
     assert got["kind-network"]["ok"] is False and "not kindNetworkSubnet 172.30.0.0/16" in got["kind-network"]["detail"]
     assert got["metallb-range"]["ok"] is False and "outside" in got["metallb-range"]["detail"]
     assert doctor.summary(list(got.values()))["ok"] is False
+
+
+def test_a_missing_pf_is_one_failed_line_naming_it_and_its_key(tmp_path, listener):
+    s = settings_of(stack_file(tmp_path, listener))
+    root = fake_root(tmp_path, pfs={"ens9f0np0": 64})  # ens9f1np1 is not on this host
+    checks = doctor.stack_checks(s, FakeRunner({"kind": ["172.18.0.0/16"]}), str(root))
+    failed = [c for c in checks if c["ok"] is False and "ens9f1np1" in c["detail"]]
+    assert len(failed) == 1, failed
+    assert failed[0]["check"] == "operation:sriov:ens9f1np1"
+    assert "no such network interface" in failed[0]["detail"] and "workers[].sriov.pf" in failed[0]["detail"]
+    assert [c["check"] for c in checks if c["ok"] is False] == ["operation:sriov:ens9f1np1"]
 
 
 def test_stack_checks_claims_default_route_and_no_network_yet(tmp_path, listener):
@@ -160,9 +171,10 @@ def test_stack_checks_claims_default_route_and_no_network_yet(tmp_path, listener
     claims.claim(s.host_claims_dir, "pf:ens9f1np1", "bob", worker="kind-worker2")
     claims.claim(s.host_claims_dir, "gpu:0000:ca:00.0", "bob", worker="kind-worker")
     got = by_name(doctor.stack_checks(s, FakeRunner(), str(root)))
-    assert got["pf:eno1"]["ok"] is False and "default route" in got["pf:eno1"]["detail"]
-    assert got["pf:ens9f1np1"]["ok"] is False and "held by stack 'bob'" in got["pf:ens9f1np1"]["detail"]
-    assert got["gpu-worker"]["ok"] is False and "held by stack 'bob'" in got["gpu-worker"]["detail"]
+    assert got["operation:sriov:eno1"]["ok"] is False and "default route" in got["operation:sriov:eno1"]["detail"]
+    assert got["operation:sriov:ens9f1np1"]["ok"] is False
+    assert "held by stack 'bob'" in got["operation:sriov:ens9f1np1"]["detail"]
+    assert got["operation:gpu"]["ok"] is False and "held by stack 'bob'" in got["operation:gpu"]["detail"]
     assert "hugepages-fpga" not in got and "operation:hugepages" not in got  # fpgaAgents: false needs none
     assert got["kind-network"]["ok"] is None and got["metallb-range"]["ok"] is None  # not created yet: a warning
 
@@ -175,7 +187,7 @@ def test_pf_attached_by_this_stack_is_found_by_pci(tmp_path, listener):
     claims.claim(s.host_claims_dir, "pf:ens9f0np0", "alice", worker="kind-worker",
                  record={"pf": "ens9f0np0", "pf_pci": "0000:17:00.0"})
     got = by_name(doctor.stack_checks(s, FakeRunner({"kind": ["172.18.0.0/16"]}), str(root)))
-    assert got["pf:ens9f0np0"]["ok"] is True and "attached to kind-worker" in got["pf:ens9f0np0"]["detail"]
+    assert got["operation:sriov:ens9f0np0"]["ok"] is True, got["operation:sriov:ens9f0np0"]
 
 
 def test_embedded_registry_and_explicit_flags(tmp_path, listener):
@@ -223,7 +235,7 @@ def test_cli_doctor_with_stack_prints_the_stack_checks(tmp_path, capsys, listene
     rep = json.loads(capsys.readouterr().out)
     got = by_name(rep["checks"])
     assert got["stack"]["detail"].startswith("alice: profile full") and str(tmp_path / "c2") in got["stack"]["detail"]
-    assert got["registry"]["ok"] and got["pf:ens9f0np0"]["ok"] and got["kind-network"]["ok"]
+    assert got["registry"]["ok"] and got["operation:sriov:ens9f0np0"]["ok"] and got["kind-network"]["ok"]
     assert rc == (cli.EXIT_OK if rep["ok"] else cli.EXIT_FAILED)
 
 
