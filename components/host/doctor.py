@@ -107,20 +107,6 @@ def registry_check(registry: str, default_port: int = 443, timeout: float = 3.0)
                                          f"{err}; check the address, the routes and the firewall")
 
 
-def default_route_ifaces(root: str = "/") -> set[str]:
-    """Interfaces that carry an IPv4 or IPv6 default route, read from /proc/net (no netlink)."""
-    out = set()
-    for line in _read(Path(root) / "proc/net/route").splitlines()[1:]:
-        f = line.split()
-        if len(f) >= 8 and f[1] == "00000000" and f[7] == "00000000":
-            out.add(f[0])
-    for line in _read(Path(root) / "proc/net/ipv6_route").splitlines():
-        f = line.split()
-        if len(f) >= 10 and f[0] == "0" * 32 and f[1] == "00" and f[9] != "lo":
-            out.add(f[9])
-    return out
-
-
 def _subnets(runner, network: str) -> list | None:
     """The docker network's subnets, or None when it does not exist."""
     res = runner.run(["docker", "network", "inspect", network], check=False)
@@ -201,7 +187,6 @@ def operation_checks(s, root: str = "/") -> list[dict]:
         spec = dataclasses.replace(spec, root=root)
         try:
             problems = op.check(spec)
-            problems += _MORE.get(name, _nothing)(spec, problems, root)
         except HostOpError as err:
             problems = [("", str(err))]
         keys = getattr(op, "KEYS", {})
@@ -210,24 +195,10 @@ def operation_checks(s, root: str = "/") -> list[dict]:
         wanted = ", ".join(f"{k} {v}" for k, v in spec_props(spec).items()
                            if k not in ("stack", "claims_dir", "root") and v is not None)
         label = f"operation:{name}:{op.spec_id(spec)}" if hasattr(op, "spec_id") else f"operation:{name}"
+        if not problems and hasattr(op, "describe"):
+            detail = op.describe(spec)
         out.append(_check(label, not problems, detail or f"{wanted}: `pulumi up` can apply it"))
     return out
-
-
-def _nothing(spec, problems, root: str) -> list:
-    return []
-
-
-def _default_route(spec, problems, root: str) -> list[tuple[str, str]]:
-    """The sriov check sees the default route through netlink, in this host's netns; under --root (another
-    tree) only that tree's /proc/net/route tells. Added only when the check did not say it already."""
-    if spec.pf not in default_route_ifaces(root) or any("default route" in r for _, r in problems):
-        return []
-    return [("pf", f"{spec.pf}: it carries the default route; pick another PF")]
-
-
-# What doctor adds to an operation's own check, by operation name.
-_MORE = {"sriov": _default_route}
 
 
 def _gpu_uuid_check(s, root: str) -> dict:

@@ -57,3 +57,18 @@ def host_facts(root: str = "/") -> HostFacts:
     return HostFacts(cpu_model=models[0] if models else "unknown", cpu_sockets=max(1, len(sockets)),
                      gpu_model=found[0]["model"] if found else None,
                      gpu_pci=found[0]["pci"] if found else None, gpu_uuid=found[0]["uuid"] if found else None)
+
+
+def default_route_ifaces(root: str = "/") -> set[str]:
+    """Interfaces that carry an IPv4 or IPv6 default route, read from root/proc/net (no netlink): the
+    view of a tree given by doctor --root, which the host's netlink cannot see."""
+    out = set()
+    for line in _read(Path(root) / "proc/net/route").splitlines()[1:]:
+        f = line.split()
+        if len(f) >= 8 and f[1] == "00000000" and f[7] == "00000000":
+            out.add(f[0])
+    for line in _read(Path(root) / "proc/net/ipv6_route").splitlines():
+        f = line.split()
+        if len(f) >= 10 and f[0] == "0" * 32 and f[1] == "00" and f[9] != "lo":
+            out.add(f[9])
+    return out

@@ -30,6 +30,8 @@ Optional:
     LEGACY_INPUTS: {old: field}  input names of a resource created before the contract
     KEYS: {field: stack key}     the stack config key each spec field comes from: doctor names it
                                  beside a problem of that field
+    describe(spec) -> str        read-only, when check found nothing: what the host has now, for
+                                 doctor's line (without it doctor prints the spec's values)
 
 Every failure raises components.host.errors.HostOpError with a kind-style message and leaves the
 host as it was, or exactly as the record says."""

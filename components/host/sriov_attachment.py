@@ -3,8 +3,9 @@ nodes exist (the steps are in sriov.py; the PF is claimed as pf:<name>). One spe
 per PF; replaced with the cluster, whose new nodes have new netns."""
 from __future__ import annotations
 
-from . import sriov
+from . import claims, sriov
 from .sriov import SriovSpec
+from .sysfs import Sysfs
 
 NAME = "sriov"
 SUMMARY = "move a PF and its VFs into a Kind worker's network namespace; move them back on destroy"
@@ -40,6 +41,17 @@ def check(spec: SriovSpec, record: dict | None = None) -> list[tuple[str, str]]:
     # Before the first apply the Kind cluster may be created in the same `up`: its node is checked then.
     # The claims file, not the record, says who holds the PF (as the CLI sees it).
     return sriov.check(spec, need_worker=bool(record))
+
+
+def describe(spec: SriovSpec) -> str:
+    """The PF's VF counts now, and whether this stack has it attached (its netdev is then in the worker)."""
+    held = claims.holder(spec.claims_dir, spec.key)
+    mine = held if held and held.get("stack") == spec.stack else None
+    pci = ((mine or {}).get("record") or {}).get("pf_pci")
+    fs = Sysfs(spec.root)
+    where = f", attached to {mine.get('worker')} by this stack" if mine else ""
+    return (f"{spec.pf} (for {spec.worker}): {spec.vfs} VFs wanted, {fs.numvfs(spec.pf, pci)}/"
+            f"{fs.totalvfs(spec.pf, pci)} (numvfs/totalvfs){where}")
 
 
 def apply(spec: SriovSpec, record: dict | None) -> dict:

@@ -115,12 +115,12 @@ def test_stack_checks_pass_on_a_ready_host(tmp_path, listener):
     assert "(`pulumi up` fetches it)" in upstream["detail"]
     assert all(c["ok"] is True for c in got.values()), got
     assert got["registry"]["detail"] == f"{listener} reachable"
+    assert "8 VFs wanted, 0/64" in got["operation:sriov:ens9f0np0"]["detail"] and "operation:sriov:ens9f1np1" in got
     assert "kind-worker" in got["gpu-worker"]["detail"] and "0000:ca:00.0" in got["gpu-worker"]["detail"]
     assert got["operation:hugepages"]["detail"] == "pages 16: `pulumi up` can apply it"  # fpgaAgents' 16, reserved
     assert "hugepages-fpga" not in got  # the reservation provides them
     assert got["operation:gpu"]["detail"] == "worker kind-worker: `pulumi up` can apply it"
-    assert got["operation:sriov:ens9f1np1"]["detail"] == ("worker kind-worker2, pf ens9f1np1, vfs 8, address "
-                                                          "192.168.20.3/24: `pulumi up` can apply it")
+    assert got["operation:sriov:ens9f1np1"]["detail"].startswith("ens9f1np1 (for kind-worker2): 8 VFs wanted, 0/")
     assert "operation:sriov:ens9f0np0" in got  # one check per PF
     assert "172.18.9.0-172.18.9.10 inside kind" in got["metallb-range"]["detail"]
 
@@ -187,7 +187,8 @@ def test_pf_attached_by_this_stack_is_found_by_pci(tmp_path, listener):
     claims.claim(s.host_claims_dir, "pf:ens9f0np0", "alice", worker="kind-worker",
                  record={"pf": "ens9f0np0", "pf_pci": "0000:17:00.0"})
     got = by_name(doctor.stack_checks(s, FakeRunner({"kind": ["172.18.0.0/16"]}), str(root)))
-    assert got["operation:sriov:ens9f0np0"]["ok"] is True, got["operation:sriov:ens9f0np0"]
+    assert got["operation:sriov:ens9f0np0"]["ok"] is True
+    assert "attached to kind-worker" in got["operation:sriov:ens9f0np0"]["detail"]
 
 
 def test_embedded_registry_and_explicit_flags(tmp_path, listener):
