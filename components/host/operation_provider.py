@@ -12,7 +12,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 
 from .operation import record_of, spec_of, spec_props
 from .operations import OPERATIONS
-from .providers import UNKNOWN, _failures, _host_errors
+from .provider_support import UNKNOWN, failures, host_errors
 
 
 class HostOperationProvider(ResourceProvider):
@@ -28,35 +28,35 @@ class HostOperationProvider(ResourceProvider):
         if UNKNOWN in news.get("spec", {}).values():
             return CheckResult(news, [])  # a value from another resource: checked at up
         record = record_of(olds) if olds else None
-        return CheckResult(news, _failures(lambda: self.op.check(spec_of(self.op, news), record)))
+        return CheckResult(news, failures(lambda: self.op.check(spec_of(self.op, news), record)))
 
-    @_host_errors
+    @host_errors
     def create(self, props):
         spec = spec_of(self.op, props)
         record = self.op.apply(spec, None)
         suffix = f"/{self.op.spec_id(spec)}" if hasattr(self.op, "spec_id") else ""
         return CreateResult(f"{self.name}/{spec.stack}{suffix}", {**props, "record": record, "drift": []})
 
-    @_host_errors
+    @host_errors
     def read(self, id_, props):
         st = self.op.status(spec_of(self.op, props), record_of(props) or {})
         if not st["present"]:
             return ReadResult(None, {})
         return ReadResult(id_, {**props, "drift": st["drift"]})
 
-    @_host_errors
+    @host_errors
     def diff(self, id_, olds, news):
         old, new = spec_of(self.op, olds), spec_of(self.op, news)
         replaces = ["spec"] if any(getattr(old, k) != getattr(new, k) for k in self.op.REPLACES) else []
         return DiffResult(changes=bool(old != new or olds.get("drift") or "spec" not in olds), replaces=replaces,
                           delete_before_replace=True)
 
-    @_host_errors
+    @host_errors
     def update(self, id_, olds, news):
         record = self.op.apply(spec_of(self.op, news), record_of(olds))
         return UpdateResult({**news, "record": record, "drift": []})  # ALL outputs, or state loses them
 
-    @_host_errors
+    @host_errors
     def delete(self, id_, props):
         self.op.release(spec_of(self.op, props), record_of(props) or {})
 

@@ -28,9 +28,6 @@ _LAYER_OF = (
 
 # Function-local imports of project modules that stay, and why. Anything else is a hidden import.
 LOCAL_IMPORTS_ALLOWED = {
-    # Dynamic providers are pickled by value into the state; the host modules they call are imported
-    # when a method runs, so that the pickle holds no module objects (see docs/design.md).
-    "components/host/providers.py": "pickled dynamic providers import the host modules at run time",
     # `python -m components.host` without --stack runs on the standard library only.
     "components/host/cli.py": "the host CLI loads the project's packages only for --stack",
     "components/host/doctor.py": "doctor reaches the upstream sources only when a stack is given",

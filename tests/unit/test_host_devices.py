@@ -2,12 +2,17 @@
 SriovAttachment it replaces), one `gpu` host operation when asked."""
 from __future__ import annotations
 
+import base64
+
+import dill
 import pulumi
 import pytest
+from pulumi.dynamic.dynamic import serialize_provider
 
 from components.host.operation import record_of
 from components.host.operation_provider import HostOperationProvider
-from components.host.providers import SriovAttachmentProvider  # the old name: a module __getattr__
+from components.host.providers import SriovAttachmentProvider  # the old name, kept for state
+from components.host.providers import SriovReassertProvider
 
 CREATED: list = []
 
@@ -104,3 +109,11 @@ def test_an_attachment_created_before_the_contract_is_updated_in_place_not_repla
                                   "drift": None}).replaces == ["spec"]
     assert record_of(legacy)["pid"] == 7 and record_of(legacy)["pf_pci"] == "0000:17:00.0"
     assert isinstance(SriovAttachmentProvider(), HostOperationProvider) and SriovAttachmentProvider().name == "sriov"
+
+
+def test_every_dynamic_provider_is_stored_in_state_by_reference_so_its_imports_stay_at_module_top():
+    for provider, module in ((SriovReassertProvider(), b"components.host.providers"),
+                             (HostOperationProvider("sriov"), b"components.host.operation_provider")):
+        stored = base64.b64decode(serialize_provider(provider))
+        assert module in stored and b"sriov_links" not in stored and b"def attach" not in stored
+        assert type(dill.loads(stored)) is type(provider)
