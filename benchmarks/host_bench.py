@@ -86,7 +86,7 @@ def via_cli(ss: list[sriov.SriovSpec]) -> tuple[float, float]:
         for s in ss:
             subprocess.run([sys.executable, "-m", "components.host", "sriov", action, "--worker", s.worker,
                             "--pf", s.pf, "--vfs", str(s.vfs), "--address", s.address, "--stack", s.stack,
-                            "--claims-dir", s.claims_dir, "--sysfs-root", s.root],
+                            "--claims-dir", s.claims_dir, "--root", s.root],
                            check=True, capture_output=True, cwd=Path(__file__).resolve().parents[1])
         return time.perf_counter() - t
     return run("attach"), run("detach")

@@ -50,7 +50,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--pf", required=True, help="PF netdev name, e.g. enp23s0f0np0")
     s.add_argument("--vfs", type=int, default=0, help="number of VFs (attach)")
     s.add_argument("--address", help="CIDR for the PF inside the worker, e.g. 192.168.10.1/24")
-    s.add_argument("--sysfs-root", default="/", help="root of the sysfs tree (tests use a fake one)")
+    # --sysfs-root: its name before it was --root, as in gpu and doctor; still accepted.
+    s.add_argument("--root", "--sysfs-root", dest="root", default="/", help="root for /sys (tests use a fake one)")
     s.add_argument("--management-address", help="host address whose interface must never move")
     g = sub.add_parser("gpu", parents=[common], help="hand the host's nvidia driver over and back")
     g.add_argument("action", choices=["status", "unload", "restore"])
@@ -70,10 +71,6 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-# The spec field each flag sets, where the names differ: `sriov --sysfs-root` (its name in the README and
-# in operators' scripts) sets the SriovSpec's `root`.
-_FLAGS = {"root": "--sysfs-root"}
-
 
 def _print(args, data, text: str) -> None:
     print(json.dumps(data, indent=2, sort_keys=True) if args.json else text)
@@ -82,7 +79,7 @@ def _print(args, data, text: str) -> None:
 def _sriov(args) -> int:
     from . import sriov
     spec = sriov.SriovSpec(stack=args.stack, worker=args.worker, pf=args.pf, vfs=args.vfs, address=args.address,
-                           claims_dir=args.claims_dir, root=args.sysfs_root,
+                           claims_dir=args.claims_dir, root=args.root,
                            management_address=args.management_address)
     if args.action == "status":
         st = sriov.status(spec)
@@ -207,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     except _Usage as err:
         return _fail(as_json, EXIT_USAGE, err.lines)
     except Invalid as err:
-        return _fail(as_json, EXIT_USAGE, [f"{_FLAGS.get(a, '--' + a.replace('_', '-'))}: {r}"
+        return _fail(as_json, EXIT_USAGE, [f"{'--' + a.replace('_', '-')}: {r}"
                                            for a, r in err.problems], err.problems)
     except Refused as err:
         return _fail(as_json, EXIT_REFUSED, [str(err)])

@@ -39,7 +39,7 @@ def test_refused_attach_leaves_the_host_unchanged(workers, fake, tmp_path, case,
     claims.claim(str(tmp_path / "claims"), "pf:other0", "bob", worker="c-worker2")
     over, code, words = CASES[case]
     args = {"--worker": "c-worker", "--pf": pf, "--vfs": "4", "--address": "192.168.10.1/24",
-            "--stack": "alice", "--claims-dir": str(tmp_path / "claims"), "--sysfs-root": str(fake.root), **over}
+            "--stack": "alice", "--claims-dir": str(tmp_path / "claims"), "--root": str(fake.root), **over}
     host, sysfs, held = names_in(), files(fake.root), files(tmp_path / "claims")
     worker = names_in(containers.container_pid("c-worker"))
     assert cli.main(["sriov", "attach", *[x for kv in args.items() for x in kv], "--json"]) == code
@@ -56,7 +56,7 @@ def test_broken_claims_file_refuses_before_any_change(workers, fake, tmp_path, c
     (tmp_path / "claims" / "claims.json").write_text('{"pf:x": ')
     host, sysfs = names_in(), files(fake.root)
     args = ["sriov", "attach", "--worker", "c-worker", "--pf", pf, "--vfs", "2", "--claims-dir",
-            str(tmp_path / "claims"), "--sysfs-root", str(fake.root)]
+            str(tmp_path / "claims"), "--root", str(fake.root)]
     assert cli.main(args) == cli.EXIT_FAILED
     assert "move it aside" in capsys.readouterr().err
     assert names_in() == host and files(fake.root) == sysfs
@@ -66,7 +66,7 @@ def test_broken_claims_file_refuses_before_any_change(workers, fake, tmp_path, c
 def test_new_vf_count_on_an_attached_pf_is_refused_and_keeps_its_vfs(workers, fake, tmp_path, capsys):
     pf = fake.pf(0, vfs=4)
     base = ["--worker", "c-worker", "--pf", pf, "--stack", "alice", "--claims-dir", str(tmp_path / "claims"),
-            "--sysfs-root", str(fake.root)]
+            "--root", str(fake.root)]
     assert cli.main(["sriov", "attach", "--vfs", "4", *base]) == cli.EXIT_OK
     pid = containers.container_pid("c-worker")
     inside, held = names_in(pid), files(tmp_path / "claims")

@@ -34,7 +34,7 @@ def spec(fake, tmp_path, i=0, worker="c-worker", vfs=8, stack="alice", **kw) -> 
 
 def sriov_args(s: sriov.SriovSpec, action: str) -> list[str]:
     out = ["sriov", action, "--worker", s.worker, "--pf", s.pf, "--vfs", str(s.vfs), "--stack", s.stack,
-           "--claims-dir", s.claims_dir, "--sysfs-root", s.root, "--json"]
+           "--claims-dir", s.claims_dir, "--root", s.root, "--json"]
     return out + (["--address", s.address] if s.address else [])
 
 
@@ -119,7 +119,7 @@ def test_default_route_interface_is_refused(workers, fake, tmp_path):
     with pytest.raises(Refused, match="default route"):
         sriov.attach(s)
     assert name in names_in()
-    r = cli("sriov", "attach", "--worker", "c-worker", "--pf", name, "--sysfs-root", str(fake.root),
+    r = cli("sriov", "attach", "--worker", "c-worker", "--pf", name, "--root", str(fake.root),
             "--claims-dir", str(tmp_path / "c"))
     assert r.returncode == 4 and "default route" in r.stderr
 

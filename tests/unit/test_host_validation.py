@@ -28,7 +28,7 @@ def snapshot(root: Path) -> dict[str, tuple[str, int]]:
 
 def attach_args(root: Path, claims_dir: Path, **over) -> list[str]:
     args = {"--worker": "kind-worker", "--pf": "pf0", "--vfs": "4", "--address": "192.168.10.1/24",
-            "--sysfs-root": str(root), "--claims-dir": str(claims_dir), "--stack": "alice", **over}
+            "--root": str(root), "--claims-dir": str(claims_dir), "--stack": "alice", **over}
     return ["sriov", "attach", *[x for k, v in args.items() if v is not None for x in (k, v)]]
 
 
@@ -56,9 +56,9 @@ def test_malformed_sriov_argument_exits_2_and_changes_nothing(tmp_path, capsys, 
     assert not (tmp_path / "claims").exists()  # not even the claims file was touched
 
 
-def test_sysfs_root_that_is_not_a_folder_is_refused(tmp_path, capsys):
+def test_a_root_that_is_not_a_folder_is_refused(tmp_path, capsys):
     assert cli.main(attach_args(tmp_path / "nope", tmp_path / "claims")) == cli.EXIT_USAGE
-    assert "--sysfs-root" in capsys.readouterr().err and not (tmp_path / "claims").exists()
+    assert "--root" in capsys.readouterr().err and not (tmp_path / "claims").exists()
 
 
 def test_json_errors_are_json_with_the_same_exit_code(tmp_path, capsys):
@@ -131,7 +131,7 @@ def test_broken_claims_file_is_named_with_a_repair_hint(tmp_path, capsys, conten
     with pytest.raises(ClaimsError, match="move it aside"):
         claims.claim(str(tmp_path / "c"), "pf:pf0", "alice")
     assert path.read_text() == content
-    status = ["sriov", "status", "--worker", "kind-worker", "--pf", "pf0", "--sysfs-root", str(tmp_path / "root"),
+    status = ["sriov", "status", "--worker", "kind-worker", "--pf", "pf0", "--root", str(tmp_path / "root"),
               "--claims-dir", str(tmp_path / "c")]
     assert cli.main(status) == cli.EXIT_FAILED
     err = capsys.readouterr().err
@@ -239,3 +239,9 @@ def test_provider_delete_with_a_broken_claims_file_reports_it_without_a_tracebac
     sys.__dict__.pop("tracebacklimit", None)
     bug = sdk_report(lambda: HostOperationProvider("sriov").delete("x", {}))  # not a host error: a bug
     assert "Traceback" in bug and "TypeError" in bug
+
+
+def test_the_old_sysfs_root_flag_is_still_accepted_as_root(tmp_path, capsys):
+    args = [a if a != "--root" else "--sysfs-root" for a in attach_args(tmp_path / "nope", tmp_path / "claims")]
+    assert "--sysfs-root" in args and cli.main(args) == cli.EXIT_USAGE
+    assert "--root: " in capsys.readouterr().err
