@@ -7,11 +7,10 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from components.constants import CLAIMS_DIR, gpu_claim_key, pf_claim_key  # noqa: F401  (claim keys live with the claims)
+from components.constants import gpu_claim_key, pf_claim_key  # noqa: F401  (claim keys live with the claims)
 
 from .errors import ClaimsError, Refused
 
-DEFAULT_DIR = CLAIMS_DIR
 FILE = "claims.json"
 
 

@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
+import re
 import sys
+from pathlib import Path
+
+from components.constants import CLAIMS_DIR, PROJECT_DIR
 
 from . import claims, validate
 from .errors import HostOpError, Invalid, Refused
@@ -43,7 +48,7 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--json", action="store_true", help="print JSON")
     common.add_argument("--stack", default=os.environ.get("PULUMI_STACK", "manual"),
                         help="owner recorded in the claims file (default: $PULUMI_STACK or 'manual')")
-    common.add_argument("--claims-dir", default=claims.DEFAULT_DIR)
+    common.add_argument("--claims-dir", default=CLAIMS_DIR)
     s = sub.add_parser("sriov", parents=[common], help="move a PF and its VFs into a Kind worker and back")
     s.add_argument("action", choices=["attach", "detach", "status"])
     s.add_argument("--worker", required=True, help="Kind node container, e.g. kind-worker")
@@ -128,14 +133,9 @@ def _gpu(args) -> int:
 def _stack_settings(args):
     """The typed Settings of --stack / --config-file, read the way the offline preview reads them.
     Imported here, not at the top: without --stack, doctor runs on the standard library only."""
-    import dataclasses
-    import re
-    from pathlib import Path
-
     try:
         from pulumi.errors import RunError
 
-        from components.constants import PROJECT_DIR
         from components.settings.stackfile import load_stack_config
         from components.settings import SettingsError, load
     except ImportError as err:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from components.constants import CLAIMS_DIR
+
 from . import claims, facts, gpu, validate
 from .errors import HostOpError
 from .modules import NVIDIA_ORDER
@@ -24,7 +26,7 @@ RECORD = ("unloaded", "persistenced", "srcversion", "claim")
 class GpuHandoverSpec:
     stack: str
     worker: str  # the Kind node container, e.g. kind-worker
-    claims_dir: str = claims.DEFAULT_DIR
+    claims_dir: str = CLAIMS_DIR
     root: str = "/"
 
 

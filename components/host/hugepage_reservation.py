@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from components.constants import HUGEPAGES_1G_POOL
+from components.constants import CLAIMS_DIR, HUGEPAGES_1G_POOL
 
 from . import claims, validate
 from .errors import HostOpError, Refused
@@ -26,7 +26,7 @@ CLAIM = "hugepages:1G"
 class HugepageSpec:
     stack: str
     pages: int
-    claims_dir: str = claims.DEFAULT_DIR
+    claims_dir: str = CLAIMS_DIR
     root: str = "/"  # sysfs lives under root/sys (tests give a fake tree)
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from components.constants import CLAIMS_DIR
+
 from . import claims, containers, facts, netlink as nl, validate
 from .errors import HostOpError, Invalid, Refused
 from .sriov_links import Links, identities, move_back, move_in, to_move, where
@@ -23,7 +25,7 @@ class SriovSpec:
     pf: str
     vfs: int
     address: str | None = None  # CIDR put on the PF in the worker
-    claims_dir: str = claims.DEFAULT_DIR
+    claims_dir: str = CLAIMS_DIR
     root: str = "/"  # the host's filesystem root; sysfs is under root/sys (tests give a fake tree)
     management_address: str | None = None
 
