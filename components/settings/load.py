@@ -1,6 +1,7 @@
 """Load, default and validate a stack's config; every problem is reported at once, before anything
-changes. Each key is read on its own (sections.py), then the rules across keys run (rules.py), then
-the files are looked for (preflight.py)."""
+changes. Two steps: validation (each key on its own in sections.py, the rules across keys in rules.py,
+then what the profile needs, here) touches no filesystem and returns what it parsed; the preflight step
+(preflight.py) then looks for the files and folders it names and resolves every path."""
 from __future__ import annotations
 
 import dataclasses
@@ -15,18 +16,19 @@ from scenarios.catalog import CATALOG
 
 from . import network as net
 from . import rules, sections
+from .checked import Checked
 from .decode import Problems, decode, suggest, what
 from .errors import SettingsError
 from .ignored import report_ignored
 from .model import ControllerSettings, Settings
-from .preflight import Preflight
+from .preflight import Found, preflight
 from .schema import FPGA_HUGEPAGES_1G, KEYS, MAX_HUGEPAGES_1G, PROJECT
 from .selection import validate_selection
 
 CONTROLLER_VERSIONS = ("v1.1.0", "v1.0.0")
 GPU_UUID = re.compile(rf"^{GPU_UUID_PATTERN}$")
 
-__all__ = ["load", "SettingsError", "CONTROLLER_VERSIONS"]
+__all__ = ["load", "validate", "SettingsError", "CONTROLLER_VERSIONS"]
 
 
 def load(raw: Mapping[str, Any], *, stack: str, base_dir: Path, secret_keys=(),
@@ -42,15 +44,23 @@ def load(raw: Mapping[str, Any], *, stack: str, base_dir: Path, secret_keys=(),
     """
     p = Problems()
     warnings = warnings if warnings is not None else []
+    checked = validate(raw, p, secret_keys=secret_keys, host_gpu_uuid=host_gpu_uuid)
+    found = preflight(checked, p, Path(base_dir), host_files, warnings)
+    if p:
+        raise SettingsError(list(p))
+    report_ignored(checked.values, checked.parsed, warnings)
+    return _settings(stack, checked, found)
+
+
+def validate(raw: Mapping[str, Any], p: Problems, *, secret_keys=(), host_gpu_uuid: Optional[str] = None) -> Checked:
+    """The validation step: decode, default, each key, the rules across keys, what the profile needs.
+    Pure: it reads no file and resolves no path (preflight does); problems are added to `p`."""
     v = _values(raw, p)
-    ctx = Preflight(p, Path(base_dir), host_files, warnings)
     external = bool(v["externalKubeconfig"])
     if v["registryPassword"] is not None and f"{PROJECT}:registryPassword" not in secret_keys:
         p.add("registryPassword", "must be a secret; set it with "
               "`pulumi config set --secret registryPassword <password>`")
     cluster = sections.cluster_name(v["clusterName"], p)
-    if external:
-        ctx.require_file("externalKubeconfig", v["externalKubeconfig"], always=True)
     pod = net.network("podSubnet", v["podSubnet"], p) if v["podSubnet"] is not None else None
     kindnet = net.network("kindNetworkSubnet", v["kindNetworkSubnet"], p) if v["kindNetworkSubnet"] is not None else None
     ipam = sections.ipam(v["sriovIpam"], p)
@@ -67,34 +77,38 @@ def load(raw: Mapping[str, Any], *, stack: str, base_dir: Path, secret_keys=(),
     parsed = rules.Parsed(values=v, external=external, workers=workers, pod=pod, kindnet=kindnet, ipam=ipam,
                           registry=registry, metallb=metallb)
     rules.check(parsed, p)
-    _profile(v, parsed, ctx)
-    gpu_uuid = _gpu_uuid(v, parsed, host_gpu_uuid, ctx)
-    controller = _controller(v, ctx)
+    on_host: list[tuple[str, str]] = []
+    driver = _profile(v, parsed, p, on_host)
+    gpu_uuid = _gpu_uuid(v, parsed, host_gpu_uuid, p, on_host)
+    controller = _controller(v, p)
     scenarios = _scenarios(v, workers, p)
     rules.scenario_vfs(parsed, scenarios, bool(v["multiWorker"]), p)
     if v["functionImages"] is not None:
         _prebuilt_complete(prebuilt, scenarios, p)
-    elif controller and controller.checkout and scenarios:
-        ctx.function_sources(Path(controller.checkout), scenarios)
-    if p:
-        raise SettingsError(list(p))
-    report_ignored(v, parsed, warnings)
-    if not registry.embedded:
-        registry = dataclasses.replace(registry, ca_file=ctx.path(registry.ca_file))
+    return Checked(parsed=parsed, cluster=cluster, scenarios=scenarios, prebuilt=prebuilt, gpu_uuid=gpu_uuid,
+                   hugepages_1g=_hugepages(v, parsed), controller=controller, gpu_driver_file=driver,
+                   builds_functions=v["functionImages"] is None and controller is not None and bool(scenarios),
+                   on_host=on_host)
+
+
+def _settings(stack: str, c: Checked, found: Found) -> Settings:
+    """Settings from what validation parsed and the paths preflight resolved."""
+    v, s, paths = c.values, c.parsed, found.paths
+    registry = s.registry if s.registry.embedded else dataclasses.replace(s.registry, ca_file=found.ca_file)
+    controller = c.controller and dataclasses.replace(c.controller, checkout=paths["controllerCheckout"])
     return Settings(
-        stack=stack, cluster_name=cluster, kubernetes_version=v["kubernetesVersion"],
-        pod_subnet=v["podSubnet"], kind_network_subnet=v["kindNetworkSubnet"], workers=workers,
-        crio_version=v["crioVersion"], gpu_driver_file=ctx.path(v["gpuDriverFile"]),
-        kind_source=ctx.path(v["kindSource"]), kubernetes_source=ctx.path(v["kubernetesSource"]),
-        registry=registry, metallb_addresses=metallb, sriov_ipam=ipam, controller=controller,
-        image_mirror=v["imageMirror"], video_dir=ctx.path(v["videoDir"]),
-        external_kubeconfig=ctx.path(v["externalKubeconfig"]), host_claims_dir=v["hostClaimsDir"],
+        stack=stack, cluster_name=c.cluster, kubernetes_version=v["kubernetesVersion"],
+        pod_subnet=v["podSubnet"], kind_network_subnet=v["kindNetworkSubnet"], workers=s.workers,
+        crio_version=v["crioVersion"], gpu_driver_file=paths["gpuDriverFile"],
+        kind_source=paths["kindSource"], kubernetes_source=paths["kubernetesSource"],
+        registry=registry, metallb_addresses=s.metallb, sriov_ipam=s.ipam, controller=controller,
+        image_mirror=v["imageMirror"], video_dir=paths["videoDir"],
+        external_kubeconfig=paths["externalKubeconfig"], host_claims_dir=v["hostClaimsDir"],
         management_address=v["managementAddress"],
-        host_cpu_model=v["hostCpuModel"], host_gpu_model=v["hostGpuModel"], scenarios=scenarios,
-        multi_worker=v["multiWorker"], verify_scenarios=v["verifyScenarios"], host_gpu_uuid=gpu_uuid,
-        hugepages_1g=_hugepages(v, parsed),
-        addon_manifests=ctx.path(v["addonManifests"]), source_cache=ctx.path(v["sourceCache"]),
-        prebuilt_images=prebuilt)
+        host_cpu_model=v["hostCpuModel"], host_gpu_model=v["hostGpuModel"], scenarios=c.scenarios,
+        multi_worker=v["multiWorker"], verify_scenarios=v["verifyScenarios"], host_gpu_uuid=c.gpu_uuid,
+        hugepages_1g=c.hugepages_1g, addon_manifests=paths["addonManifests"], source_cache=paths["sourceCache"],
+        prebuilt_images=c.prebuilt)
 
 
 def _prebuilt_complete(prebuilt: tuple[tuple[str, str], ...], scenarios: tuple[str, ...], p: Problems) -> None:
@@ -141,28 +155,17 @@ def _values(raw: Mapping[str, Any], p: Problems) -> dict[str, Any]:
     return values
 
 
-def _profile(v: dict, s: rules.Parsed, ctx: Preflight) -> None:
-    """What the profile needs: external and Kind clusters need different keys and files."""
-    p = ctx.p
-    gpu = any(w.gpu for w in s.workers)
+def _profile(v: dict, s: rules.Parsed, p: Problems, on_host: list) -> str:
+    """What the profile needs: external and Kind clusters need different keys and files. Returns the
+    NVIDIA installer for preflight to look for ("" when none is needed or the value is refused)."""
+    gpu, driver = any(w.gpu for w in s.workers), ""
     if gpu and not s.external:
         driver = v["gpuDriverFile"]
         if not driver:
             p.add("gpuDriverFile", "required when a worker has gpu: true (the NVIDIA .run installer)")
         elif not driver.endswith(".run"):
             p.add("gpuDriverFile", f"{driver!r} is not an NVIDIA .run installer")
-        else:
-            ctx.require_file("gpuDriverFile", driver)
-    if not s.external:  # given source folders must exist; empty ones are fetched (components.sources)
-        for key in ("kindSource", "kubernetesSource"):
-            if v[key]:
-                found = ctx.require_dir(key, v[key])
-                if found and key == "kindSource":
-                    ctx.kind_source(found)
-    if v["addonManifests"]:
-        ctx.require_dir("addonManifests", v["addonManifests"], always=True)
-    if v["videoDir"]:
-        ctx.require_dir("videoDir", v["videoDir"])
+            driver = ""
     if s.external and not v["hostCpuModel"] and v["hostCpuModel"] is not None:
         p.add("hostCpuModel", "required with externalKubeconfig: the CPU model of the cluster's workers "
               "(as in their /proc/cpuinfo), since this host's CPU is not theirs")
@@ -174,18 +177,17 @@ def _profile(v: dict, s: rules.Parsed, ctx: Preflight) -> None:
         p.add("registry", "required with externalKubeconfig: the cluster's nodes cannot pull from "
               "a registry embedded on this host; set registry.host, registry.project and registry.caFile, "
               "or give prebuilt images in functionImages")
-    if not s.registry.embedded and s.registry.ca_file and not p.failed("registry.caFile"):
-        ctx.ca_file(s.registry.ca_file, s.registry.ca_sha256)
     if not s.registry.embedded and v["registryPassword"] is None and not prebuilt:
-        ctx.missing("registryPassword", "required with a Harbor registry: "
-                    "`pulumi config set --secret registryPassword <password>`")
+        on_host.append(("registryPassword", "required with a Harbor registry: "
+                        "`pulumi config set --secret registryPassword <password>`"))
     elif s.registry.embedded and v["registryPassword"] is not None and not p.failed("registry"):
         p.add("registryPassword", "set, but no registry is configured; set registry.host or remove it")
+    return driver or ""
 
 
-def _gpu_uuid(v: dict, s: rules.Parsed, host_gpu_uuid: Optional[str], ctx: Preflight) -> str:
+def _gpu_uuid(v: dict, s: rules.Parsed, host_gpu_uuid: Optional[str], p: Problems, on_host: list) -> str:
     """The GPU worker's GPU UUID: hostGpuUuid, else what this host's driver reports (Kind only)."""
-    p, gpu = ctx.p, any(w.gpu for w in s.workers)
+    gpu = any(w.gpu for w in s.workers)
     if v["hostGpuUuid"] and not GPU_UUID.match(v["hostGpuUuid"]):
         p.add("hostGpuUuid", f"{v['hostGpuUuid']!r} is not an NVIDIA GPU UUID like "
               "GPU-5c4b8e1f-2a3d-4e6f-8a9b-0c1d2e3f4a5b (`nvidia-smi -L` prints it)")
@@ -198,25 +200,22 @@ def _gpu_uuid(v: dict, s: rules.Parsed, host_gpu_uuid: Optional[str], ctx: Prefl
     gpu_uuid = v["hostGpuUuid"] or ("" if s.external else host_gpu_uuid or "")
     if gpu and not gpu_uuid and host_gpu_uuid is not None and not s.external:
         # The controller sets CUDA_VISIBLE_DEVICES to this UUID: a made-up one hides the GPU from the pods.
-        ctx.missing("hostGpuUuid", "required when a worker has gpu: true and no NVIDIA driver on this host "
-                    "reports the GPU's UUID (/proc/driver/nvidia/gpus/*/information); set it to the UUID "
-                    "`nvidia-smi -L` prints on the GPU host")
+        on_host.append(("hostGpuUuid", "required when a worker has gpu: true and no NVIDIA driver on this host "
+                        "reports the GPU's UUID (/proc/driver/nvidia/gpus/*/information); set it to the UUID "
+                        "`nvidia-smi -L` prints on the GPU host"))
     return gpu_uuid or ""
 
 
-def _controller(v: dict, ctx: Preflight) -> Optional[ControllerSettings]:
+def _controller(v: dict, p: Problems) -> Optional[ControllerSettings]:
+    """The controller's settings, its checkout as configured (preflight looks at it and resolves it)."""
     if v["controllerVersion"] is not None and v["controllerVersion"] not in CONTROLLER_VERSIONS:
-        ctx.p.add("controllerVersion", f"{v['controllerVersion']!r} is not supported; "
-                  f"use one of: {', '.join(CONTROLLER_VERSIONS)}")
-    if v["controllerCheckout"] is None:
+        p.add("controllerVersion", f"{v['controllerVersion']!r} is not supported; "
+              f"use one of: {', '.join(CONTROLLER_VERSIONS)}")
+    if None in (v["controllerCheckout"], v["controllerImageRegistry"], v["kubeRbacProxyImage"], v["fpgaAgents"]):
         return None
-    # Empty: fetched at controllerVersion (components.sources).
-    checkout = ctx.controller_checkout(v["controllerCheckout"]) if v["controllerCheckout"] else ""
-    if checkout is None or None in (v["controllerImageRegistry"], v["kubeRbacProxyImage"], v["fpgaAgents"]):
-        return None
-    return ControllerSettings(checkout=str(checkout), version=v["controllerVersion"],
-                      image_registry=v["controllerImageRegistry"].rstrip("/"),
-                      kube_rbac_proxy_image=v["kubeRbacProxyImage"], fpga_agents=v["fpgaAgents"])
+    return ControllerSettings(checkout=v["controllerCheckout"], version=v["controllerVersion"],
+                              image_registry=v["controllerImageRegistry"].rstrip("/"),
+                              kube_rbac_proxy_image=v["kubeRbacProxyImage"], fpga_agents=v["fpgaAgents"])
 
 
 def _scenarios(v: dict, workers, p: Problems) -> tuple[str, ...]:

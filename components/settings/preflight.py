@@ -1,19 +1,62 @@
-"""The files and folders a stack names: present where they must be, warned about where only the
-kind-host needs them (the offline preview)."""
+"""The preflight step, after validation: the files and folders a stack names, present where they must
+be, warned about where only the kind-host needs them (the offline preview), and every path resolved.
+Validation (load.py) touches no filesystem; everything that does is here."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 from components.function_catalog import missing_function_sources
 from scenarios.catalog import CATALOG
 
+from .checked import Checked
 from .decode import Problems
 from .model import KIND_BASE_DIR, KIND_GO_VERSION
 
 # A folder that every controller checkout of a supported version has.
 CHECKOUT_MARKER = "src/whitebox-k8s-flowctrl/config/crd/bases"
+# The keys that name a path on this host; Settings receives each one absolute.
+PATH_KEYS = ("gpuDriverFile", "kindSource", "kubernetesSource", "videoDir", "externalKubeconfig",
+             "addonManifests", "sourceCache", "controllerCheckout")
+
+
+@dataclass(frozen=True)
+class Found:
+    """Each path key's value made absolute against the stack's folder ("" when unset)."""
+
+    paths: dict[str, str]
+    ca_file: str  # registry.caFile
+
+
+def preflight(c: Checked, p: Problems, base: Path, host_files: bool, warnings: list) -> Found:
+    """Look for every file and folder the validated config names; problems go to `p`, beside
+    validation's, so that one SettingsError lists both."""
+    ctx, v, s = Preflight(p, base, host_files, warnings), c.values, c.parsed
+    if s.external:
+        ctx.require_file("externalKubeconfig", v["externalKubeconfig"], always=True)
+    if c.gpu_driver_file:
+        ctx.require_file("gpuDriverFile", c.gpu_driver_file)
+    if not s.external:  # given source folders must exist; empty ones are fetched (components.sources)
+        for key in ("kindSource", "kubernetesSource"):
+            if v[key]:
+                found = ctx.require_dir(key, v[key])
+                if found and key == "kindSource":
+                    ctx.kind_source(found)
+    if v["addonManifests"]:
+        ctx.require_dir("addonManifests", v["addonManifests"], always=True)
+    if v["videoDir"]:
+        ctx.require_dir("videoDir", v["videoDir"])
+    if not s.registry.embedded and s.registry.ca_file and not p.failed("registry.caFile"):
+        ctx.ca_file(s.registry.ca_file, s.registry.ca_sha256)
+    for key, message in c.on_host:
+        ctx.missing(key, message)
+    # Empty: fetched at controllerVersion (components.sources).
+    checkout = ctx.controller_checkout(v["controllerCheckout"]) if v["controllerCheckout"] else None
+    if checkout and c.builds_functions:
+        ctx.function_sources(checkout, c.scenarios)
+    return Found(paths={key: ctx.path(v[key] or "") for key in PATH_KEYS}, ca_file=ctx.path(s.registry.ca_file))
 
 
 class Preflight:
