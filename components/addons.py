@@ -17,10 +17,9 @@ Transform = Callable[[pulumi.ResourceTransformArgs], Optional[pulumi.ResourceTra
 @dataclass
 class PlatformAddonsArgs:
     pod_subnet: str
-    kind_network_subnet: str
     metallb_addresses: Optional[tuple[str, str]] = None  # None: no MetalLB (e.g. an external cluster has one)
     sriov_pfs: Sequence[str] = ()  # empty: no SR-IOV CNI, device plugin, nv-ipam
-    sriov_ipam: Optional[SriovIpam] = None
+    sriov_ipam: Optional[SriovIpam] = None  # set whenever sriov_pfs are (settings require it)
     image_mirror: str = ""  # registry prefix for every add-on image (hosts without internet)
     cni: bool = True  # Calico; False on a cluster that already has a CNI
     # Folder holding the verified bundles (Bundle.local_name); empty only in an offline preview
@@ -34,7 +33,7 @@ class PlatformAddonsArgs:
     @classmethod
     def from_settings(cls, s: Settings, after: Sequence[pulumi.Resource] = (),
                       devices: Sequence[pulumi.Resource] = ()) -> "PlatformAddonsArgs":
-        return cls(pod_subnet=s.pod_subnet, kind_network_subnet=s.kind_network_subnet,
+        return cls(pod_subnet=s.pod_subnet,
                    metallb_addresses=s.metallb_addresses if s.uses_kind else None,
                    sriov_pfs=[w.sriov.pf for w in s.sriov_workers], sriov_ipam=s.sriov_ipam,
                    image_mirror=s.image_mirror, cni=s.uses_kind, manifests=s.addon_manifests, after=list(after),
@@ -75,8 +74,6 @@ class PlatformAddons(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: PlatformAddonsArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("openkasugai-aio:platform:PlatformAddons", name, None, opts)
-        if args.sriov_pfs and args.sriov_ipam is None:
-            raise ValueError("sriovIpam: required when a worker has sriov (the VFs get addresses from nv-ipam)")
         images = image_transform(args.image_mirror)
         self.ready = []
         self.versions = {}
@@ -111,7 +108,7 @@ class PlatformAddons(pulumi.ComponentResource):
             self.sriov_resource = r.SRIOV_RESOURCE
         self.pool_name = None
         if args.metallb_addresses:
-            objs = r.metallb_objects(*args.metallb_addresses, args.kind_network_subnet)
+            objs = r.metallb_objects(*args.metallb_addresses)
             metallb = bundle(r.METALLB, net)  # its controller serves the webhook that admits the pool
             pool = render(objs[0], metallb)
             render(objs[1], [pool])

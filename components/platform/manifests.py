@@ -139,13 +139,9 @@ def set_calico_pool(obj: dict[str, Any], pod_subnet: str) -> bool:
     return False
 
 
-def metallb_objects(first: str, last: str, kind_network_subnet: str) -> list[dict[str, Any]]:
-    """IPAddressPool cpufunc-pool and its L2Advertisement."""
-    net = ipaddress.ip_network(kind_network_subnet, strict=False)
-    lo, hi = ipaddress.ip_address(first), ipaddress.ip_address(last)
-    if lo not in net or hi not in net or lo > hi:
-        raise ValueError(f"metallbAddresses: {first}-{last} must be an ascending range inside the Docker "
-                         f"network 'kind' ({kind_network_subnet}, kindNetworkSubnet)")
+def metallb_objects(first: str, last: str) -> list[dict[str, Any]]:
+    """IPAddressPool cpufunc-pool (metallbAddresses, inside the Docker network: settings check it) and its
+    L2Advertisement."""
     meta = {"name": POOL_NAME, "namespace": METALLB_NS}
     return [{"apiVersion": "metallb.io/v1beta1", "kind": "IPAddressPool", "metadata": dict(meta),
              "spec": {"addresses": [f"{first}-{last}"]}},
@@ -163,11 +159,9 @@ def sriovdp_configmap(pfs: Sequence[str]) -> dict[str, Any]:
 
 def ippool(subnet: str, per_node_block_size: int, gateway: str,
            exclusions: Sequence[tuple[str, str]] = ()) -> dict[str, Any]:
-    """nv-ipam IPPool NV_IPAM_POOL for the SR-IOV VFs, on every non-control-plane node."""
+    """nv-ipam IPPool NV_IPAM_POOL for the SR-IOV VFs, on every non-control-plane node (sriovIpam, its
+    gateway and exclusions inside the subnet: settings check it)."""
     net = ipaddress.ip_network(subnet, strict=False)
-    for ip in (gateway, *[a for pair in exclusions for a in pair]):
-        if ipaddress.ip_address(ip) not in net:
-            raise ValueError(f"sriovIpam: {ip} is not inside subnet {subnet}")
     spec: dict[str, Any] = {"subnet": str(net), "perNodeBlockSize": int(per_node_block_size), "gateway": gateway}
     if exclusions:
         spec["exclusions"] = [{"startIP": a, "endIP": b} for a, b in exclusions]

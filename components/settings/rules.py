@@ -43,8 +43,9 @@ STATED: dict[str, str] = {
         "Kubernetes minor. A text key given as a YAML number is refused: `crioVersion: 1.30` reads as 1.3, "
         "so quote it (`\"1.30\"`).",
     "sriovIpam.gateway sriovIpam.exclusions":
-        "`sriovIpam.gateway` lies inside `sriovIpam.subnet` and is neither its network nor its broadcast "
-        "address; each of `sriovIpam.exclusions` is a FIRST-LAST range inside the subnet.",
+        "`sriovIpam.gateway` is required (the IPPool names it) and lies inside `sriovIpam.subnet`, neither its "
+        "network nor its broadcast address; each of `sriovIpam.exclusions` is a FIRST-LAST range inside the "
+        "subnet.",
     "sriovIpam.perNodeBlockSize sriovIpam.exclusions":
         "nv-ipam gives every worker (its pool selects all nodes but the control plane) a block of "
         "`perNodeBlockSize` addresses from the start of the subnet, in an order of its own: the blocks of "

@@ -131,6 +131,9 @@ def ipam(item: Optional[dict], p: Problems) -> Optional[SriovIpam]:
               "positive integer")
         block = 0
     gateway = text(item, "gateway", "sriovIpam.gateway", p)
+    if gateway == "":
+        p.add("sriovIpam.gateway", "required: the VFs' gateway, a host address in sriovIpam.subnet "
+              "(like 192.168.20.1)")
     gw = net.address("sriovIpam.gateway", gateway, p) if gateway else None
     if gw is not None and network is not None:
         if gw not in network:

@@ -1,6 +1,5 @@
 """The PlatformAddons component under the mock engine (bundles are remote components; transforms run here)."""
 import pulumi
-import pytest
 
 from components.addons import PlatformAddons, PlatformAddonsArgs, calico_pool_transform, image_transform
 from tests import schema_check
@@ -12,7 +11,7 @@ IPAM = SriovIpam("192.168.20.0/24", 30, "192.168.20.1", (("192.168.20.0", "192.1
 
 
 def args(**kw):
-    base = dict(pod_subnet="10.100.0.0/16", kind_network_subnet="172.18.0.0/16",
+    base = dict(pod_subnet="10.100.0.0/16",
                 metallb_addresses=("172.18.9.0", "172.18.9.10"), sriov_pfs=["ens9f0np0", "ens9f1np1"],
                 sriov_ipam=IPAM, image_mirror="", manifests="/cache/addons")
     return PlatformAddonsArgs(**{**base, **kw})
@@ -60,11 +59,6 @@ def test_without_the_bundles_only_the_rendered_objects_are_registered():
     regs, _, c = run_component(lambda o: PlatformAddons("addons", args(manifests=""), o))
     assert not bundles(regs) and c.versions["calico"] == "v3.28.1"
     assert {"cpufunc-pool"} == set(by_kind(regs, "IPAddressPool")) and by_kind(regs, "IPPool")
-
-
-def test_pfs_without_ipam_is_refused():
-    with pytest.raises(ValueError, match="sriovIpam: required"):
-        run_component(lambda o: PlatformAddons("addons", args(sriov_ipam=None), o))
 
 
 def test_registered_transforms_pin_and_mirror():

@@ -52,6 +52,8 @@ RULES = [
     ("SR-IOV gateway is the broadcast address", _set("sriovIpam.gateway", "192.168.20.255"), "sriovIpam.gateway"),
     ("SR-IOV gateway not an address", _set("sriovIpam.gateway", "gw"), "sriovIpam.gateway"),
     ("SR-IOV gateway a number", _set("sriovIpam.gateway", 5), "sriovIpam.gateway"),
+    ("SR-IOV gateway missing", _set("sriovIpam.gateway", _DELETE), "sriovIpam.gateway"),
+    ("SR-IOV gateway empty", _set("sriovIpam.gateway", ""), "sriovIpam.gateway"),
     ("SR-IOV exclusion a single address", _set("sriovIpam.exclusions", ["192.168.20.0"]), "sriovIpam.exclusions[0]"),
     ("SR-IOV exclusion reversed", _set("sriovIpam.exclusions", ["192.168.20.9-192.168.20.0"]),
      "sriovIpam.exclusions[0]"),

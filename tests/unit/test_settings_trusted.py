@@ -1,0 +1,38 @@
+"""Every stack rule is validated once, in settings, and trusted after: the renderers and components that
+used to repeat one now rely on settings, which refuse the same config naming the same key."""
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.test_settings import _DELETE, _set, host, refused  # noqa: F401  (host is a fixture)
+
+
+def _keys(problems: list[str]) -> list[str]:
+    return [p.split(": ")[0] for p in problems]
+
+
+# Was components/addons.py (PlatformAddons): PFs without sriovIpam.
+def test_sriov_workers_without_an_ipam_pool_are_refused_by_settings(host):
+    problems = refused(host, _set("sriovIpam", _DELETE))
+    assert [p for p in problems if p.startswith("sriovIpam: required when a worker has sriov")], problems
+
+
+# Was components/platform/manifests.py (metallb_objects): a pool outside the kind network, or reversed.
+@pytest.mark.parametrize("pool", ["10.0.0.1-10.0.0.2", "172.18.9.10-172.18.9.0"])
+def test_a_metallb_pool_outside_the_kind_network_or_reversed_is_refused_by_settings(host, pool):
+    assert "metallbAddresses" in _keys(refused(host, _set("metallbAddresses", pool)))
+
+
+# Was components/platform/manifests.py (ippool): a gateway or an exclusion outside the subnet.
+def test_an_ipam_gateway_outside_the_subnet_is_refused_by_settings(host):
+    problems = refused(host, _set("sriovIpam.gateway", "10.0.0.1"))
+    assert "sriovIpam.gateway: 10.0.0.1 is not inside sriovIpam.subnet 192.168.20.0/24" in problems
+    problems = refused(host, _set("sriovIpam.exclusions", ["10.0.0.1-10.0.0.9"]))
+    assert "sriovIpam.exclusions[0]: 10.0.0.1-10.0.0.9 is not inside sriovIpam.subnet 192.168.20.0/24" in problems
+
+
+# Was components/platform/manifests.py (ippool): an empty gateway failed there with ipaddress's ValueError.
+@pytest.mark.parametrize("gateway", [_DELETE, None, ""])
+def test_an_ipam_pool_without_a_gateway_is_refused_by_settings(host, gateway):
+    problems = refused(host, _set("sriovIpam.gateway", gateway))
+    assert [p for p in problems if p.startswith("sriovIpam.gateway: required")], problems
