@@ -10,17 +10,9 @@ from typing import Any
 import yaml
 from pulumi.errors import RunError
 
-SUPPORTED_VERSIONS = ("v1.1.0", "v1.0.0")
-
 
 class CheckoutError(RunError, ValueError):
     """The controller checkout lacks a file or holds something unexpected (shown without a traceback)."""
-
-
-def check_version(version: str) -> str:
-    if version not in SUPPORTED_VERSIONS:
-        raise CheckoutError(f"controllerVersion: {version!r} is not supported; use one of {SUPPORTED_VERSIONS}")
-    return version
 
 
 def path(checkout: str | Path, rel: str, version: str = "v1.1.0") -> Path:

@@ -113,8 +113,6 @@ def _filter_resize(childbs: dict) -> dict:
 def configmaps(checkout: str | Path, host: HostModels, workers: Sequence[str], gpu_node: Optional[str] = None,
                version: str = "v1.1.0") -> list[dict[str, Any]]:
     """All seven ConfigMaps: the four common ones, then infrastructureinfo, deployinfo, filter-resize-ch."""
-    if host.gpu_model and gpu_node is not None and gpu_node not in workers:
-        raise ValueError(f"workers: the GPU node {gpu_node} is not among the workers {list(workers)}")
     t = tables(checkout, host, version)
     infra, deploy = [], []
     for node in workers:

@@ -8,7 +8,7 @@ from typing import Any
 from components.constants import NODE_KUBECONFIG
 
 from . import kustomize
-from .checkout import CheckoutError, check_version, load_yaml
+from .checkout import CheckoutError, load_yaml
 
 # Where every node keeps the admin kubeconfig the agents mount. v1.0.0 samples say /etc/k8s_worker/config;
 # both versions are rendered with this one path so node preparation does not depend on the version.
@@ -58,7 +58,6 @@ def _containers(obj: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def controller_objects(checkout: str | Path, version: str, registry: str, tag: str,
                        kube_rbac_proxy: str) -> dict[str, list[dict[str, Any]]]:
     """module -> its objects from config/default without ../crd (the CRDs come from crds.py), Namespace first."""
-    check_version(version)
     out = {}
     for m in CONTROLLERS:
         objs = kustomize.build(checkout, f"src/{m.module}/config/default", skip=("../crd",), version=version)
@@ -94,5 +93,4 @@ def agent_daemonset(checkout: str | Path, version: str, m: Workload, registry: s
 
 def agent_daemonsets(checkout: str | Path, version: str, registry: str, tag: str,
                      fpga_agents: bool = True) -> list[dict[str, Any]]:
-    check_version(version)
     return [agent_daemonset(checkout, version, m, registry, tag) for m in selected_agents(fpga_agents)]

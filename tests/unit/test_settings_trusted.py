@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.test_settings import _DELETE, _set, host, refused  # noqa: F401  (host is a fixture)
+from components.controller import ControllerArgs
+from tests.unit.test_settings import _DELETE, _load, _set, full, host, refused  # noqa: F401  (host is a fixture)
 
 
 def _keys(problems: list[str]) -> list[str]:
@@ -36,3 +37,21 @@ def test_an_ipam_gateway_outside_the_subnet_is_refused_by_settings(host):
 def test_an_ipam_pool_without_a_gateway_is_refused_by_settings(host, gateway):
     problems = refused(host, _set("sriovIpam.gateway", gateway))
     assert [p for p in problems if p.startswith("sriovIpam.gateway: required")], problems
+
+
+# Was components/openkasugai/configmaps.py: a GPU node that is not a worker. Settings name the GPU
+# worker among the workers, so no config can express it.
+@pytest.mark.parametrize("gpu_at", [0, 1])
+def test_the_gpu_node_is_always_one_of_the_workers(host, gpu_at):
+    values = full(host)
+    for i, w in enumerate(values["workers"]):
+        w["gpu"] = i == gpu_at
+    a = ControllerArgs.from_settings(_load(values), cpu_model="Xeon", cpu_sockets=1, gpu_model="NVIDIA T4")
+    assert a.gpu_node == a.workers[gpu_at]
+    assert "workers[1].gpu" in _keys(refused(host, _set("workers.1.gpu", True)))  # a second GPU worker
+
+
+# Was components/openkasugai/checkout.py (check_version, called by the CRD and workload renderers).
+def test_an_unsupported_controller_version_is_refused_by_settings(host):
+    problems = refused(host, _set("controllerVersion", "v0.9.0"))
+    assert [p for p in problems if p.startswith("controllerVersion: 'v0.9.0' is not supported")], problems
