@@ -19,7 +19,7 @@ from components.sources import with_sources
 from scenarios.component import deploy_scenarios
 
 facts = host_facts()
-settings = with_sources(from_pulumi(host_gpu_uuid=facts.gpu_uuid))
+settings = with_sources(from_pulumi(host_gpu_uuid=facts.gpu_uuid, host_gpu_model=facts.gpu_model))
 
 if settings.uses_kind:
     node_images = NodeImages("node-images", NodeImagesArgs(

@@ -22,7 +22,6 @@ from components import kube
 from components.constants import PROJECT_DIR
 from scenarios.calc import DEFAULT_INPUTS
 from scenarios.commands import scenario_commands
-from scenarios.images import ScenarioError
 from scenarios.infra_component import ScenarioInfra, ScenarioInfraArgs
 from scenarios.render import Rendered, render
 
@@ -40,8 +39,9 @@ class ScenarioArgs:
     # Registers a resource that moves VFs back into the workers; called for SR-IOV scenarios with
     # (name, trigger) where trigger changes with the DataFlow (HostDevices.reassert fits).
     reassert: Optional[Callable[..., Optional[pulumi.Resource]]] = None
-    verify: bool = False
-    kubeconfig: Optional[pulumi.Input[str]] = None  # content; needed when verify is on
+    # The cluster's kubeconfig (content), given when verifyScenarios is on: a check then feeds the
+    # scenario its inputs and compares the result. None: no check.
+    verify_kubeconfig: Optional[pulumi.Input[str]] = None
     kubectl: str = "kubectl"  # the prefix the exported commands use, Settings.kubectl
     inputs: tuple[float, ...] = DEFAULT_INPUTS
 
@@ -54,7 +54,7 @@ class ScenarioDeployment(pulumi.ComponentResource):
     """Applies one scenario; takes the Kubernetes provider through opts.
 
     Outputs: `commands` (how to feed input and read the result), `dataflow` (the DataFlow resource),
-    `verification` (the verify command's report, when verify is on).
+    `verification` (the verify command's report, when verify_kubeconfig is given).
     """
 
     chain: pulumi.Resource
@@ -88,18 +88,16 @@ class ScenarioDeployment(pulumi.ComponentResource):
             before += [re] if re is not None else []
         self.dataflow = make(r.dataflow, [self.chain, *before])
         self.commands = scenario_commands(args.scenario, args.kubectl, args.inputs)
-        self.verification = self._verify(name, args, r) if args.verify else None
+        self.verification = self._verify(name, args, r) if args.verify_kubeconfig is not None else None
         self.register_outputs({"commands": self.commands, "verification": self.verification})
 
     def _verify(self, name: str, args: ScenarioArgs, r: Rendered) -> pulumi.Output[str]:
-        if args.kubeconfig is None:
-            raise ScenarioError(f"verifyScenarios: scenario {args.scenario} needs the cluster's kubeconfig")
         cmd = [sys.executable, "-m", "scenarios.verify", "--scenario", args.scenario,
                "--functions", ",".join(r.functions), "--inputs", " ".join(f"{x:g}" for x in args.inputs)]
         check = local.Command(
             f"{name}-verify", create=shlex.join(cmd), dir=str(PROJECT_DIR),
             # A changed scenario (any object) or new inputs run the check again.
-            environment={"SCENARIO_KUBECONFIG": args.kubeconfig,
+            environment={"SCENARIO_KUBECONFIG": args.verify_kubeconfig,
                          "SCENARIO_DIGEST": digest([r.objects(), list(args.inputs)])},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.dataflow],
                                         additional_secret_outputs=["environment"]))
@@ -129,6 +127,6 @@ def deploy_scenarios(settings, images: Mapping[str, str], gpu_region_type: Optio
     scenarios = {n: ScenarioDeployment(f"scenario-{n}", ScenarioArgs(
         scenario=n, checkout=s.controller.checkout, images=images, controller_version=s.controller.version,
         gpu_region_type=gpu_region_type, multi_worker=s.multi_worker,
-        after=[*after, *infra.for_scenario(n)], reassert=reassert, verify=s.verify_scenarios,
-        kubeconfig=kubeconfig, kubectl=s.kubectl), opts) for n in s.scenarios}
+        after=[*after, *infra.for_scenario(n)], reassert=reassert,
+        verify_kubeconfig=kubeconfig if s.verify_scenarios else None, kubectl=s.kubectl), opts) for n in s.scenarios}
     return infra, scenarios

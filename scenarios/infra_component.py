@@ -15,7 +15,6 @@ import pulumi
 from components import kube
 from scenarios import infra, multiworker
 from scenarios.catalog import CATALOG
-from scenarios.images import ScenarioError
 
 
 @dataclass
@@ -25,7 +24,7 @@ class ScenarioInfraArgs:
     gpu_worker: Optional[str] = None  # node name of the worker with the GPU
     sriov: bool = False  # a worker has an SR-IOV PF (and nv-ipam runs)
     multi_worker: bool = False
-    send_video_tool_image: Optional[str] = None  # needed when a video scenario is selected
+    send_video_tool_image: Optional[str] = None  # set when a video scenario is selected
     video_node: Optional[str] = None  # the node whose video_node_path holds videoDir
     video_node_path: str = infra.VIDEO_NODE_PATH
     after: list[pulumi.Resource] = field(default_factory=list)  # e.g. the controller, Multus/nv-ipam
@@ -49,18 +48,15 @@ class ScenarioInfra(pulumi.ComponentResource):
             needs = [ns_res, make(infra.view_binding(ns), [ns_res])]
             if args.sriov:
                 needs.append(make(infra.sriov_nad(ns), [ns_res]))
-            if args.multi_worker:
-                if len(args.workers) < 2:
-                    raise ScenarioError("multiWorker: needs two workers; configure a second worker")
+            if args.multi_worker:  # settings require two workers with it
                 needs.append(make(multiworker.strategy_configmap(ns), [ns_res]))
                 needs.append(make(multiworker.user_requirement_configmap(
                     ns, args.workers[0], args.workers[1], args.gpu_worker), [ns_res]))
             self.per_namespace[ns] = needs
         self.send_video_tool = None
         if any(CATALOG[s].video for s in args.scenarios):
-            node = args.video_node or args.gpu_worker or (args.workers[0] if args.workers else None)
-            if not args.send_video_tool_image or not node:
-                raise ScenarioError("scenarios: a video scenario needs the send_video_tool image and a worker")
+            # Settings require a worker; the image is built, or given in functionImages (settings check it).
+            node = args.video_node or args.gpu_worker or args.workers[0]
             tools = make(infra.namespace(infra.TOOLS_NAMESPACE), [])
             self.send_video_tool = make(infra.send_video_tool(
                 args.send_video_tool_image, node, args.video_node_path), [tools])

@@ -89,14 +89,12 @@ def _config_with_images(cm: dict, images: Mapping[str, str]) -> dict:
     return cm
 
 
-def _info_for_gpu(info: dict, region_type: Optional[str], scenario: str) -> dict:
+def _info_for_gpu(info: dict, region_type: Optional[str]) -> dict:
+    """The GPU functions ask for the host GPU's region type (known for a GPU scenario: settings check it)."""
     items = _items(info)
     gpu = [i for i in items if i.get("regionType") not in CPU_REGION_TYPES]
     if not gpu:
         return info
-    if not region_type:
-        raise ScenarioError(f"scenarios: {scenario} runs a GPU function but the GPU model is unknown; "
-                            "set hostGpuModel or run on the host with the GPU")
     for i in gpu:
         i["regionType"] = region_type
     info = copy.deepcopy(info)
@@ -125,7 +123,7 @@ def render(name: str, checkout: str, images: Mapping[str, str], gpu_region_type:
     return Rendered(
         scenario=s,
         function_configs=tuple(_config_with_images(cm, images) for cm in docs["configs"]),
-        function_infos=tuple(_info_for_gpu(i, gpu_region_type, name) for i in docs["infos"]),
+        function_infos=tuple(_info_for_gpu(i, gpu_region_type) for i in docs["infos"]),
         function_types=tuple(_annotated(t, READY) for t in docs["types"]),
         chain=_annotated(docs["chain"][0], READY),
         dataflow=dataflow)

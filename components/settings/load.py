@@ -33,18 +33,18 @@ __all__ = ["load", "validate", "SettingsError", "CONTROLLER_VERSIONS"]
 
 def load(raw: Mapping[str, Any], *, stack: str, base_dir: Path, secret_keys=(),
          host_files: bool = True, warnings: Optional[list] = None,
-         host_gpu_uuid: Optional[str] = None) -> Settings:
+         host_gpu_uuid: Optional[str] = None, host_gpu_model: Optional[str] = None) -> Settings:
     """Build Settings from `raw` ({'openkasugai-aio:key': value}); raise SettingsError listing all problems.
 
     With host_files=False, files that only the kind-host has (driver, CA, sources) are not required;
     what is missing is appended to `warnings` instead, so the config can be reviewed anywhere. Keys that
     the stack's profile does not use are reported in `warnings` too.
-    host_gpu_uuid: the UUID this host's NVIDIA driver reports ("" when none), which hostGpuUuid
-    overrides; None when the caller did not look (then no UUID is required).
+    host_gpu_uuid, host_gpu_model: the UUID and model this host's NVIDIA GPU reports ("" when none), which
+    hostGpuUuid and hostGpuModel override; None when the caller did not look (then neither is required).
     """
     p = Problems()
     warnings = warnings if warnings is not None else []
-    checked = validate(raw, p, secret_keys=secret_keys, host_gpu_uuid=host_gpu_uuid)
+    checked = validate(raw, p, secret_keys=secret_keys, host_gpu_uuid=host_gpu_uuid, host_gpu_model=host_gpu_model)
     found = preflight(checked, p, Path(base_dir), host_files, warnings)
     if p:
         raise SettingsError(list(p))
@@ -52,7 +52,8 @@ def load(raw: Mapping[str, Any], *, stack: str, base_dir: Path, secret_keys=(),
     return _settings(stack, checked, found)
 
 
-def validate(raw: Mapping[str, Any], p: Problems, *, secret_keys=(), host_gpu_uuid: Optional[str] = None) -> Checked:
+def validate(raw: Mapping[str, Any], p: Problems, *, secret_keys=(), host_gpu_uuid: Optional[str] = None,
+             host_gpu_model: Optional[str] = None) -> Checked:
     """The validation step: decode, default, each key, the rules across keys, what the profile needs.
     Pure: it reads no file and resolves no path (preflight does); problems are added to `p`."""
     v = _values(raw, p)
@@ -83,6 +84,7 @@ def validate(raw: Mapping[str, Any], p: Problems, *, secret_keys=(), host_gpu_uu
     controller = _controller(v, p)
     scenarios = _scenarios(v, workers, p)
     rules.scenario_vfs(parsed, scenarios, bool(v["multiWorker"]), p)
+    rules.gpu_model(parsed, scenarios, host_gpu_model, p)
     if v["functionImages"] is not None:
         _prebuilt_complete(prebuilt, scenarios, p)
     return Checked(parsed=parsed, cluster=cluster, scenarios=scenarios, prebuilt=prebuilt, gpu_uuid=gpu_uuid,

@@ -14,8 +14,8 @@ OFFLINE_ENV = "OPENKASUGAI_AIO_OFFLINE"
 LAST_WARNINGS: list[str] = []
 
 
-def from_pulumi(host_gpu_uuid: Optional[str] = None) -> Settings:
-    """host_gpu_uuid: the GPU UUID this host's NVIDIA driver reports (None when it reports none)."""
+def from_pulumi(host_gpu_uuid: Optional[str] = None, host_gpu_model: Optional[str] = None) -> Settings:
+    """host_gpu_uuid, host_gpu_model: what this host's NVIDIA GPU reports (None when there is none)."""
     import pulumi
     from pulumi.runtime import config as rc
 
@@ -24,7 +24,7 @@ def from_pulumi(host_gpu_uuid: Optional[str] = None) -> Settings:
     LAST_WARNINGS.clear()
     settings = load(raw, stack=pulumi.get_stack(), base_dir=Path(os.getcwd()), secret_keys=secret_keys,
                     host_files=not os.environ.get(OFFLINE_ENV), warnings=LAST_WARNINGS,
-                    host_gpu_uuid=host_gpu_uuid or "")
+                    host_gpu_uuid=host_gpu_uuid or "", host_gpu_model=host_gpu_model or "")
     for warning in LAST_WARNINGS:
         pulumi.log.warn(warning)
     return settings

@@ -68,6 +68,10 @@ STATED: dict[str, str] = {
     "workers[0].name workers[1].name":
         "With `externalKubeconfig`, every worker has a `name` (its node name in that cluster), each name "
         "once; with Kind, no worker has one (Kind names the nodes).",
+    "scenarios":
+        "A selected scenario that runs a GPU function asks for the region type of the GPU's model: on Kind "
+        "that is `hostGpuModel`, else the model this host's NVIDIA GPU reports; with `externalKubeconfig` and a "
+        "gpu worker, `hostGpuModel` (and `hostGpuUuid`) is required.",
     "workers[0].sriov.pf workers[1]":
         "A null (`key:` with nothing after it, or `~`) is the same as leaving the key out: the default "
         "applies, and a required field is reported missing. It never becomes the text `None`.",
@@ -249,6 +253,20 @@ class _Ranges:
     def count(self, block: range) -> int:
         """How many addresses of `block` the ranges cover."""
         return sum(max(0, min(block.stop, b) - max(block.start, a)) for a, b in self.ranges)
+
+
+def gpu_model(s: Parsed, scenarios: tuple[str, ...], host_gpu_model: Optional[str], p: Problems) -> None:
+    """A GPU function's FunctionInfo asks for the region type made from the GPU's model: on Kind,
+    hostGpuModel or what this host's GPU reports (an external cluster's is required with its gpu worker).
+    host_gpu_model None: the caller did not look at this host."""
+    uses = [n for n in scenarios if n in CATALOG and CATALOG[n].gpu]
+    model = s.values["hostGpuModel"]
+    if not uses or s.external or host_gpu_model is None or host_gpu_model or model or model is None:
+        return
+    if not p.failed("scenarios", "workers"):
+        p.add("scenarios", f"{uses[0]} runs a GPU function but the GPU model is unknown: no NVIDIA GPU on this "
+              "host reports it; set hostGpuModel to the model `nvidia-smi -L` prints on the GPU host, "
+              f"or drop {', '.join(uses)}")
 
 
 def scenario_vfs(s: Parsed, scenarios: tuple[str, ...], multi: bool, p: Problems) -> None:

@@ -53,7 +53,8 @@ def test_strict_preview_without_upstream_material_exits_2_naming_each_key(tmp_pa
     host = tmp_path / "host"
     host.mkdir()
     values = {k: v for k, v in _secret_password(_host_config(host)).items() if k not in UPSTREAM_KEYS}
-    values["hostGpuUuid"] = "GPU-5c4b8e1f-2a3d-4e6f-8a9b-0c1d2e3f4a5b"  # this machine may have no NVIDIA driver
+    # This machine may have no NVIDIA GPU: the stack names the GPU worker's.
+    values.update(hostGpuUuid="GPU-5c4b8e1f-2a3d-4e6f-8a9b-0c1d2e3f4a5b", hostGpuModel="NVIDIA A100 80GB PCIe")
     path = tmp_path / "Pulumi.fresh.yaml"
     path.write_text(yaml.safe_dump({"config": {f"openkasugai-aio:{k}": v for k, v in values.items()}}))
     assert main(["--config-file", str(path), "--out", str(tmp_path / "out"), "--quiet", "--strict"]) == 2

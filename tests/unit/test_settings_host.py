@@ -85,3 +85,26 @@ def test_an_external_cluster_reserves_no_hugepages_on_this_host_and_says_the_key
               warnings=warnings)
     assert s.hugepages_1g == 0
     assert any(w.startswith("hugepages1Gi: ignored") for w in warnings), warnings
+
+
+A100 = "NVIDIA A100 80GB PCIe"
+# (case, config changes, the model this host's GPU reports: None not looked, "" none), refused?
+GPU_MODEL = [
+    ("GPU scenario, no hostGpuModel, no GPU on this host", {}, "", True),
+    ("GPU scenario, hostGpuModel given", {"hostGpuModel": A100}, "", False),
+    ("GPU scenario, this host reports its GPU", {}, A100, False),
+    ("GPU scenario, the caller did not look at this host", {}, None, False),
+    ("no GPU scenario", {"scenarios": ["calcapp-basic", "p1c1"]}, "", False),
+]
+
+
+@pytest.mark.parametrize("case,changes,host_model,refused", GPU_MODEL, ids=[c[0] for c in GPU_MODEL])
+def test_a_gpu_scenario_needs_a_known_gpu_model(host, case, changes, host_model, refused):
+    values = {**full(host), **changes}
+    if not refused:
+        _load(values, host_gpu_model=host_model)
+        return
+    with pytest.raises(SettingsError) as err:
+        _load(values, host_gpu_model=host_model)
+    assert [p.split(": ")[0] for p in err.value.problems] == ["scenarios"]
+    assert "set hostGpuModel" in err.value.problems[0] and "drop p2c3" in err.value.problems[0]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from components.controller import ControllerArgs
-from tests.unit.test_settings import _DELETE, _load, _set, full, host, refused  # noqa: F401  (host is a fixture)
+from components.settings import SettingsError
+from tests.unit.test_settings import PREBUILT, _DELETE, _load, _set, full, host, refused  # noqa: F401
+from tests.unit.test_settings_rules import _all
 
 
 def _keys(problems: list[str]) -> list[str]:
@@ -55,3 +57,28 @@ def test_the_gpu_node_is_always_one_of_the_workers(host, gpu_at):
 def test_an_unsupported_controller_version_is_refused_by_settings(host):
     problems = refused(host, _set("controllerVersion", "v0.9.0"))
     assert [p for p in problems if p.startswith("controllerVersion: 'v0.9.0' is not supported")], problems
+
+
+# Was scenarios/infra_component.py: multiWorker with one worker.
+def test_multi_worker_with_one_worker_is_refused_by_settings(host):
+    mutate = _all(_set("multiWorker", True), _set("workers.1", _DELETE), _set("scenarios", ["calcapp-basic"]))
+    assert "multiWorker" in _keys(refused(host, mutate))
+
+
+# Was scenarios/infra_component.py: a video scenario without the send_video_tool image (it is built,
+# or given in functionImages, where settings require it).
+def test_a_video_scenario_without_the_send_video_tool_image_is_refused_by_settings(host):
+    images = {k: v for k, v in PREBUILT.items() if k != "send_video_tool"}
+    mutate = _all(_set("functionImages", images), _set("registry", _DELETE), _set("registryPassword", _DELETE),
+                  _set("scenarios", ["p1c1"]))
+    problems = refused(host, mutate)
+    assert [p for p in problems if p.startswith("functionImages: has no send_video_tool")], problems
+
+
+# Was scenarios/render.py: a GPU scenario whose GPU model nobody knows.
+def test_a_gpu_scenario_without_a_gpu_model_is_refused_by_settings(host):
+    values = {**full(host), "scenarios": ["p2c1", "p1c1"]}
+    with pytest.raises(SettingsError) as err:
+        _load(values, host_gpu_model="")
+    assert [p for p in err.value.problems
+            if p.startswith("scenarios: p2c1 runs a GPU function but the GPU model is unknown")], err.value.problems
