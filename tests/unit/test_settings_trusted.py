@@ -2,12 +2,23 @@
 used to repeat one now rely on settings, which refuse the same config naming the same key."""
 from __future__ import annotations
 
+import ast
+import re
+
 import pytest
 
 from components.controller import ControllerArgs
 from components.settings import SettingsError
+from components.settings.schema import KEYS
+from tests.unit.test_architecture import MODULES
 from tests.unit.test_settings import PREBUILT, _DELETE, _load, _set, full, host, refused  # noqa: F401
 from tests.unit.test_settings_rules import _all
+
+# Errors outside settings that may name a stack key, and why they are not stack-value rules.
+NOT_STACK_RULES = {
+    "controllerCheckout": "the checkout's content (CheckoutError, ScenarioError about upstream files); "
+                          "settings only see that the folder is a checkout",
+}
 
 
 def _keys(problems: list[str]) -> list[str]:
@@ -82,3 +93,34 @@ def test_a_gpu_scenario_without_a_gpu_model_is_refused_by_settings(host):
         _load(values, host_gpu_model="")
     assert [p for p in err.value.problems
             if p.startswith("scenarios: p2c1 runs a GPU function but the GPU model is unknown")], err.value.problems
+
+
+def _message_start(call: ast.Call) -> str:
+    """The literal start of a call's first argument ('' when it starts with a value)."""
+    if not call.args:
+        return ""
+    arg = call.args[0]
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return arg.value
+    if isinstance(arg, ast.JoinedStr) and arg.values and isinstance(arg.values[0], ast.Constant):
+        return str(arg.values[0].value)
+    return ""
+
+
+def test_no_module_outside_settings_raises_an_error_about_a_stack_key():
+    offenders = []
+    for name, path in MODULES.items():
+        if name.startswith("components.settings"):
+            continue
+        tree = ast.parse(path.read_text())
+        raised = {id(n.exc) for n in ast.walk(tree) if isinstance(n, ast.Raise)}
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            callee = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            if not (callee.endswith(("Error", "Exception")) or id(node) in raised):
+                continue
+            m = re.match(r"([A-Za-z0-9]+)[:.\[]", _message_start(node))
+            if m and m.group(1) in KEYS and m.group(1) not in NOT_STACK_RULES:
+                offenders.append(f"{path.relative_to(MODULES['__main__'].parent)}:{node.lineno}: {m.group(1)}")
+    assert offenders == [], f"validate these in components/settings and trust them after: {offenders}"
