@@ -11,7 +11,7 @@ from pathlib import Path
 
 from components.constants import CLAIMS_DIR, PROJECT_DIR
 
-from . import claims, validate
+from . import claims, facts, validate
 from .errors import HostOpError, Invalid, Refused
 from .operations import OPERATIONS
 
@@ -102,7 +102,7 @@ def _sriov(args) -> int:
 
 
 def _gpu(args) -> int:
-    from . import facts, gpu, gpu_handover
+    from . import gpu, gpu_handover
     from .runner import SubprocessRunner
     if args.action == "status":
         st = gpu.status(args.root)
@@ -151,7 +151,9 @@ def _stack_settings(args):
         raise _Usage([f"--stack: no {PROJECT_DIR / f'Pulumi.{stack}.yaml'}; pass --config-file PATH"])
     try:
         _, raw, secret_keys = load_stack_config(stack, config_file)
-        settings = load(raw, stack=stack, base_dir=PROJECT_DIR, secret_keys=secret_keys, host_files=True)
+        # This host's GPU model, as `pulumi up` passes it: a GPU scenario needs one model or another.
+        settings = load(raw, stack=stack, base_dir=PROJECT_DIR, secret_keys=secret_keys, host_files=True,
+                        host_gpu_model=facts.host_facts(args.root).gpu_model or "")
     except SettingsError as err:
         raise _Usage(list(err.problems)) from err
     except (RunError, ValueError, OSError) as err:  # a file that is no YAML mapping, config only load() judges

@@ -263,3 +263,14 @@ def test_with_hugepages1gi_0_doctor_still_warns_that_the_fpga_agents_lack_pages(
     got = by_name(doctor.stack_checks(s, FakeRunner(), str(fake_root(tmp_path, hugepages=2))))
     assert "operation:hugepages" not in got
     assert got["hugepages-fpga"]["ok"] is False and "has 2 pages" in got["hugepages-fpga"]["detail"]
+
+
+def test_doctor_reads_a_gpu_scenario_stack_with_the_hosts_gpu_model_as_up_does(tmp_path, listener, capsys):
+    path = stack_file(tmp_path, listener, scenarios=["p2c1"])  # a GPU scenario, no hostGpuModel
+    with_gpu = fake_root(tmp_path)  # the host's GPU gives the model
+    args = ["doctor", "--config-file", str(path), "--json"]
+    assert cli.main([*args, "--root", str(with_gpu)]) in (cli.EXIT_OK, cli.EXIT_FAILED)
+    assert "checks" in json.loads(capsys.readouterr().out)
+    no_gpu = fake_root(tmp_path / "bare", gpu=False)
+    assert cli.main([*args, "--root", str(no_gpu)]) == cli.EXIT_USAGE
+    assert "scenarios: " in json.loads(capsys.readouterr().out)["error"]
