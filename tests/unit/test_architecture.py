@@ -202,3 +202,27 @@ def test_components_declare_their_public_outputs_as_annotated_attributes():
                             and not t.attr.startswith("_") and t.attr not in declared):
                         undeclared.append(f"{path.relative_to(ROOT)}: {cls.name}.{t.attr}")
     assert not undeclared, undeclared
+
+
+def _components():
+    for path in MODULES.values():
+        for cls in ast.walk(ast.parse(path.read_text())):
+            if isinstance(cls, ast.ClassDef) and any("ComponentResource" in ast.unparse(b) for b in cls.bases):
+                yield path, cls
+
+
+def test_one_component_resource_per_module():
+    per_module: dict[str, list[str]] = {}
+    for path, cls in _components():
+        per_module.setdefault(str(path.relative_to(ROOT)), []).append(cls.name)
+    assert per_module and not {m: c for m, c in per_module.items() if len(c) > 1}
+
+
+def test_component_constructors_end_with_register_outputs():
+    unregistered = []
+    for path, cls in _components():
+        init = next(f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__")
+        last = init.body[-1]
+        if not (isinstance(last, ast.Expr) and "self.register_outputs(" in ast.unparse(last)):
+            unregistered.append(f"{path.relative_to(ROOT)}: {cls.name}")
+    assert not unregistered, unregistered
