@@ -48,7 +48,7 @@ class SriovSpec:
 _UNREAD = object()
 
 
-def _record(spec: SriovSpec, record: dict | None, held=_UNREAD) -> dict | None:
+def recorded(spec: SriovSpec, record: dict | None, held=_UNREAD) -> dict | None:
     """The record attach left: passed in (provider state) or from the claims file (CLI)."""
     if record and record.get("pf") == spec.pf:
         return record
@@ -64,7 +64,7 @@ def check(spec: SriovSpec, record: dict | None = None, need_worker: bool = True)
         return bad
     held = claims.holder(spec.claims_dir, spec.key)
     with nl.open_ns(None) as host:
-        return _check(spec, _record(spec, record, held), held, host, need_worker)[0]
+        return _check(spec, recorded(spec, record, held), held, host, need_worker)[0]
 
 
 def _check(spec: SriovSpec, record: dict | None, held: dict | None, host,
@@ -104,7 +104,7 @@ def attach(spec: SriovSpec, record: dict | None = None) -> dict:
     worker that died mid-run); the host and the worker netns opened once each."""
     spec.validate(f"attach {spec.pf} to {spec.worker}")
     held = claims.holder(spec.claims_dir, spec.key)
-    record, fs = _record(spec, record, held), Sysfs(spec.root)
+    record, fs = recorded(spec, record, held), Sysfs(spec.root)
     with nl.open_ns(None) as host:
         bad, pid = _check(spec, record, held, host, need_worker=True)
         if record and int(record.get("vfs", spec.vfs)) != spec.vfs:
@@ -174,7 +174,7 @@ def status(spec: SriovSpec, record: dict | None = None) -> dict:
     """Where every interface is now. state: attached, drift (some left the worker, or the worker
     restarted), detached (nothing recorded)."""
     spec.validate(f"read the state of {spec.pf} in {spec.worker}")
-    record = _record(spec, record)
+    record = recorded(spec, record)
     if not record:
         return {"pf": spec.pf, "worker": spec.worker, "state": "detached", "interfaces": {}}
     pid = containers.container_pid(spec.worker)
@@ -196,7 +196,7 @@ def detach(spec: SriovSpec, record: dict | None = None) -> dict:
     """Return every recorded interface to the host and restore the VF count; then release the claim."""
     spec.validate(f"detach {spec.pf} from {spec.worker}")
     claims.load(spec.claims_dir)  # a broken claims file stops it here, before any change
-    record = _record(spec, record)
+    record = recorded(spec, record)
     if not record:
         return {"pf": spec.pf, "state": "detached", "changed": False}
     fs, changed = Sysfs(spec.root), False

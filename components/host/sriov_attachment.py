@@ -3,7 +3,7 @@ nodes exist (the steps are in sriov.py; the PF is claimed as pf:<name>). One spe
 per PF; replaced with the cluster, whose new nodes have new netns."""
 from __future__ import annotations
 
-from . import claims, sriov
+from . import sriov
 from .sriov import SriovSpec
 from .sysfs import Sysfs
 
@@ -45,11 +45,9 @@ def check(spec: SriovSpec, record: dict | None = None) -> list[tuple[str, str]]:
 
 def describe(spec: SriovSpec) -> str:
     """The PF's VF counts now, and whether this stack has it attached (its netdev is then in the worker)."""
-    held = claims.holder(spec.claims_dir, spec.key)
-    mine = held if held and held.get("stack") == spec.stack else None
-    pci = ((mine or {}).get("record") or {}).get("pf_pci")
-    fs = Sysfs(spec.root)
-    where = f", attached to {mine.get('worker')} by this stack" if mine else ""
+    rec = sriov.recorded(spec, None)
+    fs, pci = Sysfs(spec.root), (rec or {}).get("pf_pci")
+    where = f", attached to {rec.get('worker', spec.worker)} by this stack" if rec else ""
     return (f"{spec.pf} (for {spec.worker}): {spec.vfs} VFs wanted, {fs.numvfs(spec.pf, pci)}/"
             f"{fs.totalvfs(spec.pf, pci)} (numvfs/totalvfs){where}")
 
