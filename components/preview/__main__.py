@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pulumi.errors import RunError
 
+from components.constants import PROJECT_DIR
 from components.settings import SettingsError
 
 from . import output
@@ -30,6 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.config_file and not args.config_file.is_file():
         what = "is a folder, not a stack file" if args.config_file.is_dir() else "not found"
         print(f"--config-file: {args.config_file} {what}", file=sys.stderr)
+        return 2
+    if not args.config_file and not (PROJECT_DIR / f"Pulumi.{args.stack}.yaml").is_file():
+        # Without its file a stack name would silently preview Pulumi.yaml's defaults.
+        print(f"--stack: no {PROJECT_DIR / f'Pulumi.{args.stack}.yaml'}; pass --config-file PATH "
+              f"(or create the stack: pulumi stack init {args.stack})", file=sys.stderr)
         return 2
     try:
         result = run_program(args.stack, args.config_file, strict=args.strict, fetch=args.fetch)

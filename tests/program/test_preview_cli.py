@@ -77,6 +77,13 @@ def _secret_password(values):
     return values
 
 
+def test_a_stack_without_its_file_exits_2_naming_stack_instead_of_previewing_defaults(tmp_path, capsys):
+    assert main(["--stack", "no-such-stack", "--out", str(tmp_path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("--stack: no ") and "Pulumi.no-such-stack.yaml" in err
+    assert not (tmp_path / "resources.json").exists()
+
+
 def test_external_preview_writes_no_kind_config(tmp_path):
     from tests.harness import STACKS
     assert main(["--config-file", str(STACKS / "external.yaml"), "--out", str(tmp_path), "--quiet"]) == 0
