@@ -84,7 +84,12 @@ class ControllerStandIn:
         meta = obj["metadata"]
         path = f"{GROUP}/namespaces/{meta['namespace']}/{plural}/{meta['name']}/status"
         code, body = self.api.request("PATCH", path, {"status": status}, "application/merge-patch+json")
-        if code not in (200, 404):  # 404: deleted meanwhile
+        if code == 404 and self.api.request("GET", path.rsplit("/", 1)[0])[0] != 404:
+            # The object is there but /status is not: its CRD lacks the status subresource, so no
+            # status can ever be set and the program would wait out its await timeout.
+            self.errors.append(f"PATCH {path}: 404 although the object exists: its CRD has no status "
+                               f"subresource (spec.versions[].subresources.status)")
+        elif code not in (200, 404):  # 404 with the object gone: deleted meanwhile
             self.errors.append(f"PATCH {path}: {code} {body}")
 
     def _run(self, plural: str, handle: Callable[[dict], None]) -> None:

@@ -36,6 +36,19 @@ def _write(root: Path, rel: str, content) -> None:
     path.write_text(content)
 
 
+# Upstream's subresources per CRD (controller-gen writes `status: {}` where the type has a status
+# marker, `{}` or nothing elsewhere); the stand-in controller PATCHes /status, which exists only with it.
+_STATUS_SUBRESOURCE = {"DataFlow", "FunctionChain", "FunctionType", "ConnectionType", "FunctionTarget",
+                       "ConnectionTarget", "SchedulingData", "TopologyInfo"}
+_NO_SUBRESOURCES = {"ComputeResource", "DeviceInfo", "FPGA", "ChildBs"}
+
+
+def _subresources(kind: str) -> dict:
+    if kind in _NO_SUBRESOURCES:
+        return {}
+    return {"subresources": {"status": {}} if kind in _STATUS_SUBRESOURCE else {}}
+
+
 def _crd(c: crds.Crd) -> dict:
     plural, group = c.name.split(".", 1)
     spec = {"type": "object", "properties": _SPEC.get(c.kind, {}), "x-kubernetes-preserve-unknown-fields": True}
@@ -46,7 +59,8 @@ def _crd(c: crds.Crd) -> dict:
             "spec": {"group": group, "names": {"kind": c.kind, "plural": plural, "singular": c.kind.lower(),
                                                "listKind": f"{c.kind}List"},
                      "scope": "Namespaced", "versions": [{"name": "v1", "served": True, "storage": True,
-                                                          "schema": {"openAPIV3Schema": schema}}]}}
+                                                          "schema": {"openAPIV3Schema": schema},
+                                                          **_subresources(c.kind)}]}}
 
 
 def _crds(root: Path) -> None:

@@ -58,3 +58,13 @@ def test_a_file_the_kustomization_does_not_list_is_refused(tmp_path):
 def test_schemas_by_kind():
     schemas = crds.crd_schemas(crds.canonical_crds(CHECKOUT))
     assert len(schemas) == 20 and schemas["DataFlow"]["type"] == "object"
+
+
+def test_the_tests_checkout_declares_each_crds_subresources_as_upstream_does():
+    # The stand-in controller PATCHes /status: a CRD without the status subresource answers 404 there.
+    own = {o["spec"]["names"]["kind"]: o["spec"]["versions"][0].get("subresources")
+           for o in crds.canonical_crds(CHECKOUT)}
+    upstream = {o["spec"]["names"]["kind"]: o["spec"]["versions"][0].get("subresources")
+                for o in crds.canonical_crds(upstream_controller())}
+    assert own == upstream
+    assert own["FunctionType"] == own["FunctionChain"] == {"status": {}}
