@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 from pulumi import automation as auto
 
+from e2e.cli.journey import journey, readme_profiles
 from e2e.engine import REPO, changes, inline_stack
 from e2e.fullstack import objects
 from e2e.fullstack.bundles import multus_folder
@@ -47,6 +48,7 @@ class Report:
     toolchain: dict[str, str]
     steps: list[dict[str, Any]] = field(default_factory=list)
     api_objects_left: int = -1
+    cli: dict[str, Any] = field(default_factory=dict)
 
     def step(self, name: str, seconds: float, counts: dict[str, int], **extra: Any) -> dict[str, Any]:
         entry = {"name": name, "seconds": round(seconds, 2), "changes": counts, **extra}
@@ -115,12 +117,27 @@ def full_stack(chain: Toolchain, work: Path, report: Report, bundle_cache: Path)
     cluster = Cluster(work / "cluster", WORKERS)
     cluster.up(chain, say=lambda line: print(f"e2e: cluster: {line}", flush=True))
     try:
+        config = stack_config(cluster, checkout, addons, work / "video")
         with ControllerStandIn(cluster.api()) as standin:
-            _lifecycle(chain, work, report, cluster, stack_config(cluster, checkout, addons, work / "video"))
+            _lifecycle(chain, work, report, cluster, config)
+            _cli(chain, work / "cli", report, cluster, config, standin)
         if standin.errors:
             raise E2eError("the controller stand-in failed: " + "; ".join(standin.errors))
     finally:
         cluster.down(say=lambda _: None, keep_logs=True)
+
+
+def _cli(chain: Toolchain, work: Path, report: Report, cluster: Cluster, config: dict,
+         standin: ControllerStandIn) -> None:
+    """What a user types, through the real CLI on this repository's Pulumi.yaml (e2e/cli)."""
+    def abort() -> list[str]:
+        return standin.errors
+    report.cli = {"pulumi": chain.versions().get("pulumi", ""), "steps": [], "readme_blocks": []}
+    report.cli["steps"] = journey(chain, work, cluster, config, abort)
+    # No network here: the controller and the add-ons given by path, as the README says for such a host.
+    offline = {k: config[f"{PROJECT}:{k}"] for k in ("controllerCheckout", "addonManifests")}
+    report.cli["offline"] = sorted(offline)
+    report.cli["readme_blocks"] = readme_profiles(chain, work, cluster, offline, abort)
 
 
 def _program() -> None:

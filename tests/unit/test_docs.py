@@ -117,3 +117,15 @@ def test_every_section_the_code_cites_exists_in_the_docs():
 
 def test_readme_links_the_design_docs():
     assert "(docs/design.md)" in README and (ROOT / "docs/design.md").is_file()
+
+
+def test_the_per_developer_section_has_the_blocks_the_e2e_types_and_no_user_variable():
+    # e2e/cli runs these blocks as written through the real CLI; a renamed or merged block fails here first.
+    from e2e.cli import readme
+    found = readme.blocks()
+    assert [b.label for b in found] == ["login", "(a)", "(b)", "(c)", "(c) prebuilt", "run"]
+    assert all("$USER" not in b.text for b in found)  # unset for root in a container
+    named = readme.by_label(found)
+    # (a) copies the reference config before init, so init keeps it and adds its own encryption salt.
+    assert named["(a)"].text.index("cp Pulumi.dev.yaml") < named["(a)"].text.index("pulumi stack init")
+    assert "'{}'" not in "".join(b.text for b in found)  # --path stores it as text
