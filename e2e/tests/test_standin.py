@@ -70,3 +70,27 @@ def test_types_and_chains_get_the_status_controller_v110_gives(cluster):
         assert _await_status(api, f"{GROUP}/namespaces/default/functionchains/good", deadline) == "Ready"
         assert _await_status(api, f"{GROUP}/namespaces/default/functionchains/bad", deadline) == "Error"
     assert standin.errors == []
+
+
+class _NoStatusSubresource:
+    """An API whose objects exist but whose /status answers 404: a CRD without the status subresource."""
+
+    def __init__(self, exists: bool) -> None:
+        self.exists = exists
+
+    def request(self, method: str, path: str, *args):
+        if method == "PATCH":
+            return 404, {"reason": "NotFound"}
+        return (200, {}) if self.exists else (404, {})
+
+
+def test_a_status_404_for_an_object_that_exists_is_an_error_naming_the_missing_subresource():
+    standin = ControllerStandIn(_NoStatusSubresource(exists=True))
+    standin._set_status({"metadata": {"name": "t", "namespace": "ns"}}, "functiontypes", {"status": "Ready"})
+    assert len(standin.errors) == 1 and "no status subresource" in standin.errors[0]
+
+
+def test_a_status_404_for_an_object_deleted_meanwhile_is_no_error():
+    standin = ControllerStandIn(_NoStatusSubresource(exists=False))
+    standin._set_status({"metadata": {"name": "t", "namespace": "ns"}}, "functiontypes", {"status": "Ready"})
+    assert standin.errors == []
