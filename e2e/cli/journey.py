@@ -3,7 +3,7 @@
 journey(): the external stack of e2e/fullstack, but as a user makes and runs it: `pulumi login`,
 `stack init`, one `pulumi config set` (plain, `--path`) per value, preview, up, a second up with
 `--expect-no-changes`, refresh with `--expect-no-changes`, `stack output` (a secret shown only with
-`--show-secrets`), destroy and `stack rm`. Change counts are the CLI's own (`--event-log`).
+`--show-secrets`), destroy and `stack rm`. Change counts are the CLI's own (`--json`).
 
 readme_profiles(): the README's per-developer blocks as written (e2e/cli/readme.py), with $USER set
 and unset, each profile's stack previewed through the CLI, the prebuilt external one also `up` and
@@ -72,13 +72,11 @@ def journey(chain: Toolchain, work: Path, cluster: Cluster, config: dict[str, An
     """The steps of report.json's cli section; raises JourneyError (or CliError) on the first failure."""
     s = Session.create(chain, work / "journey")
     steps: list[dict] = []
-    events = s.root / "events.json"
     index = objects.Index(cluster.api())
 
     def engine(name: str, *args: str) -> dict[str, int]:
-        events.unlink(missing_ok=True)
-        run = s.pulumi(*args, "--event-log", str(events), abort=abort)
-        counts = summary(events)
+        run = s.pulumi(*args, "--json", abort=abort)
+        counts = summary(run.output)
         _step(steps, name, run.seconds, counts)
         return counts
 

@@ -211,11 +211,15 @@ def copy_repository(dest: Path) -> None:
     archive.unlink()
 
 
-def summary(event_log: Path) -> dict[str, int]:
-    """The engine's own change counts, from the CLI's --event-log (its summaryEvent)."""
+def summary(output: str) -> dict[str, int]:
+    """The engine's own change counts from a `--json` run: preview prints one JSON document with its
+    changeSummary, up/refresh/destroy a JSON line per engine event, the last a summaryEvent."""
     counts: dict[str, int] = {}
-    for line in event_log.read_text().splitlines():
-        event = json.loads(line) if line.strip() else {}
-        if "summaryEvent" in event:
-            counts = event["summaryEvent"].get("resourceChanges") or {}
+    lines = output.splitlines()
+    if "{" in lines and "}" in lines:  # one indented document (stderr lines may come before it)
+        start, end = lines.index("{"), len(lines) - lines[::-1].index("}")
+        counts = json.loads("\n".join(lines[start:end])).get("changeSummary") or {}
+    for line in lines:
+        if line.startswith("{") and '"summaryEvent"' in line:
+            counts = json.loads(line)["summaryEvent"].get("resourceChanges") or {}
     return {k: int(counts.get(k, 0)) for k in ("create", "update", "delete", "replace", "same")}

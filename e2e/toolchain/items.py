@@ -90,8 +90,9 @@ ITEMS: tuple[Item, ...] = (
 # not the one asked for): the e2e tier says so instead of pretending.
 UNAVAILABLE = {
     "pulumi-language-python": "module github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3 "
-                              "is not served: run programs inline through the Automation API "
-                              "(the engine connects to the SDK's own language server)",
+                              "is not served: programs run inline through the Automation API, and for "
+                              "the pulumi CLI itself e2e/cli/launcher.py serves the SDK's language "
+                              "runtime (a stand-in; the CLI gets --client)",
     "pulumi-resource-kubernetes 4.34.2": f"provider/v4 is served only at the v{KUBERNETES_PROVIDER} commit "
                                          "(sdk/v4 tags stop at v4.32.0): that build stands in",
     "pulumi-resource-command 1.2.1": "module github.com/pulumi/pulumi-command/provider is not served "
