@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pulumi
@@ -22,6 +22,8 @@ class NodeImagesArgs:
     crio_version: str
     gpu_driver_file: str  # empty: no accelerator image
     kernel_release: str = ""  # the host's: the driver's modules are built for it
+    # What every push needs first: the Harbor project (HarborProject.ready); empty for the embedded registry.
+    after: list[pulumi.Resource] = field(default_factory=list)
 
 
 def base_build_args(args: NodeImagesArgs) -> dict[str, str]:
@@ -77,27 +79,27 @@ class NodeImages(pulumi.ComponentResource):
     def __init__(self, name: str, args: NodeImagesArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("openkasugai-aio:images:NodeImages", name, None, opts)
         self.refs = refs = chain_refs(args)
-        child = pulumi.ResourceOptions(parent=self)
         reg, kind = args.registry, kind_base(args.kind_source)
         # kind's Dockerfile, made amd64-only, goes to the build inline (kind's checkout stays
         # unpatched); its context is still the checkout's images/base.
         base = image_build.build(
             f"{name}-base", refs["base"], kind.context, kind.dockerfile or str(Path(kind.context) / "Dockerfile"),
-            reg, build_args=base_build_args(args), load=True, inline=kind.dockerfile is not None, opts=child)
+            reg, build_args=base_build_args(args), load=True, inline=kind.dockerfile is not None,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=args.after))
         # kind builds the Kubernetes node image itself; the command skips work already in Docker.
         node = local.Command(
             f"{name}-node", create=node_image_script(args, refs),
             stdin=None if reg.embedded else pulumi.Output.secret(reg.password),
             triggers=[refs["node"]],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[base]))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[base, *args.after]))
         crio = image_build.build(
             f"{name}-crio", refs["crio"], str(DOCKERFILES / "crio"), str(DOCKERFILES / "crio/Dockerfile"), reg,
             build_args={"BASE_IMAGE": refs["node"], "CRIO_REPO": crio_repository(args.crio_version)}, load=True,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[node]))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[node, *args.after]))
         self.no_acc = image_build.build(
             f"{name}-no-acc", refs["no-acc"], str(DOCKERFILES / "no-acc"), str(DOCKERFILES / "no-acc/Dockerfile"),
             reg, build_args={"BASE_IMAGE": refs["crio"]}, load=True,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[crio]))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[crio, *args.after]))
         self.acc = None
         if "acc" in refs:
             driver = Path(args.gpu_driver_file)
@@ -106,6 +108,6 @@ class NodeImages(pulumi.ComponentResource):
                 build_args={"BASE_IMAGE": refs["no-acc"], "DRIVER_RUN": driver.name,
                             "KERNEL_RELEASE": args.kernel_release},
                 named={"driver": str(driver.parent)}, load=True,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.no_acc]))
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.no_acc, *args.after]))
         self.images = [i for i in (self.no_acc, self.acc) if i is not None]
         self.register_outputs({"refs": refs})
