@@ -32,6 +32,7 @@ if settings.uses_kind:
         registry=settings.registry, kind_source=settings.kind_source,
         kubernetes_source=settings.kubernetes_source, kubernetes_version=settings.kubernetes_version,
         crio_version=settings.crio_version, gpu_driver_file=settings.gpu_driver_file,
+        kubernetes_build=settings.kubernetes_build,
         kernel_release=platform.release(), after=harbor_project.ready if harbor_project else []))
     # Before the nodes boot: the GPU worker loads its own driver at start, the kubelets read the hugepages.
     host_ops = HostOperations("host-operations", HostOperationsArgs.from_settings(settings))

@@ -22,6 +22,7 @@ class NodeImagesArgs:
     crio_version: str
     gpu_driver_file: str  # empty: no accelerator image
     kernel_release: str = ""  # the host's: the driver's modules are built for it
+    kubernetes_build: str = "release"  # kubernetesBuild: "release" (dl.k8s.io binaries) or "source" (compile)
     # What every push needs first: the Harbor project (HarborProject.ready); empty for the embedded registry.
     after: list[pulumi.Resource] = field(default_factory=list)
 
@@ -32,6 +33,15 @@ def base_build_args(args: NodeImagesArgs) -> dict[str, str]:
     return {"BASE_IMAGE": UBUNTU_BASE, "GO_VERSION": kind_base(args.kind_source).go_version}
 
 
+def kubernetes_input(args: NodeImagesArgs) -> str:
+    """What `kind build node-image` builds from: kubernetesVersion's release (kind v0.24.0 downloads
+    dl.k8s.io/<version>/kubernetes-server-linux-<arch>.tar.gz, docs/facts.md §8.7) or the checkout, which
+    kind compiles with `make quick-release-images` on the host."""
+    if args.kubernetes_build == "release":
+        return f"--type release {shlex.quote(args.kubernetes_version)}"
+    return f"--type source {shlex.quote(args.kubernetes_source)}"
+
+
 def node_image_script(args: NodeImagesArgs, refs: dict[str, str]) -> str:
     """`kind build node-image` unless Docker has the image; then, with Harbor, push it.
 
@@ -40,7 +50,7 @@ def node_image_script(args: NodeImagesArgs, refs: dict[str, str]) -> str:
     """
     node, reg = shlex.quote(refs["node"]), args.registry
     script = (f"{{ docker image inspect {node} >/dev/null 2>&1 || kind build node-image "
-              f"--base-image {shlex.quote(refs['base'])} --image {node} {shlex.quote(args.kubernetes_source)}; }}")
+              f"--base-image {shlex.quote(refs['base'])} --image {node} {kubernetes_input(args)}; }}")
     if reg.embedded:
         return script
     return (f"{script} && cfg=$(mktemp -d) && trap 'rm -rf \"$cfg\"' EXIT && "
@@ -53,8 +63,10 @@ def chain_refs(args: NodeImagesArgs) -> dict[str, str]:
     prefix, refs, base = args.registry.prefix, {}, kind_base(args.kind_source)
     refs["base"] = f"{prefix}/kind-base:" + content_tag(
         UBUNTU_BASE, base.go_version, base.dockerfile, paths=[base.context])
+    # A release is named by its version; a source build by the checkout's commit too.
+    source = [Path(args.kubernetes_source or "kubernetes") / ".git/HEAD"] if args.kubernetes_build == "source" else []
     refs["node"] = f"{prefix}/kind-node:{args.kubernetes_version}-" + content_tag(
-        refs["base"], args.kubernetes_version, paths=[Path(args.kubernetes_source or "kubernetes") / ".git/HEAD"])
+        refs["base"], args.kubernetes_version, args.kubernetes_build, paths=source)
     refs["crio"] = f"{prefix}/kind-node-crio:" + content_tag(
         refs["node"], crio_repository(args.crio_version), paths=[DOCKERFILES / "crio"])
     refs["no-acc"] = f"{prefix}/kind-node-no-acc:" + content_tag(refs["crio"], paths=[DOCKERFILES / "no-acc"])

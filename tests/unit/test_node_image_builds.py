@@ -213,6 +213,28 @@ def test_node_image_with_the_embedded_registry_is_not_pushed(tmp_path):
 
 def test_node_image_script_quotes_the_kubernetes_checkout(tmp_path):
     args = _args(tmp_path)
-    args.kubernetes_source = str(tmp_path / "my k8s")
-    assert f"'{tmp_path}/my k8s'" in node_image_script(args, chain_refs(args))
+    args.kubernetes_build, args.kubernetes_source = "source", str(tmp_path / "my k8s")
+    assert f"--type source '{tmp_path}/my k8s'" in node_image_script(args, chain_refs(args))
+
+
+# --- issue 17 item 5: kind v0.24.0 build.go: --type release builds from dl.k8s.io's server tarball of the
+# version (builder_remote.go NewReleaseBuilder); a source build runs `make quick-release-images` on the host.
+
+def test_the_default_node_image_is_built_from_the_kubernetes_release(tmp_path):
+    args = _args(tmp_path)
+    assert args.kubernetes_build == "release"
+    assert "kind build node-image --base-image" in node_image_script(args, chain_refs(args))
+    assert node_image_script(args, chain_refs(args)).split("; }")[0].endswith("--type release v1.31.0")
+    assert "k8s" not in node_image_script(args, chain_refs(args)), "no Kubernetes tree is read"
+
+
+def test_release_and_source_builds_get_different_tags_and_only_source_reads_the_checkout(tmp_path):
+    release, source = _args(tmp_path), _args(tmp_path)
+    source.kubernetes_build = "source"
+    assert chain_refs(release)["node"] != chain_refs(source)["node"]
+    head = tmp_path / "k8s/.git/HEAD"
+    head.parent.mkdir(parents=True)
+    before = chain_refs(release)["node"], chain_refs(source)["node"]
+    head.write_text("ref: refs/heads/patched\n")
+    assert chain_refs(release)["node"] == before[0] and chain_refs(source)["node"] != before[1]
 
