@@ -56,7 +56,7 @@ if settings.uses_kind and settings.sriov_workers:
 registry = ImageRegistry("registry", ImageRegistryArgs(
     registry=settings.registry, cluster_name=settings.cluster_name, after=cluster.ready, stack=settings.stack,
     nodes=cluster.node_names, cluster=cluster.deletes_with, prebuilt=bool(settings.prebuilt_images),
-    project=harbor_project))
+    project=harbor_project, provider=cluster.provider))
 # In-cluster objects go with the cluster (Kind) instead of one by one; the engine passes deleted_with on
 # from each component to its children.
 on_cluster = pulumi.ResourceOptions(providers=[cluster.provider], deleted_with=cluster.deletes_with)

@@ -13,7 +13,8 @@ import pulumi_command.local as local
 import pulumi_docker as docker
 
 from components.harbor_project import HarborProject
-from components.kind_config import local_registry_name
+from components import kube
+from components.kind_config import local_registry_hosting, local_registry_name
 from components.settings import Registry
 
 REGISTRY_IMAGE = "registry:2.8.3"
@@ -37,6 +38,8 @@ class ImageRegistryArgs:
     prebuilt: bool = False
     # Harbor: the project (and its provider), made before the node images' pushes.
     project: Optional[HarborProject] = None
+    # The cluster's Kubernetes provider: the embedded registry is advertised in the cluster (None: not).
+    provider: Optional[pulumi.ProviderResource] = None
 
 
 def robot_name(stack: str, cluster: str) -> str:
@@ -99,6 +102,9 @@ class ImageRegistry(pulumi.ComponentResource):
                     name="kind", aliases=[local_registry_name(args.cluster_name)])],
                 opts=pulumi.ResourceOptions(parent=self, depends_on=args.after))
             self.ready = [container]
+            if args.provider is not None:
+                kube.apply_child(name, local_registry_hosting(args.cluster_name, reg.local_port), pulumi.ResourceOptions(
+                    parent=self, provider=args.provider, deleted_with=args.cluster, depends_on=[container]))
         else:
             self.ready = self._harbor(name, args)
         self.register_outputs({"prefix": self.prefix, "robot": self.robot})

@@ -5,6 +5,8 @@ import base64
 import json
 import tomllib
 
+import yaml
+
 from components.imagespec import DOCKERFILES
 from components.preview import engine
 from components.registry import NODE_AUTH_FILE, node_auth, robot_name
@@ -121,3 +123,17 @@ def test_harbor_provider_and_project_keep_their_old_identity(monkeypatch):
     for child, old in (("harbor-provider", "registry-harbor"), ("harbor-project", "registry-project")):
         assert r.named(child).parent == component.urn
         assert aliases[child] == [(old, old_parent)]
+
+
+def test_the_embedded_registry_is_advertised_as_kind_documents_it():
+    # KEP-1755 / kind v0.24.0 site/static/examples/kind-with-registry.sh: ConfigMap kube-public/local-registry-hosting.
+    r = run("cpu-only")
+    (cm,) = [x for x in r.by_type("kubernetes:core/v1:ConfigMap") if x.name.endswith("local-registry-hosting")]
+    assert cm.inputs["metadata"] == {"name": "local-registry-hosting", "namespace": "kube-public"}
+    hosting = yaml.safe_load(cm.inputs["data"]["localRegistryHosting.v1"])
+    assert hosting == {"host": "localhost:5001", "hostFromContainerRuntime": "localhost:5001",
+                       "hostFromClusterNetwork": "laptop-registry:5000",  # clusterName: laptop
+                       "help": "https://kind.sigs.k8s.io/docs/user/local-registry/"}
+    assert cm.deleted_with == r.named("cluster-create").urn, "it goes with the cluster"
+    assert r.named("registry-container").urn in cm.dependencies
+    assert not [x for x in run("dev").by_type("kubernetes:core/v1:ConfigMap") if "local-registry" in x.name]
