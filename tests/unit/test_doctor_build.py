@@ -130,7 +130,7 @@ def test_doctor_runs_the_build_checks_for_a_gpu_stack(tmp_path, monkeypatch):
 
 def test_the_gpu_image_builds_with_the_kernels_compiler_major(tmp_path):
     text = re.sub(r"\\\n", " ", (DOCKERFILES / "acc/Dockerfile").read_text())
-    found = re.search(r"gcc_major=\$\((sed .*?auto\.conf\")\)", text)
+    found = re.search(r'gcc_major="\$\((sed .*?auto\.conf")\)"', text)
     assert found and 'CC="gcc-${gcc_major}" sh /tmp/driver.run' in text
     conf = tmp_path / "usr/src/linux-headers-6.8.0-40-generic/include/config"
     conf.mkdir(parents=True)
