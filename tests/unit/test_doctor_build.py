@@ -130,14 +130,15 @@ def test_doctor_runs_the_build_checks_for_a_gpu_stack(tmp_path, monkeypatch):
 
 def test_the_gpu_image_builds_with_the_kernels_compiler_major(tmp_path):
     text = re.sub(r"\\\n", " ", (DOCKERFILES / "acc/Dockerfile").read_text())
-    found = re.search(r'gcc_major="\$\((sed .*?auto\.conf")\)"', text)
+    found = re.search(r'cd "/usr/src/linux-headers-\$\{KERNEL_RELEASE\}/include/config" +&& gcc_major="\$\((sed .*?auto\.conf)\)"',
+                      text)
     assert found and 'CC="gcc-${gcc_major}" sh /tmp/driver.run' in text
     conf = tmp_path / "usr/src/linux-headers-6.8.0-40-generic/include/config"
     conf.mkdir(parents=True)
     (conf / "auto.conf").write_text("CONFIG_CC_VERSION_TEXT=\"x86_64-linux-gnu-gcc-12 (Ubuntu 12.3.0)\"\n"
                                     "CONFIG_GCC_VERSION=120300\nCONFIG_CC_IS_GCC=y\n")
-    cmd = found.group(1).replace("/usr/src", f"{tmp_path}/usr/src").replace("${KERNEL_RELEASE}", "6.8.0-40-generic")
-    assert subprocess.run(["sh", "-c", cmd], capture_output=True, text=True).stdout.strip() == "12"
+    out = subprocess.run(["sh", "-c", found.group(1)], cwd=conf, capture_output=True, text=True).stdout
+    assert out.strip() == "12"
 
 
 def test_doctor_build_names_the_base_image_the_build_uses():
