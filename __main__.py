@@ -10,6 +10,7 @@ from components.devices import Attachment, HostDevices, HostDevicesArgs
 from components.external_cluster import ExternalCluster, ExternalClusterArgs
 from components.function_images import FunctionImages, FunctionImagesArgs
 from components.host.facts import host_facts
+from components.harbor_project import HarborProject, HarborProjectArgs
 from components.host_operations import HostOperations, HostOperationsArgs
 from components.kind_cluster import KindCluster, KindClusterArgs
 from components.node_images import NodeImages, NodeImagesArgs
@@ -21,12 +22,18 @@ from scenarios.component import deploy_scenarios
 facts = host_facts()
 settings = with_sources(from_pulumi(host_gpu_uuid=facts.gpu_uuid, host_gpu_model=facts.gpu_model))
 
+# Every push (node images as they are built, then the function images) goes into this project.
+harbor_project = None
+if not settings.registry.embedded and (settings.uses_kind or not settings.prebuilt_images):
+    harbor_project = HarborProject("harbor", HarborProjectArgs(registry=settings.registry))
+
 if settings.uses_kind:
     node_images = NodeImages("node-images", NodeImagesArgs(
         registry=settings.registry, kind_source=settings.kind_source,
         kubernetes_source=settings.kubernetes_source, kubernetes_version=settings.kubernetes_version,
         crio_version=settings.crio_version, gpu_driver_file=settings.gpu_driver_file,
-        kernel_release=platform.release()))
+        kubernetes_build=settings.kubernetes_build,
+        kernel_release=platform.release(), after=harbor_project.ready if harbor_project else []))
     # Before the nodes boot: the GPU worker loads its own driver at start, the kubelets read the hugepages.
     host_ops = HostOperations("host-operations", HostOperationsArgs.from_settings(settings))
     cluster: Cluster = KindCluster("cluster", KindClusterArgs(
@@ -48,7 +55,8 @@ if settings.uses_kind and settings.sriov_workers:
 
 registry = ImageRegistry("registry", ImageRegistryArgs(
     registry=settings.registry, cluster_name=settings.cluster_name, after=cluster.ready, stack=settings.stack,
-    nodes=cluster.node_names, cluster=cluster.deletes_with, prebuilt=bool(settings.prebuilt_images)))
+    nodes=cluster.node_names, cluster=cluster.deletes_with, prebuilt=bool(settings.prebuilt_images),
+    project=harbor_project, provider=cluster.provider))
 # In-cluster objects go with the cluster (Kind) instead of one by one; the engine passes deleted_with on
 # from each component to its children.
 on_cluster = pulumi.ResourceOptions(providers=[cluster.provider], deleted_with=cluster.deletes_with)

@@ -73,18 +73,17 @@ def kind_base(kind_source: str) -> KindBase:
         else f"(from {go_version})")
 
 
-# CRI-O's deb repositories (github.com/cri-o/packaging, README "Project Layout"): pkgs.k8s.io's
-# addons:/cri-o served stable v1.28 to v1.33 and was frozen when the packaging moved to openSUSE's
-# isv:/cri-o (Feb 2025), which serves v1.28 onwards; v1.34 and later exist only there.
-LAST_PKGS_K8S_CRIO = (1, 33)
+# CRI-O's deb repositories (github.com/cri-o/packaging README, "Project Layout"; docs/facts.md §8.1): one
+# maintained repository per minor under openSUSE's isv:/cri-o, v1.28 onwards. pkgs.k8s.io's addons:/cri-o,
+# which served v1.28 to v1.33, was left when the packaging moved (b133393, Feb 2025) and no longer gets
+# patch releases (its v1.31 stopped at 1.31.5, cri-o/cri-o#9111).
+CRIO_REPOSITORY = "https://download.opensuse.org/repositories/isv:/cri-o:/stable:/v{minor}/deb/"
 
 
 def crio_repository(crio_version: str) -> str:
     """The deb repository of CRI-O `MAJOR.MINOR` (settings check the format)."""
     major, minor = (int(x) for x in crio_version.split(".")[:2])
-    if (major, minor) <= LAST_PKGS_K8S_CRIO:
-        return f"https://pkgs.k8s.io/addons:/cri-o:/stable:/v{major}.{minor}/deb/"
-    return f"https://download.opensuse.org/repositories/isv:/cri-o:/stable:/v{major}.{minor}/deb/"
+    return CRIO_REPOSITORY.format(minor=f"{major}.{minor}")
 
 
 def function_image_ref(prefix: str, image: FunctionImage, checkout: str) -> str:

@@ -60,7 +60,7 @@ class KindCluster(pulumi.ComponentResource):
         cname = shlex.quote(s.cluster_name)
         deps: list[pulumi.Resource] = list(args.after)
         conf_path = str(Path(args.state_dir) / f"{s.cluster_name}-registries.conf")
-        if s.registry.embedded:
+        if kind_config.registries_conf(s):  # the embedded registry, imageMirror
             deps.append(local.Command(
                 f"{name}-registries-conf",
                 create=f"mkdir -p {shlex.quote(args.state_dir)} && cat > {shlex.quote(conf_path)}",

@@ -16,12 +16,39 @@ def local_registry_name(cluster: str) -> str:
     return f"{cluster}-registry"
 
 
+# The registries of the images a node pulls before any add-on is applied (kubeadm's control plane, CRI-O's
+# pause image, CoreDNS: registry.k8s.io) and of the add-on images (docker.io, ghcr.io, quay.io).
+MIRRORED_REGISTRIES = ("registry.k8s.io", "docker.io", "ghcr.io", "quay.io")
+
+
 def registries_conf(settings: Settings) -> str:
-    """CRI-O's view of the embedded registry: pushed as localhost:PORT, pulled over the kind network."""
-    reg = settings.registry
-    return (f'[[registry]]\nlocation = "localhost:{reg.local_port}"\ninsecure = true\n\n'
-            f'[[registry.mirror]]\nlocation = "{local_registry_name(settings.cluster_name)}:5000"\n'
-            f'insecure = true\n')
+    """CRI-O's registries.conf drop-in, or "" when the stack needs none.
+
+    The embedded registry: pushed as localhost:PORT, pulled over the kind network. imageMirror: tried
+    first for every image of MIRRORED_REGISTRIES, with the same path as the add-on images are rewritten
+    to (<mirror>/calico/node for docker.io/calico/node), so that the CRI-O nodes, which start with no
+    image (docs/facts.md §8.9), pull the control plane's images from the mirror too."""
+    reg, out = settings.registry, []
+    if reg.embedded:
+        out.append(f'[[registry]]\nlocation = "localhost:{reg.local_port}"\ninsecure = true\n\n'
+                   f'[[registry.mirror]]\nlocation = "{local_registry_name(settings.cluster_name)}:5000"\n'
+                   f'insecure = true\n')
+    mirror = settings.image_mirror.rstrip("/")
+    for registry in MIRRORED_REGISTRIES if mirror else ():
+        out.append(f'[[registry]]\nprefix = "{registry}"\nlocation = "{registry}"\n\n'
+                   f'[[registry.mirror]]\nlocation = "{mirror}"\n')
+    return "\n".join(out)
+
+
+def local_registry_hosting(cluster_name: str, port: int) -> dict[str, Any]:
+    """The embedded registry documented as kind documents its own (KEP-1755, docs/facts.md §8.10): tools
+    such as Tilt read the ConfigMap kube-public/local-registry-hosting to know where to push."""
+    hosting = (f'host: "localhost:{port}"\nhostFromContainerRuntime: "localhost:{port}"\n'
+               f'hostFromClusterNetwork: "{local_registry_name(cluster_name)}:5000"\n'
+               'help: "https://kind.sigs.k8s.io/docs/user/local-registry/"\n')
+    return {"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "local-registry-hosting", "namespace": "kube-public"},
+            "data": {"localRegistryHosting.v1": hosting}}
 
 
 def _patch(kind: str) -> str:
@@ -29,12 +56,14 @@ def _patch(kind: str) -> str:
 
 
 def _trust_mounts(settings: Settings, registries_conf_path: str) -> list[dict[str, Any]]:
-    reg = settings.registry
-    if reg.embedded:
-        return [{"hostPath": registries_conf_path, "containerPath": REGISTRIES_CONF_NODE_PATH, "readOnly": True}]
-    # containers/image (CRI-O) reads a registry's CA from certs.d/<host>/ca.crt.
-    return [{"hostPath": reg.ca_file, "containerPath": f"/etc/containers/certs.d/{reg.host}/ca.crt",
-             "readOnly": True}]
+    reg, mounts = settings.registry, []
+    if registries_conf(settings):
+        mounts.append({"hostPath": registries_conf_path, "containerPath": REGISTRIES_CONF_NODE_PATH, "readOnly": True})
+    if not reg.embedded:
+        # containers/image (CRI-O) reads a registry's CA from certs.d/<host>/ca.crt.
+        mounts.append({"hostPath": reg.ca_file, "containerPath": f"/etc/containers/certs.d/{reg.host}/ca.crt",
+                       "readOnly": True})
+    return mounts
 
 
 def render(settings: Settings, images: dict[str, str], registries_conf_path: str = "") -> dict[str, Any]:

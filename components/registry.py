@@ -12,7 +12,9 @@ import pulumi
 import pulumi_command.local as local
 import pulumi_docker as docker
 
-from components.kind_config import local_registry_name
+from components.harbor_project import HarborProject
+from components import kube
+from components.kind_config import local_registry_hosting, local_registry_name
 from components.settings import Registry
 
 REGISTRY_IMAGE = "registry:2.8.3"
@@ -34,6 +36,10 @@ class ImageRegistryArgs:
     cluster: Optional[pulumi.Resource] = None
     # functionImages is set: the images already sit in a registry that the stack does not manage.
     prebuilt: bool = False
+    # Harbor: the project (and its provider), made before the node images' pushes.
+    project: Optional[HarborProject] = None
+    # The cluster's Kubernetes provider: the embedded registry is advertised in the cluster (None: not).
+    provider: Optional[pulumi.ProviderResource] = None
 
 
 def robot_name(stack: str, cluster: str) -> str:
@@ -61,10 +67,8 @@ def remove_auth_script(node: str) -> str:
 class ImageRegistry(pulumi.ComponentResource):
     """Where the function images go, and how the nodes pull them.
 
-    Harbor (pulumiverse-harbor, TLS verified): the project is adopted when it exists (the reference
-    Harbor's `images`, or one kept by an earlier `destroy`) and created otherwise; either way it is
-    never deleted. A pull-only robot account of the project is written as CRI-O's auth file into
-    every Kind node, so private projects work. Embedded: `registry:2` on the kind network as
+    Harbor: the project comes from HarborProject (made before any push); a pull-only robot account of
+    it is written as CRI-O's auth file into every Kind node, so private projects work. Embedded: `registry:2` on the kind network as
     <cluster>-registry, published on 127.0.0.1:PORT, which the nodes reach through the
     registries.conf mirror written by the Kind cluster.
     Prebuilt function images (functionImages): nothing at all; the nodes pull from wherever the
@@ -98,40 +102,28 @@ class ImageRegistry(pulumi.ComponentResource):
                     name="kind", aliases=[local_registry_name(args.cluster_name)])],
                 opts=pulumi.ResourceOptions(parent=self, depends_on=args.after))
             self.ready = [container]
+            if args.provider is not None:
+                kube.apply_child(name, local_registry_hosting(args.cluster_name, reg.local_port), pulumi.ResourceOptions(
+                    parent=self, provider=args.provider, deleted_with=args.cluster, depends_on=[container]))
         else:
             self.ready = self._harbor(name, args)
         self.register_outputs({"prefix": self.prefix, "robot": self.robot})
 
     def _harbor(self, name: str, args: ImageRegistryArgs) -> list[pulumi.Resource]:
-        import pulumiverse_harbor as harbor
-        reg = args.registry
-        provider = harbor.Provider(
-            f"{name}-harbor", url=f"https://{reg.host}", username=reg.username,
-            password=pulumi.Output.secret(reg.password), insecure=False,
-            opts=pulumi.ResourceOptions(parent=self))
-        on_harbor = pulumi.ResourceOptions(parent=self, provider=provider)
-        # Harbor answers 409 to creating a project that exists (terraform-provider-harbor's
-        # resourceProjectCreate expects 201): look it up first and adopt it as it is. A project this
-        # stack created is found the same way on the next run; retain_on_delete makes dropping it
-        # from the program only forget it.
-        found = harbor.get_projects(name=f"^{re.escape(reg.project)}$",
-                                    opts=pulumi.InvokeOptions(provider=provider))
-        project: list[pulumi.Resource] = []
-        if not any(p.name == reg.project for p in (found.projects or [])):
-            project.append(harbor.Project(
-                f"{name}-project", name=reg.project, public=False,
-                opts=pulumi.ResourceOptions.merge(on_harbor, pulumi.ResourceOptions(retain_on_delete=True))))
+        import pulumiverse_harbor as harbor  # only Harbor stacks pay for importing it (~0.15 s)
+        reg, project = args.registry, args.project
+        on_harbor = pulumi.ResourceOptions(parent=self, provider=project.provider)
         robot = harbor.RobotAccount(
             f"{name}-robot", name=robot_name(args.stack, args.cluster_name), level="project", duration=-1,
             description="pull access of the Kind nodes (openkasugai-aio)",
             permissions=[harbor.RobotAccountPermissionArgs(
                 kind="project", namespace=reg.project,
                 accesses=[harbor.RobotAccountPermissionAccessArgs(resource="repository", action="pull")])],
-            opts=pulumi.ResourceOptions.merge(on_harbor, pulumi.ResourceOptions(depends_on=project)))
+            opts=pulumi.ResourceOptions.merge(on_harbor, pulumi.ResourceOptions(depends_on=project.ready)))
         self.robot = robot.full_name
         self.pull_auth = auth = pulumi.Output.secret(pulumi.Output.all(robot.full_name, robot.secret).apply(
             lambda v: node_auth(reg.host, v[0], v[1])))
-        ready = [*project, robot]
+        ready = [*project.ready, robot]
         for node in args.nodes if args.cluster else []:
             ready.append(local.Command(
                 f"{name}-node-auth-{node}", create=install_auth_script(node), delete=remove_auth_script(node),

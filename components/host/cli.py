@@ -72,6 +72,8 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--registry", help="host[:port] of the image registry to reach (default: the stack's)")
     d.add_argument("--metallb-range", help="first-last address MetalLB will hand out (default: the stack's)")
     d.add_argument("--network", default="kind", help="Kind's docker network")
+    d.add_argument("--archive", action="store_true", help="network: ask Ubuntu jammy's archive (in a container) "
+                   "for the running kernel's headers package, as the GPU image build will")
     d.add_argument("--root", default="/", help="root for /proc and /sys (tests)")
     return p
 
@@ -169,8 +171,10 @@ def _doctor(args) -> int:
     settings = None
     if args.stack or args.config_file:
         settings = _stack_settings(args)
+    archive = SubprocessRunner(timeout=600) if args.archive else None  # apt-get update in a container
     rep = doctor.summary(doctor.run(SubprocessRunner(timeout=20), root=args.root, registry=args.registry,
-                                    metallb_range=args.metallb_range, network=args.network, settings=settings))
+                                    metallb_range=args.metallb_range, network=args.network, settings=settings,
+                                    archive=archive))
     mark = {True: "ok  ", False: "FAIL", None: "warn"}
     _print(args, rep, "\n".join(f"{mark[c['ok']]} {c['check']}: {c['detail']}" for c in rep["checks"]))
     return EXIT_OK if rep["ok"] else EXIT_FAILED

@@ -9,13 +9,14 @@ import dataclasses
 import ipaddress
 import json
 import os
+import platform
 import shutil
 import socket
 from pathlib import Path
 
 from components.constants import HUGEPAGES_1G
 
-from . import claims, facts, gpu
+from . import claims, doctor_build, facts, gpu
 from .errors import HostOpError
 from .hugepages import REQUIRED_PAGES, hugepages_problem, pages_1g
 from .operation import spec_props, specs_of
@@ -45,7 +46,7 @@ def sriov_pfs(root: str = "/") -> list[dict]:
 
 
 def run(runner, root: str = "/", registry: str | None = None, metallb_range: str | None = None,
-        network: str = "kind", settings=None) -> list[dict]:
+        network: str = "kind", settings=None, archive=None) -> list[dict]:
     """The host checks; with settings (a stack's components.settings.Settings) also that stack's.
     registry and metallb_range, when given, override the stack's values."""
     out = [_check("root", os.geteuid() == 0, f"euid {os.geteuid()}: host operations need root")]
@@ -69,6 +70,7 @@ def run(runner, root: str = "/", registry: str | None = None, metallb_range: str
     out.append(_check("gpu", None if not st["gpus"] else True, desc))
     out.append(_check("gpu-holders", None if st["holders"] else True,
                       "; ".join(st["holders"]) or "nothing holds the GPU"))
+    out += doctor_build.checks(settings, runner, root, platform.release(), archive)  # versions, builder, kernel
     if settings is not None:
         return out + stack_checks(settings, runner, root, network, registry=registry, metallb_range=metallb_range)
     if registry:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from components.constants import CLAIMS_DIR
 
-from . import claims, facts, gpu, validate
+from . import claims, containers, facts, gpu, validate
 from .errors import HostOpError
 from .modules import NVIDIA_ORDER
 from .runner import SubprocessRunner
@@ -39,6 +39,10 @@ def from_settings(s) -> GpuHandoverSpec | None:
     return GpuHandoverSpec(stack=s.stack, worker=s.gpu_worker.node, claims_dir=s.host_claims_dir)
 
 
+def _worker_running(spec: GpuHandoverSpec) -> bool:
+    return containers.container_pid(spec.worker) is not None
+
+
 def check(spec: GpuHandoverSpec, record: dict | None = None) -> list[tuple[str, str]]:
     if validate.stack(spec.stack):
         return [("stack", validate.stack(spec.stack))]
@@ -57,7 +61,7 @@ def check(spec: GpuHandoverSpec, record: dict | None = None) -> list[tuple[str, 
 def apply(spec: GpuHandoverSpec, record: dict | None) -> dict:
     if record:  # handed over: only unload again what the host loaded back
         rec = {k: record.get(k) for k in RECORD}
-        if gpu.drift(record, spec.root):
+        if gpu.drift(record, spec.root, _worker_running(spec)):
             again = gpu.unload(SubprocessRunner(), spec.root)
             rec["unloaded"] = sorted(set(rec["unloaded"] or []) | set(again["unloaded"]), key=NVIDIA_ORDER.index)
         return rec
@@ -76,7 +80,7 @@ def apply(spec: GpuHandoverSpec, record: dict | None) -> dict:
 
 
 def status(spec: GpuHandoverSpec, record: dict) -> dict:
-    return {"present": True, "drift": gpu.drift(record, spec.root)}
+    return {"present": True, "drift": gpu.drift(record, spec.root, _worker_running(spec))}
 
 
 def release(spec: GpuHandoverSpec, record: dict) -> None:

@@ -110,7 +110,7 @@ def _settings(stack: str, c: Checked, found: Found) -> Settings:
         host_cpu_model=v["hostCpuModel"], host_gpu_model=v["hostGpuModel"], scenarios=c.scenarios,
         multi_worker=v["multiWorker"], verify_scenarios=v["verifyScenarios"], host_gpu_uuid=c.gpu_uuid,
         hugepages_1g=c.hugepages_1g, addon_manifests=paths["addonManifests"], source_cache=paths["sourceCache"],
-        prebuilt_images=c.prebuilt)
+        prebuilt_images=c.prebuilt, kubernetes_build=v["kubernetesBuild"])
 
 
 def _prebuilt_complete(prebuilt: tuple[tuple[str, str], ...], scenarios: tuple[str, ...], p: Problems) -> None:

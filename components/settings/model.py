@@ -102,6 +102,7 @@ class Settings:
     host_gpu_uuid: str = ""  # GPU-...: hostGpuUuid, else what the host's NVIDIA driver reports; "" unknown
     addon_manifests: str = ""  # folder of the add-on bundles; filled in by components.sources
     source_cache: str = ""  # sourceCache as configured (absolute); empty: the default cache folder
+    kubernetes_build: str = "release"  # kubernetesBuild: "release" (dl.k8s.io binaries) or "source" (compile)
 
     @property
     def uses_kind(self) -> bool:

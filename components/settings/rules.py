@@ -38,8 +38,9 @@ STATED: dict[str, str] = {
         "`controllerImageRegistry` and `imageMirror` are registry paths in the OCI reference grammar "
         "(lower-case path components, no tag, no digest; `imageMirror` may be a registry alone, like "
         "`localhost:5000`); `kubeRbacProxyImage` is a complete image reference (`name[:tag][@digest]`).",
-    "kubernetesVersion crioVersion":
-        "`kubernetesVersion` is `vMAJOR.MINOR.PATCH`; `crioVersion` is `MAJOR.MINOR` and equals the "
+    "kubernetesVersion kubernetesBuild crioVersion":
+        "`kubernetesVersion` is `vMAJOR.MINOR.PATCH`; `kubernetesBuild` is `release` or `source`; "
+        "`crioVersion` is `MAJOR.MINOR` and equals the "
         "Kubernetes minor. A text key given as a YAML number is refused: `crioVersion: 1.30` reads as 1.3, "
         "so quote it (`\"1.30\"`).",
     "sriovIpam.gateway sriovIpam.exclusions":
@@ -79,6 +80,7 @@ STATED: dict[str, str] = {
 
 K8S_VERSION = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
 CRIO_VERSION = re.compile(r"^(\d+)\.(\d+)$")
+KUBERNETES_BUILDS = ("release", "source")
 
 
 @dataclass
@@ -117,6 +119,8 @@ def versions(v: dict, p: Problems) -> None:
     k8s = K8S_VERSION.match(v["kubernetesVersion"] or "")
     if v["kubernetesVersion"] is not None and not k8s:
         p.add("kubernetesVersion", f"{v['kubernetesVersion']!r} is not a version like v1.31.0")
+    if v["kubernetesBuild"] not in (None, *KUBERNETES_BUILDS):
+        p.add("kubernetesBuild", f"{v['kubernetesBuild']!r} is not one of {', '.join(KUBERNETES_BUILDS)}")
     crio = v["crioVersion"]
     if crio is None:
         return

@@ -34,8 +34,11 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("kindSource", "string", "",
         "kind checkout whose images/base Dockerfile builds the Ubuntu base image (Kind profiles); "
         "empty: kind v0.24.0 is fetched into sourceCache."),
+    Key("kubernetesBuild", "string", "release",
+        "How 'kind build node-image' gets Kubernetes (Kind profiles): release (kubernetesVersion's server "
+        "tarball from dl.k8s.io, nothing compiled) or source (compiled from kubernetesSource; needs make)."),
     Key("kubernetesSource", "string", "",
-        "Kubernetes checkout at kubernetesVersion for 'kind build node-image' (Kind profiles); "
+        "Kubernetes checkout at kubernetesVersion, compiled with kubernetesBuild: source (Kind profiles); "
         "empty: fetched into sourceCache (v1.31.0 is pinned)."),
     Key("registry", "object", None,
         "Harbor registry {host, project, caFile | caSha256, username}; unset: an embedded local registry."),

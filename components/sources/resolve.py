@@ -121,7 +121,8 @@ def provide(s: Settings, *, fetch: bool, strict: bool,
     kind_source, kubernetes_source = s.kind_source, s.kubernetes_source
     if s.uses_kind and not kind_source:
         kind_source = r.git(pins.KIND, cache / pins.KIND.name / pins.KIND.tag)
-    if s.uses_kind and not kubernetes_source:
+    # A release build downloads kubernetesVersion's binaries itself: no Kubernetes tree is needed.
+    if s.uses_kind and s.kubernetes_build == "source" and not kubernetes_source:
         pin = pins.kubernetes(s.kubernetes_version)
         if pin:
             kubernetes_source = r.git(pin, cache / pin.name / pin.tag)

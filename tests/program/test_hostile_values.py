@@ -69,6 +69,8 @@ def _base(stack: str) -> dict:
         ns, _, key = full.partition(":")
         if ns == PROJECT and key in KEYS:
             out[key] = json.loads(wire) if KEYS[key].type in ("object", "array") else wire
+    if not stack.startswith("external"):  # a source build, so that kubernetesSource reaches a command
+        out["kubernetesBuild"] = "source"
     return out
 
 
@@ -175,7 +177,8 @@ def _overrides(base: dict, group: dict[str, tuple[str, str]]) -> dict:
     merged = copy.deepcopy(base)
     for path, (_, value) in group.items():
         merged.update(_set(merged, path, value))
-    return {k: merged[k] for k in {re.split(r"\.|\[", p)[0] for p in group}}
+    keys = {re.split(r"\.|\[", p)[0] for p in group} | ({"kubernetesBuild"} & set(merged))
+    return {k: merged[k] for k in keys}
 
 
 @pytest.mark.parametrize("stack", STACKS)

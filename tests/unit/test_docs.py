@@ -51,7 +51,25 @@ def test_ci_runs_the_readme_test_command():
 
 def test_readme_set_up_commands_come_first():
     first = re.search(r"```sh\n(.*?)```", README, flags=re.S).group(1)
-    assert "pip install -r requirements.txt" in first and "components.preview --stack dev" in first
+    assert "pip install --require-hashes -r requirements.lock" in first and "components.preview --stack dev" in first
+    assert "--require-hashes -r requirements.lock" in (ROOT / ".ci/run").read_text()
+
+
+def _pins(text: str) -> dict[str, str]:
+    return {re.sub(r"[-_.]+", "-", m[0]).lower(): m[1]
+            for m in re.findall(r"^([A-Za-z0-9][A-Za-z0-9_.-]*)==([^\s;\\]+)", text, flags=re.M)}
+
+
+def test_the_lock_pins_every_requirement_at_its_version_with_hashes():
+    # requirements.txt is the list people edit; requirements.lock (pip-compile --generate-hashes) what installs.
+    wanted, lock = _pins((ROOT / "requirements.txt").read_text()), (ROOT / "requirements.lock").read_text()
+    locked = _pins(lock)
+    assert {k: locked.get(k) for k in wanted} == wanted, "regenerate requirements.lock (see README)"
+    entries = [e for e in re.split(r"\n(?=[A-Za-z0-9])", lock) if "==" in e.split("\n", 1)[0]]
+    assert len(entries) == len(locked) > len(wanted), "the lock also pins the dependencies' dependencies"
+    assert all("--hash=sha256:" in e for e in entries), "every pinned package has its hashes"
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        assert not line.strip() or line.startswith("#") or "==" in line, f"requirements.txt pins exactly: {line}"
 
 
 def _rules_section() -> str:

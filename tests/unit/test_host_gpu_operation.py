@@ -18,6 +18,7 @@ def host(tmp_path, monkeypatch):
     h = FakeHost(tmp_path / "root")
     runner = FakeRunner(h)
     monkeypatch.setattr(gpu_handover, "SubprocessRunner", lambda: runner)
+    monkeypatch.setattr(gpu_handover, "_worker_running", lambda spec: getattr(h, "worker_running", False))
     h.runner = runner
     return h
 

@@ -62,3 +62,25 @@ def test_embedded_registry_is_trusted_through_a_registries_conf_mirror():
 def test_yaml_has_no_anchors_and_readable_patches():
     text = kind_config.render_yaml(_settings(), IMAGES)
     assert "&id" not in text and "criSocket: unix:///var/run/crio/crio.sock" in text
+
+
+def test_image_mirror_covers_what_crio_nodes_pull_before_any_add_on():
+    # issue 17 item 7: kind imports its images into containerd only (pkg/build/nodeimage/imageimporter.go),
+    # so CRI-O pulls kubeadm's control-plane images, the pause image and CoreDNS from registry.k8s.io.
+    s = _settings(image_mirror="mirror.lan:5000/hub/")
+    conf = kind_config.registries_conf(s)
+    import tomllib
+    entries = {r["prefix"]: r for r in tomllib.loads(conf)["registry"]}
+    assert set(entries) == {"registry.k8s.io", "docker.io", "ghcr.io", "quay.io"}
+    assert all(r["mirror"] == [{"location": "mirror.lan:5000/hub"}] for r in entries.values())
+    nodes = kind_config.render(s, IMAGES, "/state/alice-registries.conf")["nodes"]
+    for node in nodes:
+        paths = [m["containerPath"] for m in node["extraMounts"]]
+        assert kind_config.REGISTRIES_CONF_NODE_PATH in paths
+        assert "/etc/containers/certs.d/192.168.10.100/ca.crt" in paths  # Harbor's CA still mounted
+
+
+def test_without_embedded_registry_or_mirror_no_registries_conf_is_written():
+    assert kind_config.registries_conf(_settings()) == ""
+    paths = [m["containerPath"] for n in kind_config.render(_settings(), IMAGES)["nodes"] for m in n["extraMounts"]]
+    assert kind_config.REGISTRIES_CONF_NODE_PATH not in paths

@@ -131,16 +131,19 @@ def test_crio_bridge_network_is_removed_before_calico():
     assert any("find /etc/cni/net.d -name '*crio*bridge*.conflist' -delete" in r for r in runs)
 
 
-@pytest.mark.parametrize("version, repo", [
-    ("1.31", "https://pkgs.k8s.io/addons:/cri-o:/stable:/v1.31/deb/"),
-    ("1.33", "https://pkgs.k8s.io/addons:/cri-o:/stable:/v1.33/deb/"),
-    ("1.34", "https://download.opensuse.org/repositories/isv:/cri-o:/stable:/v1.34/deb/"),
-    ("1.36", "https://download.opensuse.org/repositories/isv:/cri-o:/stable:/v1.36/deb/"),
-])
-def test_crio_repository_follows_the_version(version, repo):
-    # cri-o/packaging README: pkgs.k8s.io's addons:/cri-o was frozen at v1.33 when packaging moved
-    # to openSUSE's isv:/cri-o (commit b133393, Feb 2025).
-    assert crio_repository(version) == repo
+@pytest.mark.parametrize("version", ["1.28", "1.31", "1.33", "1.34", "1.35"])
+def test_crio_comes_from_the_maintained_repository_for_every_version(version):
+    # cri-o/packaging README (b133393 onwards): pkgs.k8s.io's addons:/cri-o was replaced by openSUSE's
+    # isv:/cri-o, which lists every minor from v1.28; pkgs.k8s.io stopped getting patch releases
+    # (cri-o/cri-o#9111: v1.31 stopped at 1.31.5 there).
+    assert crio_repository(version) == \
+        f"https://download.opensuse.org/repositories/isv:/cri-o:/stable:/v{version}/deb/"
+
+
+def test_no_crio_repository_is_written_anywhere_else():
+    # One place: the Dockerfile takes the repository as a build argument and names no host itself.
+    text = (DOCKERFILES / "crio/Dockerfile").read_text()
+    assert "pkgs.k8s.io" not in text and "opensuse" not in text
 
 
 def test_crio_build_gets_the_repository_and_the_dockerfile_uses_it(tmp_path):
@@ -210,5 +213,28 @@ def test_node_image_with_the_embedded_registry_is_not_pushed(tmp_path):
 
 def test_node_image_script_quotes_the_kubernetes_checkout(tmp_path):
     args = _args(tmp_path)
-    args.kubernetes_source = str(tmp_path / "my k8s")
-    assert f"'{tmp_path}/my k8s'" in node_image_script(args, chain_refs(args))
+    args.kubernetes_build, args.kubernetes_source = "source", str(tmp_path / "my k8s")
+    assert f"--type source '{tmp_path}/my k8s'" in node_image_script(args, chain_refs(args))
+
+
+# --- issue 17 item 5: kind v0.24.0 build.go: --type release builds from dl.k8s.io's server tarball of the
+# version (builder_remote.go NewReleaseBuilder); a source build runs `make quick-release-images` on the host.
+
+def test_the_default_node_image_is_built_from_the_kubernetes_release(tmp_path):
+    args = _args(tmp_path)
+    assert args.kubernetes_build == "release"
+    assert "kind build node-image --base-image" in node_image_script(args, chain_refs(args))
+    assert node_image_script(args, chain_refs(args)).split("; }")[0].endswith("--type release v1.31.0")
+    assert "k8s" not in node_image_script(args, chain_refs(args)), "no Kubernetes tree is read"
+
+
+def test_release_and_source_builds_get_different_tags_and_only_source_reads_the_checkout(tmp_path):
+    release, source = _args(tmp_path), _args(tmp_path)
+    source.kubernetes_build = "source"
+    assert chain_refs(release)["node"] != chain_refs(source)["node"]
+    head = tmp_path / "k8s/.git/HEAD"
+    head.parent.mkdir(parents=True)
+    before = chain_refs(release)["node"], chain_refs(source)["node"]
+    head.write_text("ref: refs/heads/patched\n")
+    assert chain_refs(release)["node"] == before[0] and chain_refs(source)["node"] != before[1]
+

@@ -5,6 +5,8 @@ import base64
 import json
 import tomllib
 
+import yaml
+
 from components.imagespec import DOCKERFILES
 from components.preview import engine
 from components.registry import NODE_AUTH_FILE, node_auth, robot_name
@@ -82,3 +84,56 @@ def test_the_robot_auth_file_is_an_output_for_external_nodes():
     auth = json.loads(run("external").outputs["registryPullAuth"])["auths"]["harbor.example.com"]["auth"]
     assert base64.b64decode(auth).decode().startswith("robot$openkasugai+openkasugai-aio-external-")
     assert run("cpu-only").outputs.get("registryPullAuth") is None
+
+
+def _pushes(r):
+    """Every resource that pushes to the registry: image builds with push, the node image's command."""
+    return [x for x in r.registrations
+            if (x.type == "docker-build:index:Image" and x.inputs.get("push"))
+            or (x.type == "command:local:Command" and " push " in (x.inputs.get("create") or ""))]
+
+
+def test_every_push_waits_for_the_harbor_project():
+    # issue 17 item 8: the node images push to Harbor as they are built, long before the cluster exists.
+    r = run("dev")
+    project = r.by_type("harbor:index/project:Project")[0]
+    pushes = _pushes(r)
+    names = {p.name for p in pushes}
+    assert {"node-images-base", "node-images-node", "node-images-crio", "node-images-no-acc",
+            "node-images-acc", "function-images-cpufunc_calcapp"} <= names
+    for push in pushes:
+        assert project.urn in push.dependencies, f"{push.name} pushes before the project exists"
+
+
+def test_harbor_provider_and_project_keep_their_old_identity(monkeypatch):
+    """They were children of ImageRegistry 'registry' (registry-harbor, registry-project): aliases keep the
+    existing stacks' project (retained) and provider instead of replacing them."""
+    aliases = {}
+    register = engine._Recorder.RegisterResource
+
+    def recording(self, request):
+        aliases[request.name] = [(a.spec.name, a.spec.parentUrn) for a in request.aliases]
+        return register(self, request)
+
+    monkeypatch.setattr(engine._Recorder, "RegisterResource", recording)
+    r = run("dev")
+    component = r.named("harbor")
+    assert component.type == "openkasugai-aio:registry:HarborProject"
+    old_parent = "urn:pulumi:dev::openkasugai-aio::openkasugai-aio:registry:ImageRegistry::registry"
+    for child, old in (("harbor-provider", "registry-harbor"), ("harbor-project", "registry-project")):
+        assert r.named(child).parent == component.urn
+        assert aliases[child] == [(old, old_parent)]
+
+
+def test_the_embedded_registry_is_advertised_as_kind_documents_it():
+    # KEP-1755 / kind v0.24.0 site/static/examples/kind-with-registry.sh: ConfigMap kube-public/local-registry-hosting.
+    r = run("cpu-only")
+    (cm,) = [x for x in r.by_type("kubernetes:core/v1:ConfigMap") if x.name.endswith("local-registry-hosting")]
+    assert cm.inputs["metadata"] == {"name": "local-registry-hosting", "namespace": "kube-public"}
+    hosting = yaml.safe_load(cm.inputs["data"]["localRegistryHosting.v1"])
+    assert hosting == {"host": "localhost:5001", "hostFromContainerRuntime": "localhost:5001",
+                       "hostFromClusterNetwork": "laptop-registry:5000",  # clusterName: laptop
+                       "help": "https://kind.sigs.k8s.io/docs/user/local-registry/"}
+    assert cm.deleted_with == r.named("cluster-create").urn, "it goes with the cluster"
+    assert r.named("registry-container").urn in cm.dependencies
+    assert not [x for x in run("dev").by_type("kubernetes:core/v1:ConfigMap") if "local-registry" in x.name]

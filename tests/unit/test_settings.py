@@ -127,6 +127,7 @@ INVALID = [
     ("cluster name not a DNS label", _set("clusterName", "My_Cluster"), "clusterName"),
     ("cluster name too long", _set("clusterName", "a" * 50), "clusterName"),
     ("kubernetes version malformed", _set("kubernetesVersion", "1.31"), "kubernetesVersion"),
+    ("kubernetes build unknown", _set("kubernetesBuild", "binary"), "kubernetesBuild"),
     ("pod subnet not CIDR", _set("podSubnet", "10.100.0.0"), "podSubnet"),
     ("pod subnet host bits set", _set("podSubnet", "10.100.0.1/16"), "podSubnet"),
     ("kind network not CIDR", _set("kindNetworkSubnet", "kind"), "kindNetworkSubnet"),

@@ -131,7 +131,8 @@ def settings(cache: Path, **values):
 
 def test_up_fetches_what_is_missing_once_then_uses_the_verified_cache(upstream):
     lines = []
-    s, problems, warnings = provide(settings(upstream), fetch=True, strict=True, progress=lines.append)
+    s, problems, warnings = provide(settings(upstream, kubernetesBuild="source"), fetch=True, strict=True,
+                                    progress=lines.append)
     assert problems == [] and warnings == []
     # A Kind stack without SR-IOV workers: Calico, Multus, MetalLB (the SR-IOV bundles are not its own).
     assert len(lines) == 3 + 3, "one progress line per fetch: 3 checkouts, the stack's bundles"
@@ -143,8 +144,17 @@ def test_up_fetches_what_is_missing_once_then_uses_the_verified_cache(upstream):
     assert Path(s.addon_manifests, "metallb-v0.14.8.yaml").is_file()
     assert not Path(s.addon_manifests, "nv-ipam-v0.3.5").exists()
     again = []
-    assert provide(settings(upstream), fetch=True, strict=True, progress=again.append)[0] == s
+    assert provide(settings(upstream, kubernetesBuild="source"), fetch=True, strict=True,
+                   progress=again.append)[0] == s
     assert again == []
+
+
+def test_a_release_build_fetches_no_kubernetes_tree(upstream):
+    # kubernetesBuild: release (the default): kind downloads kubernetesVersion's binaries itself.
+    lines = []
+    s, problems, _ = provide(settings(upstream), fetch=True, strict=True, progress=lines.append)
+    assert problems == [] and s.kubernetes_source == "" and s.kubernetes_build == "release"
+    assert not [line for line in lines if "kubernetesSource" in line]
 
 
 def test_preview_with_fetch_fills_the_cache_then_renders_everything_offline(upstream, tmp_path, capsys, monkeypatch):
@@ -152,7 +162,7 @@ def test_preview_with_fetch_fills_the_cache_then_renders_everything_offline(upst
     out = tmp_path / "out"
     assert preview(["--stack", "dev", "--out", str(out), "--quiet", "--fetch"]) == 0
     err = capsys.readouterr().err
-    assert err.count("fetching ") == 3 + len(addons.BUNDLES) and "warning: controllerCheckout" not in err
+    assert err.count("fetching ") == 2 + len(addons.BUNDLES) and "warning: controllerCheckout" not in err
     assert preview(["--stack", "dev", "--out", str(out), "--quiet"]) == 0
     err = capsys.readouterr().err
     assert "fetching " not in err and not [w for w in err.splitlines() if w.startswith(
@@ -164,12 +174,14 @@ def test_preview_with_fetch_fills_the_cache_then_renders_everything_offline(upst
 
 
 def test_offline_without_cache_warns_per_key_and_strict_makes_them_errors(upstream):
-    s, problems, warnings = provide(settings(upstream), fetch=False, strict=False, progress=pytest.fail)
+    s, problems, warnings = provide(settings(upstream, kubernetesBuild="source"), fetch=False, strict=False,
+                                    progress=pytest.fail)
     assert problems == []
     assert [w.split(":", 1)[0] for w in warnings] == ["controllerCheckout", "kindSource", "kubernetesSource",
                                                        "addonManifests"]
     assert (s.controller.checkout, s.kind_source, s.kubernetes_source, s.addon_manifests) == ("", "", "", "")
-    _, problems, warnings = provide(settings(upstream), fetch=False, strict=True, progress=pytest.fail)
+    _, problems, warnings = provide(settings(upstream, kubernetesBuild="source"), fetch=False, strict=True,
+                                    progress=pytest.fail)
     assert warnings == [] and len(problems) == 4
 
 
@@ -204,9 +216,12 @@ def test_given_paths_are_used_as_they_are(upstream, tmp_path):
 
 
 def test_a_kubernetes_version_without_a_pin_needs_kubernetes_source(upstream):
+    _, problems, _ = provide(settings(upstream, kubernetesVersion="v1.30.2", crioVersion="1.30", kubernetesBuild="source"),
+                             fetch=True, strict=True, progress=lambda _: None)
+    assert [p for p in problems if p.startswith("kubernetesSource: no commit is pinned for kubernetesVersion v1.30.2")]
     _, problems, _ = provide(settings(upstream, kubernetesVersion="v1.30.2", crioVersion="1.30"), fetch=True, strict=True,
                              progress=lambda _: None)
-    assert [p for p in problems if p.startswith("kubernetesSource: no commit is pinned for kubernetesVersion v1.30.2")]
+    assert not [p for p in problems if p.startswith("kubernetesSource")], "a release build needs no pin"
 
 
 def test_the_real_pins_are_full_commits():
