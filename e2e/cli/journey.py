@@ -195,8 +195,10 @@ def user_files(cluster: Cluster, home: Path) -> dict[str, str]:
     return {"(a)": "harbor-password\n", "(c)": "harbor-password\n"}
 
 
-def readme_profiles(chain: Toolchain, work: Path, cluster: Cluster, offline: dict[str, str],
+def readme_profiles(chain: Toolchain, work: Path, cluster: Cluster, offline: dict[str, dict[str, str]],
                     abort: Callable[[], list[str]]) -> list[dict]:
+    """`offline`: per profile kind ("kind", "external"), the keys a host without internet access sets
+    (README, Per-developer stacks) and this machine's copies for them."""
     """report.json `readme_blocks`: one entry per block run, `ok` whether it did what the README says."""
     named = readme.by_label(readme.blocks())
     missing = [p for p in (*PROFILES, "login", "run") if p not in named]
@@ -209,7 +211,8 @@ def readme_profiles(chain: Toolchain, work: Path, cluster: Cluster, offline: dic
             folder = work / "readme" / f"{profile.strip('()').replace(') ', '-')}-{user or 'nouser'}"
             with Session.create(chain, folder, user=user, local_login=True) as s:
                 prompts = user_files(cluster, s.home)
-                results.extend(_profile(s, named, profile, user, prompts, offline, index, abort))
+                given = offline["external" if profile.startswith("(c)") else "kind"]
+                results.extend(_profile(s, named, profile, user, prompts, given, index, abort))
     return results
 
 
@@ -231,11 +234,8 @@ def _profile(s: Session, named: dict[str, readme.Block], profile: str, user: str
     stack = f"dev-{_login_name()}"
     if not (s.project / f"Pulumi.{stack}.yaml").is_file():
         record(named[profile], False, output=f"no Pulumi.{stack}.yaml after the block")
-    # The README's advice for a host without internet access, as far as this machine has the material
-    # (a Kind profile's add-on bundles, kind and Kubernetes are left to fetch, which fails here).
-    for key, value in offline.items():
-        if profile.startswith("(c)") or key == "controllerCheckout":
-            s.pulumi("config", "set", key, value)
+    for key, value in offline.items():  # the README's advice for a host without internet access
+        s.pulumi("config", "set", key, value)
     preview = s.pulumi("preview", check=False, abort=abort)
     outcome = preview_outcome(preview.output, preview.rc)
     out[-1]["preview"] = outcome

@@ -26,6 +26,7 @@ from e2e.fullstack.bundles import multus_folder
 from e2e.simcluster.cluster import Cluster
 from e2e.standin import ControllerStandIn
 from e2e.toolchain import Toolchain
+from tests.fake_checkout import write_checkout
 
 PROJECT, STACK = "openkasugai-aio", "e2e"
 WORKERS = ("node-a", "node-b")
@@ -71,7 +72,6 @@ def controller_checkout(work: Path) -> Path:
     if os.environ.get("CI") == "true":
         raise E2eError("OPENKASUGAI_AIO_REFERENCE must name the folder holding openkasugai-controller/ under CI "
                        f"(it is {root!r})")
-    from tests.fake_checkout import write_checkout
     print("e2e: OPENKASUGAI_AIO_REFERENCE is not set: the tests' fake controller checkout stands in", flush=True)
     return write_checkout(work / "controller", dockerfiles=False)
 
@@ -135,8 +135,12 @@ def _cli(chain: Toolchain, work: Path, report: Report, cluster: Cluster, config:
     report.cli = {"pulumi": chain.versions().get("pulumi", ""), "steps": [], "readme_blocks": []}
     report.cli["steps"] = journey(chain, work, cluster, config, abort)
     # No network here: the controller and the add-ons given by path, as the README says for such a host.
-    offline = {k: config[f"{PROJECT}:{k}"] for k in ("controllerCheckout", "addonManifests")}
-    report.cli["offline"] = sorted(offline)
+    # A Kind profile builds the function images, so its checkout needs their Dockerfiles, which the
+    # reference data (YAML and JSON only) lacks: the tests' controller checkout stands in there. Its
+    # add-on bundles, kind and Kubernetes are left to fetch, which fails here (no network).
+    offline = {"external": {k: config[f"{PROJECT}:{k}"] for k in ("controllerCheckout", "addonManifests")},
+               "kind": {"controllerCheckout": str(write_checkout(work / "controller-with-dockerfiles"))}}
+    report.cli["offline"] = {kind: sorted(keys) for kind, keys in offline.items()}
     report.cli["readme_blocks"] = readme_profiles(chain, work, cluster, offline, abort)
 
 
