@@ -6,10 +6,9 @@ from dataclasses import dataclass
 
 from components.constants import CLAIMS_DIR
 
-from . import claims, facts, gpu, validate
+from . import claims, facts, gpu, records, validate
 from .errors import HostOpError
 from .modules import NVIDIA_ORDER
-from .runner import SubprocessRunner
 
 NAME = "gpu"
 SUMMARY = "unload the host's nvidia driver so the GPU worker loads its own; load it back on destroy"
@@ -39,7 +38,7 @@ def from_settings(s) -> GpuHandoverSpec | None:
     return GpuHandoverSpec(stack=s.stack, worker=s.gpu_worker.node, claims_dir=s.host_claims_dir)
 
 
-def check(spec: GpuHandoverSpec, record: dict | None = None) -> list[tuple[str, str]]:
+def check(spec: GpuHandoverSpec, record: dict | None = None, *, runner) -> list[tuple[str, str]]:
     if validate.stack(spec.stack):
         return [("stack", validate.stack(spec.stack))]
     found = facts.gpus(spec.root)
@@ -54,11 +53,17 @@ def check(spec: GpuHandoverSpec, record: dict | None = None) -> list[tuple[str, 
     return bad
 
 
-def apply(spec: GpuHandoverSpec, record: dict | None) -> dict:
+def recorded(record: dict | None, source: str = records.STATE) -> dict | None:
+    """The hand-over's record, checked: its module names reach rmmod and modprobe on restore."""
+    return records.checked(record, records.GPU, "the GPU hand-over", source) if record else None
+
+
+def apply(spec: GpuHandoverSpec, record: dict | None, *, runner) -> dict:
+    record = recorded(record)
     if record:  # handed over: only unload again what the host loaded back
         rec = {k: record.get(k) for k in RECORD}
         if gpu.drift(record, spec.root):
-            again = gpu.unload(SubprocessRunner(), spec.root)
+            again = gpu.unload(runner, spec.root)
             rec["unloaded"] = sorted(set(rec["unloaded"] or []) | set(again["unloaded"]), key=NVIDIA_ORDER.index)
         return rec
     found = facts.gpus(spec.root)
@@ -67,7 +72,7 @@ def apply(spec: GpuHandoverSpec, record: dict | None) -> dict:
     key = claims.gpu_claim_key(found[0]['pci'])
     claims.claim(spec.claims_dir, key, spec.stack, worker=spec.worker)
     try:
-        rec = gpu.unload(SubprocessRunner(), spec.root)
+        rec = gpu.unload(runner, spec.root)
     except BaseException:
         claims.release(spec.claims_dir, key, spec.stack)
         raise
@@ -75,11 +80,12 @@ def apply(spec: GpuHandoverSpec, record: dict | None) -> dict:
     return {**rec, "claim": key}
 
 
-def status(spec: GpuHandoverSpec, record: dict) -> dict:
-    return {"present": True, "drift": gpu.drift(record, spec.root)}
+def status(spec: GpuHandoverSpec, record: dict, *, runner) -> dict:
+    return {"present": True, "drift": gpu.drift(recorded(record) or {}, spec.root)}
 
 
-def release(spec: GpuHandoverSpec, record: dict) -> None:
-    gpu.restore(record, SubprocessRunner(), spec.root)
+def release(spec: GpuHandoverSpec, record: dict, *, runner) -> None:
+    record = recorded(record) or {}
+    gpu.restore(record, runner, spec.root)
     if record.get("claim"):
         claims.release(spec.claims_dir, record["claim"], spec.stack)

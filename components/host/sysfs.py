@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from components.constants import IFNAME_PATTERN, PCI_ADDRESS_PATTERN
 
 from .errors import HostOpError
 
@@ -23,12 +26,25 @@ class Sysfs:
     def __init__(self, root: str = "/"):
         self.root = Path(root)
 
+    def _inside(self, path: Path, what: str) -> Path:
+        """path, once every link in it is resolved, inside root/sys: nothing read or written here ever
+        lands outside the root it was given (a name or PCI address from a record included)."""
+        top = os.path.realpath(self.root / "sys")
+        if not os.path.realpath(path).startswith(top + os.sep):
+            raise HostOpError(f"failed to find PF {what}: {path} resolves to {os.path.realpath(path)}, "
+                              f"outside {top}; refusing to touch it")
+        return path
+
     def _dev(self, pf: str, pci: str | None = None) -> Path:
+        if not re.fullmatch(IFNAME_PATTERN, str(pf)) or pf in (".", ".."):
+            raise HostOpError(f"failed to find PF {str(pf)[:100]!r}: not an interface name")
+        if pci is not None and not re.fullmatch(PCI_ADDRESS_PATTERN, str(pci), re.ASCII):
+            raise HostOpError(f"failed to find PF {pf!r}: {str(pci)[:100]!r} is not a PCI address like 0000:17:00.0")
         by_name = self.root / "sys/class/net" / pf / "device"
         if by_name.exists():
-            return by_name
+            return self._inside(by_name, repr(pf))
         if pci and (self.root / "sys/bus/pci/devices" / pci).exists():
-            return self.root / "sys/bus/pci/devices" / pci
+            return self._inside(self.root / "sys/bus/pci/devices" / pci, repr(pf))
         raise HostOpError(f"failed to find PF {pf!r}: no {by_name} (is the name right, or is it "
                           f"in another netns? pass its PCI address)")
 
@@ -41,7 +57,8 @@ class Sysfs:
 
     def pci_of(self, ifname: str) -> str | None:
         dev = self.root / "sys/class/net" / ifname / "device"
-        return os.path.basename(os.path.realpath(dev)) if dev.exists() else None
+        pci = os.path.basename(os.path.realpath(dev)) if dev.exists() else None
+        return pci if pci and re.fullmatch(PCI_ADDRESS_PATTERN, pci, re.ASCII) else None
 
     def is_sriov(self, pf: str, pci: str | None = None) -> bool:
         return (self._dev(pf, pci) / "sriov_totalvfs").exists()
