@@ -123,13 +123,13 @@ def _gpu(args) -> int:
                                  runner=runner)
         _print(args, rec, f"unloaded {', '.join(rec['unloaded']) or 'nothing'}")
         return EXIT_OK
-    held = claims.holder(args.claims_dir, key)
+    held = claims.holder(args.claims_dir, key, root=args.root)
     if not held or held.get("stack") != args.stack or "record" not in held:
         _print(args, {"changed": False}, f"nothing handed over by stack {args.stack!r}")
         return EXIT_DETACHED
     record = gpu_handover.recorded(held["record"], records.source_of(args.claims_dir))
     res = gpu.restore(record, runner, args.root)
-    claims.release(args.claims_dir, key, args.stack)
+    claims.release(args.claims_dir, key, args.stack, root=args.root)
     _print(args, res, "host GPU driver restored")
     return EXIT_OK
 

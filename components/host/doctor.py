@@ -183,7 +183,7 @@ def operation_checks(s, runner, root: str = "/") -> list[dict]:
     needed = [(name, op, spec) for name, op in OPERATIONS.items() for spec in specs_of(op, s)]
     try:
         if needed:
-            claims.load(s.host_claims_dir)
+            claims.everything(s.host_claims_dir, root=root)
     except HostOpError as err:
         return [_check("claims", False, str(err))]
     out = []

@@ -45,7 +45,7 @@ def check(spec: GpuHandoverSpec, record: dict | None = None, *, runner) -> list[
     if not found:
         return [("worker", "no NVIDIA GPU (PCI vendor 10de) on this host")]
     bad = []
-    held = claims.check(spec.claims_dir, claims.gpu_claim_key(found[0]['pci']), spec.stack)
+    held = claims.check(spec.claims_dir, claims.gpu_claim_key(found[0]['pci']), spec.stack, root=spec.root)
     if held:
         bad.append(("worker", held))
     if not record:  # once handed over, the worker is expected to hold the GPU
@@ -70,13 +70,13 @@ def apply(spec: GpuHandoverSpec, record: dict | None, *, runner) -> dict:
     if not found:
         raise HostOpError("failed to unload the GPU driver: no NVIDIA GPU (PCI vendor 10de) on this host")
     key = claims.gpu_claim_key(found[0]['pci'])
-    claims.claim(spec.claims_dir, key, spec.stack, worker=spec.worker)
+    claims.claim(spec.claims_dir, key, spec.stack, root=spec.root, worker=spec.worker)
     try:
         rec = gpu.unload(runner, spec.root)
     except BaseException:
-        claims.release(spec.claims_dir, key, spec.stack)
+        claims.release(spec.claims_dir, key, spec.stack, root=spec.root)
         raise
-    claims.update(spec.claims_dir, key, spec.stack, record=rec)
+    claims.update(spec.claims_dir, key, spec.stack, root=spec.root, record=rec)
     return {**rec, "claim": key}
 
 
@@ -88,4 +88,4 @@ def release(spec: GpuHandoverSpec, record: dict, *, runner) -> None:
     record = recorded(record) or {}
     gpu.restore(record, runner, spec.root)
     if record.get("claim"):
-        claims.release(spec.claims_dir, record["claim"], spec.stack)
+        claims.release(spec.claims_dir, record["claim"], spec.stack, root=spec.root)

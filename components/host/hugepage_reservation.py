@@ -68,7 +68,7 @@ def check(spec: HugepageSpec, record: dict | None = None, *, runner) -> list[tup
     if not (_pool(spec) / "nr_hugepages").exists():
         return [("pages", f"this host has no 1 GiB hugepages (no {_pool(spec)}): the CPU or kernel lacks "
                           "them; set hugepages1Gi: 0 and fpgaAgents: false")]
-    held = claims.check(spec.claims_dir, CLAIM, spec.stack)
+    held = claims.check(spec.claims_dir, CLAIM, spec.stack, root=spec.root)
     return [("claims_dir", held + "; or set hugepages1Gi: 0 in this stack to share the pool as it is")] \
         if held else []
 
@@ -81,7 +81,7 @@ def apply(spec: HugepageSpec, record: dict | None, *, runner) -> dict:
         raise Refused(f"failed to reserve {spec.pages} 1 GiB hugepages: " + "; ".join(r for _, r in problems))
     have = _count(spec, "nr_hugepages")
     before = record["before"] if record else have
-    claims.claim(spec.claims_dir, CLAIM, spec.stack, worker="host")
+    claims.claim(spec.claims_dir, CLAIM, spec.stack, root=spec.root, worker="host")
     try:
         if have < spec.pages:
             _write(spec, spec.pages)
@@ -93,10 +93,10 @@ def apply(spec: HugepageSpec, record: dict | None, *, runner) -> dict:
                               f"(hugepagesz=1G hugepages={spec.pages}) or lower hugepages1Gi")
     except BaseException:
         if not record:
-            claims.release(spec.claims_dir, CLAIM, spec.stack)
+            claims.release(spec.claims_dir, CLAIM, spec.stack, root=spec.root)
         raise
     rec = {"before": before, "pages": spec.pages}
-    claims.update(spec.claims_dir, CLAIM, spec.stack, record=rec)
+    claims.update(spec.claims_dir, CLAIM, spec.stack, root=spec.root, record=rec)
     return rec
 
 
@@ -122,4 +122,4 @@ def release(spec: HugepageSpec, record: dict, *, runner) -> None:
             raise Refused(f"failed to restore {before} 1 GiB hugepages: {in_use} are in use; delete the Kind "
                           "cluster (or what maps them) first (nothing was changed)")
         _write(spec, before)
-    claims.release(spec.claims_dir, CLAIM, spec.stack)
+    claims.release(spec.claims_dir, CLAIM, spec.stack, root=spec.root)

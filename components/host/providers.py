@@ -44,7 +44,7 @@ class SriovReassertProvider(ResourceProvider):
                 bad = _spec(p).problems()
                 out += bad
                 if not bad:
-                    claims.load(p["claims_dir"])  # a broken file raises, and becomes a CheckFailure
+                    claims.everything(p["claims_dir"], root=_spec(p).root)  # a broken file raises, and becomes a CheckFailure
             return out
         return CheckResult(news, failures(problems))
 

@@ -54,7 +54,7 @@ def recorded(spec: SriovSpec, record: dict | None, held=_UNREAD) -> dict | None:
     if isinstance(record, dict) and record.get("pf") == spec.pf:
         return records.checked(record, records.SRIOV, spec.key, records.STATE)
     if held is _UNREAD:
-        held = claims.holder(spec.claims_dir, spec.key)
+        held = claims.holder(spec.claims_dir, spec.key, root=spec.root)
     if not held or held.get("stack") != spec.stack or held.get("record") is None:
         return None
     return records.checked(held["record"], records.SRIOV, spec.key, records.source_of(spec.claims_dir))
@@ -66,7 +66,7 @@ def check(spec: SriovSpec, record: dict | None = None, need_worker: bool = True,
     bad = spec.problems()
     if bad:
         return bad
-    held = claims.holder(spec.claims_dir, spec.key)
+    held = claims.holder(spec.claims_dir, spec.key, root=spec.root)
     with nl.open_ns(None) as host:
         return _check(spec, recorded(spec, record, held), held, host, need_worker, runner)[0]
 
@@ -111,7 +111,7 @@ def attach(spec: SriovSpec, record: dict | None = None, *, runner) -> dict:
     (none when nothing changed); two container lookups (before, and after the moves to catch a
     worker that died mid-run); the host and the worker netns opened once each."""
     spec.validate(f"attach {spec.pf} to {spec.worker}")
-    held = claims.holder(spec.claims_dir, spec.key)
+    held = claims.holder(spec.claims_dir, spec.key, root=spec.root)
     record, fs = recorded(spec, record, held), Sysfs(spec.root)
     with nl.open_ns(None) as host:
         bad, pid = _check(spec, record, held, host, True, runner)
@@ -123,7 +123,7 @@ def attach(spec: SriovSpec, record: dict | None = None, *, runner) -> dict:
             raise Refused(f"failed to attach {spec.pf} to {spec.worker}: " + "; ".join(r for _, r in bad))
         mine = held is not None  # and by this stack: another stack's claim was refused above
         if not mine:
-            claims.claim(spec.claims_dir, spec.key, spec.stack, worker=spec.worker)
+            claims.claim(spec.claims_dir, spec.key, spec.stack, root=spec.root, worker=spec.worker)
         undo: list = []
         changed = False
         try:
@@ -163,7 +163,7 @@ def attach(spec: SriovSpec, record: dict | None = None, *, runner) -> dict:
                     if not (held and held.get("worker") == spec.worker and held.get("record") == rec):
                         # claim(), not update(): it also re-takes a claim dropped meanwhile, or refuses
                         # (and the moves are undone) if another stack took it.
-                        claims.claim(spec.claims_dir, spec.key, spec.stack, worker=spec.worker, record=rec)
+                        claims.claim(spec.claims_dir, spec.key, spec.stack, root=spec.root, worker=spec.worker, record=rec)
                 except BaseException:
                     for step in reversed(undo):
                         try:
@@ -173,7 +173,7 @@ def attach(spec: SriovSpec, record: dict | None = None, *, runner) -> dict:
                     raise
         except BaseException:
             if not mine:
-                claims.release(spec.claims_dir, spec.key, spec.stack)
+                claims.release(spec.claims_dir, spec.key, spec.stack, root=spec.root)
             raise
     return out
 
@@ -203,7 +203,7 @@ def status(spec: SriovSpec, record: dict | None = None, *, runner) -> dict:
 def detach(spec: SriovSpec, record: dict | None = None, *, runner) -> dict:
     """Return every recorded interface to the host and restore the VF count; then release the claim."""
     spec.validate(f"detach {spec.pf} from {spec.worker}")
-    claims.load(spec.claims_dir)  # a broken claims file stops it here, before any change
+    claims.everything(spec.claims_dir, root=spec.root)  # a broken claims file stops it here, before any change
     record = recorded(spec, record)
     if not record:
         return {"pf": spec.pf, "state": "detached", "changed": False}
@@ -230,5 +230,5 @@ def detach(spec: SriovSpec, record: dict | None = None, *, runner) -> dict:
     # Last, because it cannot be undone: writing 0 destroys the VFs wherever they are.
     if fs.exists(spec.pf, record.get("pf_pci")) and fs.set_numvfs(spec.pf, int(record["numvfs_before"]), record.get("pf_pci")):
         changed = True
-    claims.release(spec.claims_dir, spec.key, spec.stack)
+    claims.release(spec.claims_dir, spec.key, spec.stack, root=spec.root)
     return {"pf": spec.pf, "state": "detached", "changed": changed}

@@ -39,7 +39,7 @@ CASES = {  # name: (arguments over the good ones, exit code, words of the messag
 def test_refused_attach_leaves_the_host_unchanged(workers, fake, tmp_path, case, capsys):
     pf = fake.pf(0, vfs=8)
     (fake.root / "sys/bus/pci/devices/0000:17:00.0/sriov_numvfs").write_text("8\n")  # VFs exist already
-    claims.claim(str(tmp_path / "claims"), "pf:other0", "bob", worker=W2)
+    claims.claim(str(tmp_path / "claims"), "pf:other0", "bob", root=str(fake.root), worker=W2)
     over, code, words = CASES[case]
     args = {"--worker": W1, "--pf": pf, "--vfs": "4", "--address": "192.168.10.1/24",
             "--stack": "alice", "--claims-dir": str(tmp_path / "claims"), "--root": str(fake.root), **over}

@@ -175,8 +175,8 @@ def test_stack_checks_claims_default_route_and_no_network_yet(tmp_path, listener
         {"gpu": True, "sriov": {"pf": "eno1", "vfs": 2, "address": "192.168.20.2/24"}},
         {"sriov": {"pf": "ens9f1np1", "vfs": 8, "address": "192.168.20.3/24"}}]))
     root = fake_root(tmp_path, pfs={"eno1": 8, "ens9f1np1": 64})
-    claims.claim(s.host_claims_dir, "pf:ens9f1np1", "bob", worker="kind-worker2")
-    claims.claim(s.host_claims_dir, "gpu:0000:ca:00.0", "bob", worker="kind-worker")
+    claims.claim(s.host_claims_dir, "pf:ens9f1np1", "bob", root=str(root), worker="kind-worker2")
+    claims.claim(s.host_claims_dir, "gpu:0000:ca:00.0", "bob", root=str(root), worker="kind-worker")
     got = by_name(doctor.stack_checks(s, FakeRunner(), str(root)))
     assert got["operation:sriov:eno1"]["ok"] is False and "default route" in got["operation:sriov:eno1"]["detail"]
     assert got["operation:sriov:ens9f1np1"]["ok"] is False
@@ -191,7 +191,7 @@ def test_pf_attached_by_this_stack_is_found_by_pci(tmp_path, listener):
     root = fake_root(tmp_path)
     (root / "sys/class/net/ens9f0np0/device").unlink()  # its netdev is in the worker's netns now
     (root / "sys/class/net/ens9f0np0").rmdir()
-    claims.claim(s.host_claims_dir, "pf:ens9f0np0", "alice", worker="kind-worker",
+    claims.claim(s.host_claims_dir, "pf:ens9f0np0", "alice", root=str(root), worker="kind-worker",
                  record={"pf": "ens9f0np0", "pf_pci": "0000:17:00.0", "worker": "kind-worker", "pid": 42, "vfs": 8,
                          "numvfs_before": 0, "links": [{"name": "ens9f0np0", "role": "pf", "pci": "0000:17:00.0"}]})
     got = by_name(doctor.stack_checks(s, FakeRunner({"kind": ["172.18.0.0/16"]}), str(root)))
@@ -262,8 +262,9 @@ def test_doctor_without_stack_stays_on_the_standard_library():
 
 def test_doctor_runs_the_hugepage_operations_check_and_names_the_stack_holding_the_pool(tmp_path, listener):
     s = settings_of(stack_file(tmp_path, listener, hugepages1Gi=8))
-    claims.claim(s.host_claims_dir, "hugepages:1G", "bob", worker="host")
-    got = by_name(doctor.stack_checks(s, FakeRunner(), str(fake_root(tmp_path, hugepages=2))))
+    root = fake_root(tmp_path, hugepages=2)
+    claims.claim(s.host_claims_dir, "hugepages:1G", "bob", root=str(root), worker="host")
+    got = by_name(doctor.stack_checks(s, FakeRunner(), str(root)))
     assert got["operation:hugepages"]["ok"] is False and "held by stack 'bob'" in got["operation:hugepages"]["detail"]
     assert "hugepages1Gi: 0" in got["operation:hugepages"]["detail"]
     assert got["hugepages-fpga"]["ok"] is False  # 8 reserved are fewer than the FPGA agents' 16

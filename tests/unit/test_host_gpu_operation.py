@@ -35,14 +35,14 @@ def test_create_claims_the_gpu_and_unloads_delete_restores_and_releases(host):
     created = p.create(news)
     assert created.outs["record"]["unloaded"] == ["nvidia_drm", "nvidia_modeset", "nvidia_uvm", "nvidia"]
     assert created.outs["record"]["claim"] == PCI
-    assert claims.holder(news["spec"]["claims_dir"], PCI)["stack"] == "alice"
+    assert claims.holder(news["spec"]["claims_dir"], PCI, root=str(host.root))["stack"] == "alice"
     host.sync()
     assert "nvidia" not in host.mods
     assert roottools.calls(host.root) == [["rmmod", m] for m in ("nvidia_drm", "nvidia_modeset", "nvidia_uvm", "nvidia")]
     assert p.check(created.outs, news).failures == []  # handed over: the worker may hold it now
     p.delete(created.id, created.outs)
     host.sync()
-    assert "nvidia" in host.mods and claims.holder(news["spec"]["claims_dir"], PCI) is None
+    assert "nvidia" in host.mods and claims.holder(news["spec"]["claims_dir"], PCI, root=str(host.root)) is None
 
 
 def test_a_second_stack_and_a_held_gpu_are_refused_before_anything_changes(host):
@@ -54,7 +54,7 @@ def test_a_second_stack_and_a_held_gpu_are_refused_before_anything_changes(host)
     host.write()
     host.process(7, "python3", "/dev/nvidia0")
     spec = props(host, "alice")
-    claims.release(spec["spec"]["claims_dir"], PCI, "alice")
+    claims.release(spec["spec"]["claims_dir"], PCI, "alice", root=str(host.root))
     assert any("GPU in use" in f.reason for f in p.check({}, spec).failures)
 
 
@@ -83,4 +83,4 @@ def test_state_from_before_the_contract_is_taken_over_and_its_provider_still_unp
     old = cls.__new__(cls)
     old.delete(PCI, legacy)
     host.sync()
-    assert "nvidia" in host.mods and claims.holder(news["spec"]["claims_dir"], PCI) is None
+    assert "nvidia" in host.mods and claims.holder(news["spec"]["claims_dir"], PCI, root=str(host.root)) is None

@@ -78,10 +78,10 @@ def test_apply_reserves_the_pages_and_release_puts_the_previous_count_back(kerne
     s = spec(kernel)
     rec = hp.apply(s, None, runner=NO_COMMANDS)
     assert kernel.pages == 16 and rec == {"before": 2, "pages": 16}
-    assert claims.holder(s.claims_dir, hp.CLAIM)["stack"] == "alice"
+    assert claims.holder(s.claims_dir, hp.CLAIM, root=s.root)["stack"] == "alice"
     assert hp.apply(s, rec, runner=NO_COMMANDS) == rec and kernel.pages == 16  # twice is a no-op
     hp.release(s, rec, runner=NO_COMMANDS)
-    assert kernel.pages == 2 and claims.holder(s.claims_dir, hp.CLAIM) is None
+    assert kernel.pages == 2 and claims.holder(s.claims_dir, hp.CLAIM, root=s.root) is None
 
 
 def test_a_pool_already_large_enough_is_left_as_it_is(kernel):
@@ -98,7 +98,7 @@ def test_fewer_pages_granted_puts_the_count_back_and_says_how_many(kernel):
     s = spec(kernel)
     with pytest.raises(Refused, match=r"the kernel gave 10 \(.*\); the count was put back to 3"):
         hp.apply(s, None, runner=NO_COMMANDS)
-    assert kernel.pages == 3 and claims.holder(s.claims_dir, hp.CLAIM) is None
+    assert kernel.pages == 3 and claims.holder(s.claims_dir, hp.CLAIM, root=s.root) is None
 
 
 def test_a_host_without_1_gib_pages_is_refused_before_anything_changes(tmp_path):
@@ -142,7 +142,7 @@ def test_an_unreadable_pool_is_a_host_error_naming_the_file_and_nothing_is_claim
     (kernel.pool / "nr_hugepages").mkdir()  # unreadable for root too
     with pytest.raises(HostOpError, match="failed to read .*nr_hugepages"):
         hp.apply(s, None, runner=NO_COMMANDS)
-    assert claims.holder(s.claims_dir, hp.CLAIM) is None
+    assert claims.holder(s.claims_dir, hp.CLAIM, root=s.root) is None
 
 
 def test_the_generic_provider_serves_the_operation_create_read_update_delete(kernel):

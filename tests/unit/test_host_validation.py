@@ -114,7 +114,7 @@ def test_set_numvfs_gives_the_count_back_when_the_kernel_refuses_the_new_one(tmp
 
 def test_attached_pf_with_another_vf_count_is_refused(tmp_path, capsys):
     fs = tree(tmp_path / "root", 8, numvfs=8)
-    claims.claim(str(tmp_path / "c"), "pf:pf0", "alice", worker="kind-worker",
+    claims.claim(str(tmp_path / "c"), "pf:pf0", "alice", root=str(tmp_path / "root"), worker="kind-worker",
                  record={"pf": "pf0", "pf_pci": "0000:17:00.0", "worker": "kind-worker", "vfs": 8, "pid": 1,
                          "numvfs_before": 0, "links": []})
     spec = sriov.SriovSpec(stack="alice", worker="kind-worker", pf="pf0", vfs=4, claims_dir=str(tmp_path / "c"),
@@ -133,7 +133,7 @@ def test_broken_claims_file_is_named_with_a_repair_hint(tmp_path, capsys, conten
     path.parent.mkdir()
     path.write_text(content)
     with pytest.raises(ClaimsError, match="move it aside"):
-        claims.claim(str(tmp_path / "c"), "pf:pf0", "alice")
+        claims.claim(str(tmp_path / "c"), "pf:pf0", "alice", root=str(tmp_path / "root"))
     assert path.read_text() == content
     status = ["sriov", "status", "--worker", "kind-worker", "--pf", "pf0", "--root", str(tmp_path / "root"),
               "--claims-dir", str(tmp_path / "c")]
