@@ -65,6 +65,11 @@ def pf_claim_key(pf: str) -> str:
     return f"pf:{pf}"
 
 
+def footprint_claim_key(stack: str) -> str:
+    """The claim a stack holds on its host-wide names (Kind cluster, registry port, MetalLB range, subnet)."""
+    return f"footprint:{stack}"
+
+
 def kind_context(cluster_name: str) -> str:
     """The kubectl context `kind create cluster` writes for a cluster."""
     return f"kind-{cluster_name}"

@@ -1,7 +1,7 @@
 """Host claims: which stack holds which GPU, PF, hugepage pool and host-wide names, in locked JSON files.
 
 One set of claims per host. A stack keeps its claims in its claims folder (hostClaimsDir; by default the
-host's folder, /var/lib/openkasugai-aio under the root it acts on), but every claim is checked against
+host's folder, constants.CLAIMS_DIR under the root it acts on), but every claim is checked against
 the claims of every folder in use on that host: the host's folder lists each other folder that holds
 claims (folders.json), and every write holds the host folder's lock. So a stack cannot opt out of the
 exclusion by pointing hostClaimsDir elsewhere, and the folder of its choice still works.
