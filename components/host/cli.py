@@ -38,7 +38,7 @@ class _Parser(argparse.ArgumentParser):
     """Raises _Usage instead of exiting, so that --json can report usage errors as JSON too."""
 
     def error(self, message: str):
-        raise _Usage([f"{self.prog}: {message}", f"(see {self.prog} --help)"])
+        raise _Usage([f"{self.prog}: {message} (see {self.prog} --help)"])  # one line, as every refusal
 
 
 def parser() -> argparse.ArgumentParser:

@@ -52,8 +52,9 @@ def status(root: str = "/") -> dict:
             "holders": holders(root)}
 
 
-def unload(runner, root: str = "/") -> dict:
-    """Stop persistenced, unload the nvidia modules in order. Held: refuse, change nothing."""
+def check_unload(runner, root: str = "/") -> list[str]:
+    """Refused (nothing changed) unless unload may run: a GPU, nothing holding it, and every tool that
+    unload or its undo needs in the runner's root. The modules to unload, in order."""
     if not facts.gpus(root):
         raise Refused("failed to unload the GPU driver: no NVIDIA GPU (PCI vendor 10de) on this host")
     found = holders(root)
@@ -62,11 +63,16 @@ def unload(runner, root: str = "/") -> dict:
                       + ". Stop those first (nothing was changed)")
     loaded = mods.loaded(root)
     todo = [n for n in mods.NVIDIA_ORDER if n in loaded]
+    _require(runner, (["rmmod", "modprobe"] if todo else []) + (["systemctl"] if _persistenced(root) else []),
+             f"unload {todo[-1] if todo else 'the GPU driver'}")
+    return todo
+
+
+def unload(runner, root: str = "/") -> dict:
+    """Stop persistenced, unload the nvidia modules in order. Held: refuse, change nothing."""
+    todo = check_unload(runner, root)
     record = {"unloaded": [], "persistenced": bool(_persistenced(root)),
               "srcversion": mods.srcversion("nvidia", root)}
-    # Every tool a failure would need to put the driver back, looked up before the first change.
-    _require(runner, (["rmmod", "modprobe"] if todo else []) + (["systemctl"] if record["persistenced"] else []),
-             f"unload {todo[-1] if todo else 'the GPU driver'}")
     try:
         if record["persistenced"]:
             runner.run(["systemctl", "stop", PERSISTENCED])

@@ -70,6 +70,7 @@ def apply(spec: GpuHandoverSpec, record: dict | None, *, runner) -> dict:
     if not found:
         raise HostOpError("failed to unload the GPU driver: no NVIDIA GPU (PCI vendor 10de) on this host")
     key = claims.gpu_claim_key(found[0]['pci'])
+    gpu.check_unload(runner, spec.root)  # refused before the claim is even written
     claims.claim(spec.claims_dir, key, spec.stack, root=spec.root, worker=spec.worker)
     try:
         rec = gpu.unload(runner, spec.root)

@@ -19,6 +19,10 @@ class Vf:
     netdev: str | None  # None while the netdev is in another netns or not created yet
 
 
+class _NotFound(HostOpError):
+    """No such PF under the root (exists() says False; a path out of the root is an error, never False)."""
+
+
 class Sysfs:
     """Reads and writes a PF's SR-IOV files. A PF is found by netdev name, or by PCI address
     once its netdev has left the host netns (sysfs only shows this netns's netdevs)."""
@@ -45,14 +49,14 @@ class Sysfs:
             return self._inside(by_name, repr(pf))
         if pci and (self.root / "sys/bus/pci/devices" / pci).exists():
             return self._inside(self.root / "sys/bus/pci/devices" / pci, repr(pf))
-        raise HostOpError(f"failed to find PF {pf!r}: no {by_name} (is the name right, or is it "
-                          f"in another netns? pass its PCI address)")
+        raise _NotFound(f"failed to find PF {pf!r}: no {by_name} (is the name right, or is it "
+                        f"in another netns? pass its PCI address)")
 
     def exists(self, pf: str, pci: str | None = None) -> bool:
         try:
             self._dev(pf, pci)
             return True
-        except HostOpError:
+        except _NotFound:
             return False
 
     def pci_of(self, ifname: str) -> str | None:
