@@ -182,7 +182,7 @@ def test_the_provider_is_stored_in_state_by_reference_with_only_the_operations_n
 def test_the_cli_lists_the_registered_operations(capsys):
     assert cli.main(["operations", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
-    assert [o["name"] for o in listed] == list(OPERATIONS) == ["gpu", "hugepages", "sriov"]
-    assert listed[1]["module"] == "components.host.hugepage_reservation"
+    assert [o["name"] for o in listed] == list(OPERATIONS) == ["footprint", "gpu", "hugepages", "sriov"]
+    assert listed[2]["module"] == "components.host.hugepage_reservation"
     assert cli.main(["operations"]) == 0
-    assert capsys.readouterr().out.startswith("gpu: unload the host's nvidia driver")
+    assert capsys.readouterr().out.startswith("footprint: claim this stack's Kind cluster name")
