@@ -113,14 +113,16 @@ def check(claims_dir: str, key: str, stack: str, *, root: str) -> str | None:
     return refusal(holder(claims_dir, key, root=root), key, stack, claims_dir)
 
 
-def _lock(stack: ExitStack, folder: str) -> None:
+def _lock(stack: ExitStack, folder: str, host: bool) -> None:
     path = Path(folder) / FILE
     try:
         Path(folder).mkdir(parents=True, exist_ok=True)
         lock = stack.enter_context(open(Path(folder) / "claims.lock", "w"))
     except OSError as err:
-        raise ClaimsError(f"failed to open the claims file {path}: {err.strerror or err}; "
-                          "run as root, or pass --claims-dir / set hostClaimsDir") from err
+        fix = (f"run as root, or create it once for your user (sudo install -d -o $USER {folder}): every stack "
+               "on the host claims through it, whatever its hostClaimsDir" if host
+               else "run as root, or pass --claims-dir / set hostClaimsDir to a folder you can write")
+        raise ClaimsError(f"failed to open the claims file {path}: {err.strerror or err}; {fix}") from err
     fcntl.flock(lock, fcntl.LOCK_EX)  # stacks on one host run `pulumi up` concurrently
 
 
@@ -139,9 +141,9 @@ def _locked(claims_dir: str, root: str):
     is what writers before the index took); what the block leaves in them is written back."""
     own, host = os.path.realpath(claims_dir), host_folder(root)
     with ExitStack() as locks:
-        _lock(locks, host)
+        _lock(locks, host, True)
         if own != host:
-            _lock(locks, own)
+            _lock(locks, own, False)
         # A listed folder that is gone holds no claims: it drops out of the list at this write.
         found = {f: _read(f) for f in folders(own, root) if f == own or os.path.isdir(f)}
         before = {f: json.dumps(d, sort_keys=True) for f, d in found.items()}
