@@ -89,10 +89,11 @@ STATED: dict[str, str] = {
         "number (`A100`, `T4`, `H100`, `L40S`): in lower case it is the GPU's regionType, which a made-up "
         "model would not match.",
     "workers hugepages1Gi":
-        "`workers` lists 1 to 16 workers (each a Kind node: a container on this one host). With `fpgaAgents`, "
-        "`hugepages1Gi` is unset (16), at least 16 (the PCIeConnection agent requests 16 GiB of 1 GiB "
-        "pages), or 0: the pool is left as it is, for a stack that shares the pool another stack reserved "
-        "or that was reserved at boot (`doctor --stack` checks it holds 16).",
+        "`workers` lists 1 to 16 workers (each a Kind node: a container on this one host). With `fpgaAgents` "
+        "on a Kind profile, `hugepages1Gi` is unset (16) or at least 16: the PCIeConnection agent requests "
+        "16 GiB of 1 GiB pages. A pool reserved at boot is kept (the reservation only raises the count, and "
+        "destroy restores it); a second stack on a host whose pool another stack holds sets "
+        "`hugepages1Gi: 0` and `fpgaAgents: false`, since one pool cannot serve two clusters' agents.",
     "videoDir hostClaimsDir registry.caFile externalKubeconfig gpuDriverFile":
         "Each path key (`videoDir`, `registry.caFile`, `externalKubeconfig`, `gpuDriverFile`, `hostClaimsDir`, "
         "`sourceCache`, `controllerCheckout`, `kindSource`, `kubernetesSource`, `addonManifests`) is judged "
@@ -158,12 +159,15 @@ def versions(v: dict, p: Problems) -> None:
 
 
 def hugepages(s: Parsed, p: Problems) -> None:
-    """The FPGA agents request FPGA_HUGEPAGES_1G pages: a reservation of fewer leaves them Pending. 0 is
-    not refused: it is how a second stack shares the pool another stack reserved (doctor checks the pool)."""
+    """The FPGA agents request FPGA_HUGEPAGES_1G pages on a node; a Kind stack that reserves fewer (0 leaves
+    the pool as it is) would leave them Pending. A pool reserved at boot is kept by a reservation of 16: it only
+    raises the count, and destroy restores it. Two clusters cannot both run the agents on one pool."""
     pages, fpga = s.values["hugepages1Gi"], s.values["fpgaAgents"]
-    if fpga and pages and 0 < pages < FPGA_HUGEPAGES_1G and not s.external:
-        p.add("hugepages1Gi", f"{pages} 1 GiB pages are fewer than the {FPGA_HUGEPAGES_1G} the FPGA agents request "
-              f"(fpgaAgents: true); reserve at least {FPGA_HUGEPAGES_1G}, or set fpgaAgents: false")
+    if fpga and pages is not None and pages < FPGA_HUGEPAGES_1G and not s.external and not p.failed("hugepages1Gi"):
+        p.add("hugepages1Gi", f"{pages} reserves fewer than the {FPGA_HUGEPAGES_1G} 1 GiB pages the FPGA agents "
+              f"request (fpgaAgents: true), so their pods would stay Pending; leave hugepages1Gi unset or set at "
+              f"least {FPGA_HUGEPAGES_1G} (a pool reserved at boot is kept), or set fpgaAgents: false (as a second "
+              "stack must whose host's pool another stack holds)")
 
 
 def images(v: dict, p: Problems) -> None:

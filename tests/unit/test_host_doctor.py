@@ -261,11 +261,12 @@ def test_doctor_runs_the_hugepage_operations_check_and_names_the_stack_holding_t
     assert "hugepages1Gi: 0" in got["operation:hugepages"]["detail"]
 
 
-def test_with_hugepages1gi_0_doctor_still_warns_that_the_fpga_agents_lack_pages(tmp_path, listener):
-    s = settings_of(stack_file(tmp_path, listener, hugepages1Gi=0))
-    got = by_name(doctor.stack_checks(s, FakeRunner(), str(fake_root(tmp_path, hugepages=2))))
-    assert "operation:hugepages" not in got
-    assert got["hugepages-fpga"]["ok"] is False and "has 2 pages" in got["hugepages-fpga"]["detail"]
+def test_with_hugepages1gi_0_and_the_fpga_agents_doctor_prints_the_settings_refusal(tmp_path, capsys, listener):
+    # Settings refuse fewer than the agents' 16 pages on a Kind profile (the pool is not checked then).
+    path = stack_file(tmp_path, listener, hugepages1Gi=0)
+    assert cli.main(["doctor", "--config-file", str(path)]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("hugepages1Gi: 0 reserves fewer than the 16"), err
 
 
 def test_doctor_reads_a_gpu_scenario_stack_with_the_hosts_gpu_model_as_up_does(tmp_path, listener, capsys):

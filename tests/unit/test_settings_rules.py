@@ -186,6 +186,7 @@ RULES = [
     ("17 workers", _set("workers", [{}] * 17), "workers"),
     ("500 workers", _set("workers", [{}] * 500), "workers"),
     ("8 hugepages with the FPGA agents", _set("hugepages1Gi", 8), "hugepages1Gi"),
+    ("no hugepages with the FPGA agents", _set("hugepages1Gi", 0), "hugepages1Gi"),
     # Text: whole, ASCII, short, visible.
     ("cluster name with a trailing newline", _set("clusterName", "kind\n"), "clusterName"),
     ("cluster name of 100 KB", _set("clusterName", "a" * 100_000), "clusterName"),
