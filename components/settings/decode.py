@@ -5,9 +5,11 @@ import difflib
 import json
 from typing import Any, Iterable, Optional
 
-from .schema import OTHER_NAMESPACES, PROJECT, max_length
-from .text import ECHO, hidden_character, show
+from .schema import KEYS, OTHER_NAMESPACES, PROJECT, max_length
+from .text import ECHO, hidden_character, number, show
 
+# The booleans YAML 1.2 (and so `pulumi config` and a stack file) writes; yes/no/on/off are text there.
+BOOLEANS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 NUMBER_HINT = "YAML reads an unquoted 1.30 as the number 1.3; quote it (\"1.30\")"
 
 
@@ -73,6 +75,8 @@ def decode(key: str, typ: str, raw: Any, problems: Problems) -> Any:
     """Decode one top-level value of declared type `typ`. None means unset (a YAML or JSON null), as
     does a failure, which is recorded."""
     value = raw
+    if isinstance(raw, str) and typ in ("integer", "boolean") and raw != "null":
+        return _typed_text(key, typ, raw, problems)
     # The CLI hands every value over as text, a list or a mapping as JSON: for a text key too.
     if isinstance(raw, str) and (typ != "string" or raw[:1] in ("[", "{")):
         try:
@@ -98,6 +102,22 @@ def decode(key: str, typ: str, raw: Any, problems: Problems) -> Any:
     return value
 
 
+def _typed_text(key: str, typ: str, raw: str, problems: Problems) -> Any:
+    """An integer or boolean as the CLI hands it over: its canonical text only (5001, true), so that neither
+    JSON's white space ("5001\n") nor another script's digits or a leading zero pass."""
+    value = number(raw, digits=18, signed=True) if typ == "integer" else BOOLEANS.get(raw)
+    if value is not None:
+        return value
+    try:
+        parsed = json.loads(raw)
+    except (ValueError, RecursionError):
+        parsed = raw
+    # JSON of the right type in another form (" 5001\n") is named as the text it is.
+    shown = what(raw if isinstance(parsed, (int, bool)) and not isinstance(parsed, float) else parsed)
+    problems.add(key, f"must be {'an' if typ == 'integer' else 'a'} {typ}, got {shown}{_hint(raw)}")
+    return None
+
+
 def _hint(value: Any) -> str:
     """Why a text that looks like a number or a boolean is not one (YAML 1.1 habits)."""
     if not isinstance(value, str):
@@ -105,7 +125,7 @@ def _hint(value: Any) -> str:
     if value.lower() in ("yes", "no", "on", "off", "y", "n"):
         return "; write true or false (Pulumi reads YAML 1.2, where yes/no/on/off are text)"
     if value[:1] == "0" and value[1:2].isascii() and value[1:2].isalnum():
-        return "; write the number in plain decimal, without a leading zero (YAML 1.1 reads 010 as octal 8)"
+        return "; write the number in plain decimal, without a leading zero (YAML 1.1 reads 010 as 8, 0x10 as 16)"
     return ""
 
 
@@ -127,7 +147,8 @@ def bounded(key: str, value: str, problems: Problems) -> Optional[str]:
     """Every text value passes here: at most its key's length (schema), nothing that hides text."""
     hidden = hidden_character(value)
     if hidden:
-        problems.add(key, f"{show(value)} holds {hidden}; remove it")
+        secret = key in KEYS and KEYS[key].secret  # a secret is never echoed, not even clipped
+        problems.add(key, f"{'the value' if secret else show(value)} holds {hidden}; remove it")
         return None
     limit = max_length(key)
     if len(value) > limit:

@@ -151,7 +151,8 @@ def _values(raw: Mapping[str, Any], p: Problems) -> dict[str, Any]:
                 p.add(str(full), problem)
             continue
         if key not in KEYS:
-            p.add(key, f"unknown config key{suggest(key, KEYS)}")
+            p.add(key or str(full), f"unknown config key{suggest(key, KEYS)}" if key else
+                  f"names no key after the namespace; write {PROJECT}:<key>")
             continue
         values[key] = decode(key, KEYS[key].type, value, p)
     for key, spec in KEYS.items():

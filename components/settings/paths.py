@@ -54,8 +54,10 @@ def problem(key: str, resolved: str, homes: tuple[str, ...], pulumi_home: str) -
     guarded = [*SYSTEM, *never_in, *homes]
     held = next((g for g in guarded if PurePosixPath(g).is_relative_to(path)), None)
     if held:
-        what = "the whole filesystem" if str(path) == "/" else (
-            "a system or home folder" if held == str(path) else f"a folder that holds {clip(held)}")
+        what = ("the whole filesystem" if str(path) == "/" else
+                f"a folder that holds {clip(held)}" if held != str(path) else
+                "a home folder" if held in homes else "a system folder" if held in SYSTEM else
+                "a folder of keys, tokens or system state")
         return f"resolves to {clip(path)}, {what}; {_ADVICE[key in FOLDER_KEYS]}"
     inside = next((g for g in never_in if path.is_relative_to(g)), None)
     if inside:

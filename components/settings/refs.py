@@ -109,6 +109,10 @@ def repository_path(key: str, value: str, problems: Problems, allow_bare_domain:
     if not value:
         problems.add(key, "is empty; give a registry path like ghcr.io/openkasugai/controller")
         return False
+    if has_userinfo(value):
+        problems.add(key, "has user-info (user:password@) before the registry; give the registry path alone "
+                          "(credentials do not go in a stack key)")
+        return False
     parts = value.split("/")
     if "@" in value or (":" in parts[-1] and (len(parts) > 1 or not allow_bare_domain)):
         problems.add(key, f"{show(value)} has a tag or digest; give a registry path without one (names and "

@@ -10,10 +10,10 @@ import yaml
 
 from components.constants import PROJECT_DIR
 
-from .decode import foreign_namespace, suggest, what
+from .decode import BOOLEANS, foreign_namespace, suggest, what
 from .errors import SettingsError
 from .schema import PROJECT
-from .text import ECHO, number, show
+from .text import ECHO, groups, number, pattern, show
 
 # The sections of a Pulumi stack file (the CLI's ProjectStack).
 SECTIONS = ("config", "environment", "secretsprovider", "encryptedkey", "encryptionsalt")
@@ -35,8 +35,8 @@ class _Loader(yaml.SafeLoader):
     def compose_node(self, parent, index):
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            raise _Refused(event.start_mark, "YAML anchors and aliases (&name, *name) are not read in a stack "
-                                             "file (a few of them can expand to gigabytes); write the value out")
+            raise _Refused(event.start_mark, "YAML anchors and aliases (&name, *name) are not read here (a few "
+                                             "of them can expand to gigabytes); write the value out")
         return super().compose_node(parent, index)
 
     def construct_mapping(self, node, deep=False):
@@ -59,10 +59,9 @@ class _Loader(yaml.SafeLoader):
 
     def construct_boolean(self, node):
         text = self.construct_scalar(node)
-        return text.lower() == "true" if text in _BOOLEANS else text
+        return BOOLEANS.get(text, text)
 
 
-_BOOLEANS = ("true", "True", "TRUE", "false", "False", "FALSE")
 _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_decimal)
 _Loader.add_constructor("tag:yaml.org,2002:bool", _Loader.construct_boolean)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_scalar)
@@ -145,7 +144,7 @@ def _parse(path: Path) -> Any:
     except OSError as err:
         _fail(path, f"cannot be read: {err.strerror or err}")
     if len(data) > MAX_BYTES:
-        _fail(path, f"is larger than {MAX_BYTES // 1024} KiB: not a stack file")
+        _fail(path, f"is larger than {MAX_BYTES // 1024} KiB: not a stack file{_largest(data)}")
     if b"\0" in data:
         _fail(path, "holds binary data, not YAML text")
     try:
@@ -156,6 +155,24 @@ def _parse(path: Path) -> Any:
         return parse_yaml(text)
     except ValueError as err:
         _fail(path, str(err))
+
+
+def _largest(data: bytes) -> str:
+    """Which config key takes most of an oversized file: the lines from one `<namespace>:<key>:` to the next."""
+    sizes: dict[str, int] = {}
+    key = ""
+    for line in data.split(b"\n"):
+        found = groups(_KEY_LINE, line[:200].decode("utf-8", "replace"))
+        key = found[0] if found else key
+        if key:
+            sizes[key] = sizes.get(key, 0) + len(line) + 1
+    if not sizes:
+        return ""
+    key = max(sizes, key=sizes.get)
+    return f"; {show(key)} takes {sizes[key]} bytes of its first MiB"
+
+
+_KEY_LINE = pattern(r"\s*([A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+):.*")
 
 
 def _fail(path, message: str):
