@@ -7,11 +7,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from unittest import mock
 
 import pytest
 
+from components.platform import manifests as addons
 from components.preview.engine import run_program
 from components.settings import SettingsError
+from tests import harness
 from tests.harness import PROJECT_DIR
 from tests.program.test_stack_files_hostile import EXT, FILE, _write, dev, raw, stack
 
@@ -99,3 +102,19 @@ def test_config_from_the_engine_gets_the_same_checks(key, value, named):
         run_program("dev", overrides={key: value})
     assert [p for p in err.value.problems if p.startswith(f"{named}: ")], err.value.problems
     assert all(len(p) < 500 and "PASSWORD" not in p for p in err.value.problems)
+
+
+@pytest.mark.parametrize("strict", [True, False])
+def test_a_kubernetes_version_without_a_pinned_commit_is_refused_by_strict_and_warned_offline(tmp_path, strict):
+    # Nothing to fetch it from: `pulumi up` and --strict refuse it, the offline preview warns (and renders).
+    overrides = {"controllerCheckout": str(harness.CONTROLLER_CHECKOUT), "addonManifests": str(harness.ADDON_MANIFESTS),
+                 "kindSource": str(harness.kind_checkout(tmp_path)), "kubernetesVersion": "v1.99.0",
+                 "crioVersion": "1.99"}
+    with mock.patch.object(addons, "BUNDLES", harness._STAND_IN_PINS):
+        if strict:
+            with pytest.raises(SettingsError) as err:
+                run_program("cpu-only", harness.STACKS / "cpu-only.yaml", overrides, strict=True)
+            problems = err.value.problems
+        else:
+            problems = run_program("cpu-only", harness.STACKS / "cpu-only.yaml", overrides).warnings
+    assert [p for p in problems if p.startswith("kubernetesSource: no commit is pinned for kubernetesVersion v1.99.0")]
