@@ -183,8 +183,9 @@ RULES = [
     ("GPU model without a model number", _set("hostGpuModel", "My Fancy GPU"), "hostGpuModel"),
     ("GPU model with a full-width model number", _set("hostGpuModel", "NVIDIA \uff21100"), "hostGpuModel"),
     ("CPU model with a non-ASCII sign", _set("hostCpuModel", "Xeon\u2122 Gold"), "hostCpuModel"),
-    ("17 workers", _set("workers", [{}] * 17), "workers"),
-    ("500 workers", _set("workers", [{}] * 500), "workers"),
+    # Distinct objects: the preview-CLI test writes these as YAML, where one object twice is an alias.
+    ("17 workers", _set("workers", [{} for _ in range(17)]), "workers"),
+    ("500 workers", _set("workers", [{} for _ in range(500)]), "workers"),
     ("8 hugepages with the FPGA agents", _set("hugepages1Gi", 8), "hugepages1Gi"),
     ("no hugepages with the FPGA agents", _set("hugepages1Gi", 0), "hugepages1Gi"),
     # Text: whole, ASCII, short, visible.
