@@ -4,6 +4,7 @@ The bottom layer: imports nothing of the project (docs/design.md, Layers).
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 # The project's root: Pulumi.yaml, the stack files and __main__.py live here.
@@ -25,9 +26,11 @@ NV_IPAM_POOL = "nv-pool1"
 # Where stacks record which host devices they hold (hostClaimsDir's default, the host CLI's --claims-dir).
 CLAIMS_DIR = "/var/lib/openkasugai-aio"
 
-# A network interface name as the kernel takes it: at most IFNAMSIZ-1 (15) characters, none of '/', ':'
-# or white space. Settings check workers[].sriov.pf and the host CLI --pf against it (both anchor it).
-IFNAME_PATTERN = r"[^\s/:]{1,15}"
+# A network interface name as the kernel takes it (dev_valid_name): at most IFNAMSIZ-1 (15) bytes, none of
+# '/', ':' or white space; here printable ASCII, so that 15 characters are 15 bytes and no look-alike
+# letter names another link: '!' to '.', '0' to '9', ';' to '~'. Settings check workers[].sriov.pf and the
+# host CLI --pf against it; match it whole (re.fullmatch), never with ^...$ (which lets "x\n" through).
+IFNAME_PATTERN = r"[!-.0-9;-~]{1,15}"
 
 # A kernel module's name as /proc/modules lists it (MODULE_NAME_LEN is 56 with the NUL); a name read from a
 # record is checked against it before it reaches rmmod/modprobe, so it can never be an option.
@@ -45,8 +48,27 @@ MAC_PATTERN = r"[0-9a-f]{2}(?::[0-9a-f]{2}){5,19}"
 CONTAINER_NAME_PATTERN = r"[a-zA-Z0-9][a-zA-Z0-9_.-]*"
 
 # A GPU's UUID as the NVIDIA driver (/proc/driver/nvidia/gpus/*/information) and `nvidia-smi -L` print
-# it; settings anchor it to check hostGpuUuid, the host's GPU identity matches the driver's field with it.
+# it; settings match hostGpuUuid against it whole, the host's GPU identity matches the driver's field with it.
 GPU_UUID_PATTERN = r"GPU-[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"
+
+# Networks a Kind stack's own networks must not overlap (settings refuse it): the Service range Kind gives
+# a cluster whose config sets none (kind pkg/apis/config/v1alpha4/default.go: 10.96.0.0/16, not kubeadm's
+# /12), and the subnet Docker gives its default bridge docker0 unless the daemon's `bip` says otherwise.
+KIND_SERVICE_SUBNET = "10.96.0.0/16"
+DOCKER_BRIDGE_SUBNET = "172.17.0.0/16"
+
+# An NVIDIA GPU's model number (A100, T4, H100, L40S): one word of its model name (`nvidia-smi -L`). The
+# sample devicetypemap maps "NVIDIA A100 80GB PCIe" to the regionType a100 and "Tesla T4" to t4; for a model
+# it lacks, the ConfigMaps renderer makes the regionType from this number (docs/facts.md §3.2), and settings
+# refuse a GPU model without one rather than invent a type no function knows.
+GPU_MODEL_NUMBER_PATTERN = r"[A-Z]{1,2}[0-9]{1,4}[A-Z]?"
+
+
+def gpu_model_number(model: str) -> str | None:
+    """The model number in a GPU model name, lower-cased (the regionType), or None."""
+    words = "".join(c if c.isascii() and c.isalnum() else " " for c in model).split()
+    return next((w.lower() for w in words if re.fullmatch(GPU_MODEL_NUMBER_PATTERN, w, re.ASCII)), None)
+
 
 # The host's pool of 1 GiB hugepages, relative to the filesystem root (tests pass a fake root).
 HUGEPAGES_1G_POOL = "sys/kernel/mm/hugepages/hugepages-1048576kB"

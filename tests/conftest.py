@@ -83,11 +83,24 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [i for i in items if i not in inner]
 
 
+def _own_address() -> str:
+    """A non-loopback IPv4 address of this machine: settings refuse a loopback registry.host (inside a
+    Kind node it is the node itself). Connecting a UDP socket sends nothing; the kernel picks the source
+    address of its route to TEST-NET-1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))
+            return probe.getsockname()[0]
+        except OSError as err:
+            pytest.fail(f"the registry stand-in needs a non-loopback IPv4 address on this machine: {err}")
+
+
 @pytest.fixture
 def listener():
-    """A registry stand-in on 127.0.0.1; nothing outside this host is contacted."""
+    """A registry stand-in on this machine's own address; nothing outside this host is contacted."""
+    address = _own_address()
     srv = socket.socket()
-    srv.bind(("127.0.0.1", 0))
+    srv.bind((address, 0))
     srv.listen(4)
-    yield f"127.0.0.1:{srv.getsockname()[1]}"
+    yield f"{address}:{srv.getsockname()[1]}"
     srv.close()

@@ -2,7 +2,7 @@
 
 The Kind nodes share the host's pool (each kubelet advertises all of it), so the pool is reserved once
 per host. Rule for stacks sharing a host: one stack holds the pool (claim `hugepages:1G` in the claims
-file, like the GPU); another stack is refused and sets hugepages1Gi: 0, using the pool as it is."""
+file, like the GPU); another stack is refused and sets hugepages1Gi: 0 with fpgaAgents: false, using the pool as it is."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -69,7 +69,8 @@ def check(spec: HugepageSpec, record: dict | None = None, *, runner) -> list[tup
         return [("pages", f"this host has no 1 GiB hugepages (no {_pool(spec)}): the CPU or kernel lacks "
                           "them; set hugepages1Gi: 0 and fpgaAgents: false")]
     held = claims.check(spec.claims_dir, CLAIM, spec.stack, root=spec.root)
-    return [("claims_dir", held + "; or set hugepages1Gi: 0 in this stack to share the pool as it is")] \
+    return [("claims_dir", held + "; or set hugepages1Gi: 0 and fpgaAgents: false in this stack to share the "
+                                                  "pool as it is")] \
         if held else []
 
 

@@ -8,10 +8,11 @@ would write (docs/facts.md §3.2), computed here so nothing is compiled inside t
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Sequence
+
+from components.constants import gpu_model_number
 
 from .checkout import load_json
 
@@ -39,8 +40,7 @@ def gpu_device_type(model: str, devicetypemap: Sequence[dict[str, str]] = ()) ->
     for row in devicetypemap:
         if row["inputDeviceType"] == model:
             return row["outputDeviceType"]
-    match = re.search(r"\b([A-Z]{1,2}\d{1,4}[A-Z]?)\b", model)
-    return match.group(1).lower() if match else "gpu"
+    return gpu_model_number(model) or "gpu"  # a model without a number: settings refuse it for GPU scenarios
 
 
 def _configmap(name: str, payload: Any) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from .model import ControllerSettings
-from .rules import Parsed
+from .parsed import Parsed
 
 
 @dataclass

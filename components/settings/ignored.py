@@ -1,7 +1,7 @@
 """Keys that the stack's profile does not use: reported as warnings, never silently dropped."""
 from __future__ import annotations
 
-from .rules import Parsed
+from .parsed import Parsed
 from .schema import KEYS
 
 _EXTERNAL = "ignored with externalKubeconfig (no Kind cluster, node images or host operations)"

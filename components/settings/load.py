@@ -5,8 +5,6 @@ then what the profile needs, here) touches no filesystem and returns what it par
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import re
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
@@ -17,16 +15,19 @@ from scenarios.catalog import CATALOG
 from . import network as net
 from . import rules, sections
 from .checked import Checked
-from .decode import Problems, decode, suggest, what
+from .decode import Problems, bounded, decode, foreign_namespace, suggest, what
 from .errors import SettingsError
 from .ignored import report_ignored
 from .model import ControllerSettings, Settings
+from .parsed import Parsed
+from .paths import claims_dir_shape
 from .preflight import Found, preflight
-from .schema import FPGA_HUGEPAGES_1G, KEYS, MAX_HUGEPAGES_1G, PROJECT
+from .schema import FPGA_HUGEPAGES_1G, KEYS, MAX_HUGEPAGES_1G, MAX_SCENARIOS, PROJECT
 from .selection import validate_selection
+from .text import pattern, show, whole
 
 CONTROLLER_VERSIONS = ("v1.1.0", "v1.0.0")
-GPU_UUID = re.compile(rf"^{GPU_UUID_PATTERN}$")
+GPU_UUID = pattern(GPU_UUID_PATTERN)
 
 __all__ = ["load", "validate", "SettingsError", "CONTROLLER_VERSIONS"]
 
@@ -47,7 +48,7 @@ def load(raw: Mapping[str, Any], *, stack: str, base_dir: Path, secret_keys=(),
     checked = validate(raw, p, secret_keys=secret_keys, host_gpu_uuid=host_gpu_uuid, host_gpu_model=host_gpu_model)
     found = preflight(checked, p, Path(base_dir), host_files, warnings)
     if p:
-        raise SettingsError(list(p))
+        raise SettingsError(p.lines())
     report_ignored(checked.values, checked.parsed, warnings)
     return _settings(stack, checked, found)
 
@@ -72,10 +73,13 @@ def validate(raw: Mapping[str, Any], p: Problems, *, secret_keys=(), host_gpu_uu
               "0 leaves the host's pool alone")
     if v["managementAddress"]:
         net.address("managementAddress", v["managementAddress"], p)
+    claims = claims_dir_shape(v["hostClaimsDir"])
+    if claims:
+        p.add("hostClaimsDir", claims)
     metallb = net.address_range("metallbAddresses", v["metallbAddresses"], p) if v["metallbAddresses"] is not None else None
-    registry = sections.registry(v["registry"], v["registryPassword"], v["localRegistryPort"] or 0, p)
+    registry = sections.registry(v["registry"], v["registryPassword"], v["localRegistryPort"], p)
     prebuilt = sections.prebuilt_images(v["functionImages"], p)
-    parsed = rules.Parsed(values=v, external=external, workers=workers, pod=pod, kindnet=kindnet, ipam=ipam,
+    parsed = Parsed(values=v, external=external, workers=workers, pod=pod, kindnet=kindnet, ipam=ipam,
                           registry=registry, metallb=metallb)
     rules.check(parsed, p)
     on_host: list[tuple[str, str]] = []
@@ -124,7 +128,7 @@ def _prebuilt_complete(prebuilt: tuple[tuple[str, str], ...], scenarios: tuple[s
               "add the prebuilt reference")
 
 
-def _hugepages(v: dict, s: rules.Parsed) -> int:
+def _hugepages(v: dict, s: Parsed) -> int:
     """The pages to reserve: none for an external cluster, else the key, else what fpgaAgents needs."""
     if s.external:
         return 0
@@ -142,11 +146,13 @@ def _values(raw: Mapping[str, Any], p: Problems) -> dict[str, Any]:
             p.add(str(full), f"has no namespace; write {PROJECT}:{full}")
             continue
         if ns != PROJECT:
-            if difflib.get_close_matches(ns, [PROJECT], n=1, cutoff=0.8):
-                p.add(str(full), f"the namespace {ns!r} is not this project's; did you mean '{PROJECT}:{key}'?")
+            problem = foreign_namespace(ns)
+            if problem:
+                p.add(str(full), problem)
             continue
         if key not in KEYS:
-            p.add(key, f"unknown config key{suggest(key, KEYS)}")
+            p.add(key or str(full), f"unknown config key{suggest(key, KEYS)}" if key else
+                  f"names no key after the namespace; write {PROJECT}:<key>")
             continue
         values[key] = decode(key, KEYS[key].type, value, p)
     for key, spec in KEYS.items():
@@ -157,7 +163,7 @@ def _values(raw: Mapping[str, Any], p: Problems) -> dict[str, Any]:
     return values
 
 
-def _profile(v: dict, s: rules.Parsed, p: Problems, on_host: list) -> str:
+def _profile(v: dict, s: Parsed, p: Problems, on_host: list) -> str:
     """What the profile needs: external and Kind clusters need different keys and files. Returns the
     NVIDIA installer for preflight to look for ("" when none is needed or the value is refused)."""
     gpu, driver = any(w.gpu for w in s.workers), ""
@@ -166,7 +172,7 @@ def _profile(v: dict, s: rules.Parsed, p: Problems, on_host: list) -> str:
         if not driver:
             p.add("gpuDriverFile", "required when a worker has gpu: true (the NVIDIA .run installer)")
         elif not driver.endswith(".run"):
-            p.add("gpuDriverFile", f"{driver!r} is not an NVIDIA .run installer")
+            p.add("gpuDriverFile", f"{show(driver)} is not an NVIDIA .run installer")
             driver = ""
     if s.external and not v["hostCpuModel"] and v["hostCpuModel"] is not None:
         p.add("hostCpuModel", "required with externalKubeconfig: the CPU model of the cluster's workers "
@@ -187,11 +193,11 @@ def _profile(v: dict, s: rules.Parsed, p: Problems, on_host: list) -> str:
     return driver or ""
 
 
-def _gpu_uuid(v: dict, s: rules.Parsed, host_gpu_uuid: Optional[str], p: Problems, on_host: list) -> str:
+def _gpu_uuid(v: dict, s: Parsed, host_gpu_uuid: Optional[str], p: Problems, on_host: list) -> str:
     """The GPU worker's GPU UUID: hostGpuUuid, else what this host's driver reports (Kind only)."""
     gpu = any(w.gpu for w in s.workers)
-    if v["hostGpuUuid"] and not GPU_UUID.match(v["hostGpuUuid"]):
-        p.add("hostGpuUuid", f"{v['hostGpuUuid']!r} is not an NVIDIA GPU UUID like "
+    if v["hostGpuUuid"] and not whole(GPU_UUID, v["hostGpuUuid"]):
+        p.add("hostGpuUuid", f"{show(v['hostGpuUuid'])} is not an NVIDIA GPU UUID like "
               "GPU-5c4b8e1f-2a3d-4e6f-8a9b-0c1d2e3f4a5b (`nvidia-smi -L` prints it)")
     # An external cluster's GPU sits in one of its nodes, not in this host: only the stack can name it.
     if s.external and gpu:
@@ -211,7 +217,7 @@ def _gpu_uuid(v: dict, s: rules.Parsed, host_gpu_uuid: Optional[str], p: Problem
 def _controller(v: dict, p: Problems) -> Optional[ControllerSettings]:
     """The controller's settings, its checkout as configured (preflight looks at it and resolves it)."""
     if v["controllerVersion"] is not None and v["controllerVersion"] not in CONTROLLER_VERSIONS:
-        p.add("controllerVersion", f"{v['controllerVersion']!r} is not supported; "
+        p.add("controllerVersion", f"{show(v['controllerVersion'])} is not supported; "
               f"use one of: {', '.join(CONTROLLER_VERSIONS)}")
     if None in (v["controllerCheckout"], v["controllerImageRegistry"], v["kubeRbacProxyImage"], v["fpgaAgents"]):
         return None
@@ -227,6 +233,11 @@ def _scenarios(v: dict, workers, p: Problems) -> tuple[str, ...]:
     if not all(isinstance(n, str) for n in names):
         bad = next(n for n in names if not isinstance(n, str))
         p.add("scenarios", f"must be a list of scenario names, got {what(bad)} in it")
+        return ()
+    if len(names) > MAX_SCENARIOS:
+        p.add("scenarios", f"{len(names)} names; at most {MAX_SCENARIOS} (each scenario once: {', '.join(CATALOG)})")
+        return ()
+    if any(bounded(f"scenarios[{i}]", n, p) is None for i, n in enumerate(names)):
         return ()
     # When workers or multiWorker is wrong, that is the one line to print: assume what the scenarios need.
     known = not p.failed("workers")

@@ -5,6 +5,7 @@ import ipaddress
 from typing import Optional
 
 from .decode import Problems
+from .text import show
 
 
 def network(key: str, value: str, problems: Problems) -> Optional[ipaddress.IPv4Network]:
@@ -13,10 +14,10 @@ def network(key: str, value: str, problems: Problems) -> Optional[ipaddress.IPv4
             raise ValueError("no prefix length")
         net = ipaddress.ip_network(value, strict=True)
     except ValueError as err:
-        problems.add(key, f"{value!r} is not a network in CIDR form (like 10.100.0.0/16): {err}")
+        problems.add(key, f"{show(value)} is not a network in CIDR form (like 10.100.0.0/16): {err}")
         return None
     if net.version != 4:
-        problems.add(key, f"{value!r}: only IPv4 is supported")
+        problems.add(key, f"{show(value)}: only IPv4 is supported")
         return None
     return net
 
@@ -25,13 +26,13 @@ def interface(key: str, value: str, problems: Problems) -> Optional[ipaddress.IP
     try:
         iface = ipaddress.ip_interface(value)
     except ValueError:
-        problems.add(key, f"{value!r} is not an address with prefix (like 192.168.20.2/24)")
+        problems.add(key, f"{show(value)} is not an address with prefix (like 192.168.20.2/24)")
         return None
     if "/" not in value:
-        problems.add(key, f"{value!r} needs a prefix length (like {value}/24)")
+        problems.add(key, f"{show(value)} needs a prefix length (like {value}/24)")
         return None
     if iface.version != 4:
-        problems.add(key, f"{value!r}: only IPv4 is supported")
+        problems.add(key, f"{show(value)}: only IPv4 is supported")
         return None
     return iface
 
@@ -40,7 +41,7 @@ def address(key: str, value: str, problems: Problems) -> Optional[ipaddress.IPv4
     try:
         return ipaddress.IPv4Address(value)
     except ValueError:
-        problems.add(key, f"{value!r} is not an IPv4 address")
+        problems.add(key, f"{show(value)} is not an IPv4 address")
         return None
 
 
@@ -48,13 +49,13 @@ def address_range(key: str, value: str, problems: Problems) -> Optional[tuple[st
     """FIRST-LAST, both addresses, FIRST <= LAST."""
     first, sep, last = str(value).partition("-")
     if not sep:
-        problems.add(key, f"{value!r} is not a range FIRST-LAST (like 172.18.9.0-172.18.9.10)")
+        problems.add(key, f"{show(value)} is not a range FIRST-LAST (like 172.18.9.0-172.18.9.10)")
         return None
     a, b = address(key, first.strip(), problems), address(key, last.strip(), problems)
     if a is None or b is None:
         return None
     if a > b:
-        problems.add(key, f"{value!r}: the first address is after the last")
+        problems.add(key, f"{show(value)}: the first address is after the last")
         return None
     return str(a), str(b)
 

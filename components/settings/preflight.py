@@ -4,16 +4,19 @@ Validation (load.py) touches no filesystem; everything that does is here."""
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from components.function_catalog import missing_function_sources
 from scenarios.catalog import CATALOG
 
+from . import contents, paths
 from .checked import Checked
 from .decode import Problems
 from .model import KIND_BASE_DIR, KIND_GO_VERSION
+from .text import clip, show
 
 # A folder that every controller checkout of a supported version has.
 CHECKOUT_MARKER = "src/whitebox-k8s-flowctrl/config/crd/bases"
@@ -34,10 +37,12 @@ def preflight(c: Checked, p: Problems, base: Path, host_files: bool, warnings: l
     """Look for every file and folder the validated config names; problems go to `p`, beside
     validation's, so that one SettingsError lists both."""
     ctx, v, s = Preflight(p, base, host_files, warnings), c.values, c.parsed
+    ctx.where({**{key: v[key] for key in PATH_KEYS}, "hostClaimsDir": v["hostClaimsDir"],
+               "registry.caFile": s.registry.ca_file})
     if s.external:
-        ctx.require_file("externalKubeconfig", v["externalKubeconfig"], always=True)
+        ctx.require_file("externalKubeconfig", v["externalKubeconfig"], always=True, kind=contents.kubeconfig)
     if c.gpu_driver_file:
-        ctx.require_file("gpuDriverFile", c.gpu_driver_file)
+        ctx.require_file("gpuDriverFile", c.gpu_driver_file, kind=contents.nvidia_installer)
     if not s.external:  # given source folders must exist; empty ones are fetched (components.sources)
         for key in ("kindSource", "kubernetesSource"):
             if v[key]:
@@ -77,33 +82,53 @@ class Preflight:
         else:
             self.warnings.append(f"{key}: {message} (needed on the kind-host)")
 
-    def require_file(self, key: str, value: str, always: bool = False) -> Optional[Path]:
-        return self._require(key, value, Path.is_file, "file", always)
+    def where(self, given: dict[str, str]) -> None:
+        """Each path key given, resolved, is allowed where it points (paths.py); one that is not is refused
+        whatever else is wrong, so nothing below looks at it."""
+        homes = tuple(dict.fromkeys((str(Path.home()), "/root")))
+        pulumi_home = os.environ.get("PULUMI_HOME") or f"{Path.home()}/.pulumi"
+        for key, value in given.items():
+            if value and not self.p.failed(key):
+                problem = paths.problem(key, self.path(value), homes, str(Path(pulumi_home).resolve()))
+                if problem:
+                    self.p.add(key, f"{show(value)} {problem}")
+
+    def require_file(self, key: str, value: str, always: bool = False,
+                     kind: Optional[Callable[[Path], Optional[str]]] = None) -> Optional[Path]:
+        """The file, if it is there and (kind: its content check) of the right kind; else None."""
+        path = self._require(key, value, Path.is_file, "file", always)
+        problem = kind(path) if path and kind else None
+        if problem:
+            self.p.add(key, f"{show(value)} {problem}")
+            return None
+        return path
 
     def require_dir(self, key: str, value: str, always: bool = False) -> Optional[Path]:
         return self._require(key, value, Path.is_dir, "folder", always)
 
     def _require(self, key: str, value: str, exists, what: str, always: bool) -> Optional[Path]:
+        if self.p.failed(key):  # refused already (where it points): never read
+            return None
         try:
             path = Path(self.path(value))
             found = exists(path)
         except (OSError, ValueError) as err:  # a NUL byte, a name too long
-            self.p.add(key, f"{value!r} is not a usable path: {err}")
+            self.p.add(key, f"{show(value)} is not a usable path: {err.strerror if isinstance(err, OSError) else err}")
             return None
         if not found:
-            self.missing(key, f"{what} {value!r} not found (looked at {path})", always)
+            self.missing(key, f"{what} {show(value)} not found (looked at {clip(path)})", always)
             return None
         return path
 
     def ca_file(self, ca_file: str, ca_sha: str) -> None:
-        path = self.require_file("registry.caFile", ca_file)
+        path = self.require_file("registry.caFile", ca_file, kind=contents.ca_certificate)
         if path and ca_sha and hashlib.sha256(path.read_bytes()).hexdigest() != ca_sha:
-            self.p.add("registry.caSha256", f"{ca_file} does not match the pinned digest; the CA changed")
+            self.p.add("registry.caSha256", f"{show(ca_file)} does not match the pinned digest; the CA changed")
 
     def controller_checkout(self, value: str) -> Optional[Path]:
         checkout = self.require_dir("controllerCheckout", value, always=True)
         if checkout and not (checkout / CHECKOUT_MARKER).is_dir():
-            self.p.add("controllerCheckout", f"{checkout} is not an openkasugai/controller checkout "
+            self.p.add("controllerCheckout", f"{clip(checkout)} is not an openkasugai/controller checkout "
                        f"(no {CHECKOUT_MARKER})")
             return None
         return checkout
@@ -111,7 +136,7 @@ class Preflight:
     def kind_source(self, checkout: Path) -> None:
         for path in (checkout / KIND_BASE_DIR / "Dockerfile", checkout / KIND_GO_VERSION):
             if not path.is_file():
-                self.missing("kindSource", f"has no {path}; the Ubuntu base image is built from kind's "
+                self.missing("kindSource", f"has no {clip(path)}; the Ubuntu base image is built from kind's "
                              "images/base with the Go release named in .go-version (a kind checkout, e.g. v0.24.0)")
 
     def function_sources(self, checkout: Path, scenarios: tuple[str, ...]) -> None:

@@ -2,24 +2,25 @@
 have a problem stays quiet: one root cause, one line."""
 from __future__ import annotations
 
-import ipaddress
-import re
-from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Optional
 
+from components.constants import gpu_model_number
 from scenarios.catalog import CATALOG
 
-from . import network as net
-from . import refs
+from . import addresses, refs
 from .decode import NUMBER_HINT, Problems
-from .model import Registry, SriovIpam, Worker
+from .parsed import Parsed
+from .schema import FPGA_HUGEPAGES_1G
+from .text import groups, non_ascii, number, pattern, show
 
 # The rules as the README states them under "Rules across keys" (tests/unit/test_docs.py keeps the two
 # in step, and checks that each key named here has a table test): keys -> statement.
 STATED: dict[str, str] = {
     "podSubnet kindNetworkSubnet sriovIpam.subnet":
-        "`podSubnet`, `kindNetworkSubnet` and `sriovIpam.subnet` are IPv4 networks in CIDR form that do not "
-        "overlap (Kind profiles).",
+        "`podSubnet`, `kindNetworkSubnet` and `sriovIpam.subnet` are IPv4 networks in CIDR form that overlap "
+        "neither each other, nor Kind's service range `10.96.0.0/16` (Kind's default, which kube-proxy routes "
+        "to Services; kubeadm's own default would be `10.96.0.0/12`), nor `172.17.0.0/16`, the subnet Docker "
+        "gives its default bridge docker0 (Kind profiles).",
     "metallbAddresses":
         "`metallbAddresses` is FIRST-LAST inside `kindNetworkSubnet`, short of its broadcast address, and "
         "starts after the addresses Docker hands out first from the start of the network: the network "
@@ -29,7 +30,11 @@ STATED: dict[str, str] = {
         "the next addresses: leave them room.",
     "registry.host":
         "`registry.host` is `host[:port]` (a DNS name or an IPv4 address, a port from 1 to 65535, no scheme, "
-        "no path); given as an IPv4 address it lies outside `podSubnet`, `kindNetworkSubnet`, "
+        "no path, no user-info: `user:password@` is refused without echoing it; the user goes in "
+        "`registry.username`, the password in the `registryPassword` secret). The nodes must reach it: not "
+        "`localhost`, not an unspecified, loopback (`127.0.0.0/8`), multicast or reserved address, and a name "
+        "whose last label is all digits is a valid IPv4 address (`999.999.999.999` is refused). Given as an "
+        "IPv4 address it lies outside `podSubnet`, `kindNetworkSubnet`, Kind's service range, "
         "`sriovIpam.subnet` and the MetalLB pool.",
     "registry.project registry.username":
         "`registry.project` is one Harbor project name (lower-case letters and digits joined by `.`, `_` or "
@@ -42,7 +47,10 @@ STATED: dict[str, str] = {
         "`kubernetesVersion` is `vMAJOR.MINOR.PATCH`; `kubernetesBuild` is `release` or `source`; "
         "`crioVersion` is `MAJOR.MINOR` and equals the "
         "Kubernetes minor. A text key given as a YAML number is refused: `crioVersion: 1.30` reads as 1.3, "
-        "so quote it (`\"1.30\"`).",
+        "so quote it (`\"1.30\"`). With `kubernetesBuild: source` a Kind profile compiles the node image "
+        "from a Kubernetes checkout: without `kubernetesSource`, only a `kubernetesVersion` whose commit is "
+        "pinned can be fetched "
+        "(v1.31.0); another is refused by `pulumi up` and the preview's `--strict`, and a warning offline.",
     "sriovIpam.gateway sriovIpam.exclusions":
         "`sriovIpam.gateway` is required (the IPPool names it) and lies inside `sriovIpam.subnet`, neither its "
         "network nor its broadcast address; each of `sriovIpam.exclusions` is a FIRST-LAST range inside the "
@@ -73,63 +81,98 @@ STATED: dict[str, str] = {
         "A selected scenario that runs a GPU function asks for the region type of the GPU's model: on Kind "
         "that is `hostGpuModel`, else the model this host's NVIDIA GPU reports; with `externalKubeconfig` and a "
         "gpu worker, `hostGpuModel` (and `hostGpuUuid`) is required.",
+    "managementAddress":
+        "`managementAddress` is this host's IPv4 address on the management network: not unspecified, "
+        "loopback, multicast or reserved, and not one of the `workers[].sriov.address` (that PF is taken "
+        "into a node, the management address stays on the host).",
+    "hostCpuModel hostGpuModel":
+        "`hostCpuModel` and `hostGpuModel` are printable ASCII, as the host prints them. The GPU model "
+        "(`hostGpuModel`, else, for a GPU scenario, the model this host's GPU reports) holds an NVIDIA model "
+        "number (`A100`, `T4`, `H100`, `L40S`): in lower case it is the GPU's regionType, which a made-up "
+        "model would not match.",
+    "workers hugepages1Gi":
+        "`workers` lists 1 to 16 workers (each a Kind node: a container on this one host). With `fpgaAgents` "
+        "on a Kind profile, `hugepages1Gi` is unset (16) or at least 16: the PCIeConnection agent requests "
+        "16 GiB of 1 GiB pages. A pool reserved at boot is kept (the reservation only raises the count, and "
+        "destroy restores it); a second stack on a host whose pool another stack holds sets "
+        "`hugepages1Gi: 0` and `fpgaAgents: false`, since one pool cannot serve two clusters' agents.",
+    "videoDir hostClaimsDir registry.caFile externalKubeconfig gpuDriverFile":
+        "Each path key (`videoDir`, `registry.caFile`, `externalKubeconfig`, `gpuDriverFile`, `hostClaimsDir`, "
+        "`sourceCache`, `controllerCheckout`, `kindSource`, `kubernetesSource`, `addonManifests`) is judged "
+        "where it resolves to (relative to the project folder, symbolic links followed): never `/`, a system "
+        "folder (`/etc`, `/usr`, `/var`, `/var/lib`, `/root`, `/home`...), a home folder or a folder that holds "
+        "a guarded one, and never inside `/dev`, `/proc`, `/sys`, `/boot`, `/var/lib/docker`, the Pulumi "
+        "folder (`$PULUMI_HOME`, else `~/.pulumi`), `~/.ssh` or `~/.gnupg` (this user's or root's). The "
+        "folder keys, which are mounted into the nodes, written to or sent to a container build, are not "
+        "inside `/etc`, `/run`, `~/.kube`, `~/.docker` or `~/.config` either. `hostClaimsDir` is an absolute "
+        "path, never empty. The files are of their kind: `registry.caFile` holds PEM X.509 certificates and "
+        "nothing else (no private key: it is mounted into every node), `externalKubeconfig` is a kubeconfig "
+        "whose `current-context` names one of its contexts, `gpuDriverFile` is NVIDIA's makeself installer "
+        "(a `#!/bin/sh` stub with `label=\"NVIDIA ...\"` and `nvidia-installer` in its first 16 KiB).",
+    "clusterName workers[0].sriov.pf localRegistryPort":
+        "Every text value is at most its key's length (the `max` column above, and the Objects paragraph) "
+        "and holds no control or invisible character (a newline, U+200B). Every pattern is matched whole, with "
+        "ASCII classes only: `ens9f0np0` followed by a newline, `v１.３１.０` or a port `8０８０` are refused. "
+        "A number has ASCII digits and no leading zero (`v1.031.0`, port `08443`). In a stack file an integer "
+        "is plain decimal (`010`, `0x1F`, `1_000` and `1:30` are refused as text, never read as 8, 31, 1000 "
+        "or 90) and a boolean is `true` or `false` (`yes`, `no`, `on`, `off` are text, as `pulumi` reads "
+        "them). An error shows at most 100 characters of a value, and never the user-info of a host.",
     "workers[0].sriov.pf workers[1]":
         "A null (`key:` with nothing after it, or `~`) is the same as leaving the key out: the default "
         "applies, and a required field is reported missing. It never becomes the text `None`.",
 }
 
-K8S_VERSION = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
-CRIO_VERSION = re.compile(r"^(\d+)\.(\d+)$")
+K8S_VERSION = pattern(r"v([0-9]+)\.([0-9]+)\.([0-9]+)")
+CRIO_VERSION = pattern(r"([0-9]+)\.([0-9]+)")
 KUBERNETES_BUILDS = ("release", "source")
-
-
-@dataclass
-class Parsed:
-    """Every key read on its own (None where it had a problem)."""
-
-    values: dict[str, Any]
-    external: bool
-    workers: tuple[Worker, ...]
-    pod: Optional[ipaddress.IPv4Network]
-    kindnet: Optional[ipaddress.IPv4Network]
-    ipam: Optional[SriovIpam]
-    registry: Registry
-    metallb: Optional[tuple[str, str]]
-
-    @property
-    def ipam_net(self) -> Optional[ipaddress.IPv4Network]:
-        try:
-            return ipaddress.IPv4Network(self.ipam.subnet) if self.ipam else None
-        except ValueError:
-            return None
 
 
 def check(s: Parsed, p: Problems) -> None:
     versions(s.values, p)
     images(s.values, p)
-    if not s.external:
-        net.no_overlap({"podSubnet": s.pod, "kindNetworkSubnet": s.kindnet, "sriovIpam.subnet": s.ipam_net}, p)
-        _metallb_in_kind(s, p)
-    _registry_address(s, p)
-    if not p.failed("workers", "sriovIpam"):
-        _sriov(s, p)
+    models(s.values, p)
+    addresses.check(s, p)
+    hugepages(s, p)
+
+
+def _version(compiled, value: str) -> Optional[tuple[int, ...]]:
+    """The numbers of a version matched whole; None when it does not match or a number has a leading zero."""
+    parts = groups(compiled, value)
+    numbers = tuple(number(part, digits=4) for part in parts or ())
+    return numbers if parts and None not in numbers else None
 
 
 def versions(v: dict, p: Problems) -> None:
-    k8s = K8S_VERSION.match(v["kubernetesVersion"] or "")
+    k8s = _version(K8S_VERSION, v["kubernetesVersion"] or "")
     if v["kubernetesVersion"] is not None and not k8s:
-        p.add("kubernetesVersion", f"{v['kubernetesVersion']!r} is not a version like v1.31.0")
+        p.add("kubernetesVersion", f"{show(v['kubernetesVersion'])} is not a version like v1.31.0 "
+              "(ASCII digits, no leading zero)")
     if v["kubernetesBuild"] not in (None, *KUBERNETES_BUILDS):
-        p.add("kubernetesBuild", f"{v['kubernetesBuild']!r} is not one of {', '.join(KUBERNETES_BUILDS)}")
+        p.add("kubernetesBuild", f"{show(v['kubernetesBuild'])} is not one of {', '.join(KUBERNETES_BUILDS)}")
     crio = v["crioVersion"]
     if crio is None:
         return
-    if not CRIO_VERSION.match(crio):
-        p.add("crioVersion", f"{crio!r} is not a minor version like 1.31 (MAJOR.MINOR, no 'v', no patch)")
-    elif k8s and crio != f"{int(k8s[1])}.{int(k8s[2])}":
-        hint = f"; {NUMBER_HINT}" if f"{crio}0" == f"{int(k8s[1])}.{int(k8s[2])}" else ""
+    minor = _version(CRIO_VERSION, crio)
+    if not minor:
+        p.add("crioVersion", f"{show(crio)} is not a minor version like 1.31 (MAJOR.MINOR, no 'v', no patch, "
+              "no leading zero)")
+    elif k8s and minor != k8s[:2]:
+        want = f"{k8s[0]}.{k8s[1]}"
+        hint = f"; {NUMBER_HINT}" if f"{crio}0" == want else ""
         p.add("crioVersion", f"{crio} does not match kubernetesVersion {v['kubernetesVersion']}: CRI-O "
-              f"publishes one minor per Kubernetes minor; set {int(k8s[1])}.{int(k8s[2])}{hint}")
+              f"publishes one minor per Kubernetes minor; set {want}{hint}")
+
+
+def hugepages(s: Parsed, p: Problems) -> None:
+    """The FPGA agents request FPGA_HUGEPAGES_1G pages on a node; a Kind stack that reserves fewer (0 leaves
+    the pool as it is) would leave them Pending. A pool reserved at boot is kept by a reservation of 16: it only
+    raises the count, and destroy restores it. Two clusters cannot both run the agents on one pool."""
+    pages, fpga = s.values["hugepages1Gi"], s.values["fpgaAgents"]
+    if fpga and pages is not None and pages < FPGA_HUGEPAGES_1G and not s.external and not p.failed("hugepages1Gi"):
+        p.add("hugepages1Gi", f"{pages} reserves fewer than the {FPGA_HUGEPAGES_1G} 1 GiB pages the FPGA agents "
+              f"request (fpgaAgents: true), so their pods would stay Pending; leave hugepages1Gi unset or set at "
+              f"least {FPGA_HUGEPAGES_1G} (a pool reserved at boot is kept), or set fpgaAgents: false (as a second "
+              "stack must whose host's pool another stack holds)")
 
 
 def images(v: dict, p: Problems) -> None:
@@ -141,122 +184,20 @@ def images(v: dict, p: Problems) -> None:
         refs.repository_path("imageMirror", v["imageMirror"].rstrip("/"), p, allow_bare_domain=True)
 
 
-def kind_containers(s: Parsed) -> int:
-    """Containers on the Docker network 'kind': the nodes, and the embedded registry when there is one."""
-    return 1 + len(s.workers) + (1 if s.registry.embedded else 0)
+def models(v: dict, p: Problems) -> None:
+    """hostCpuModel and hostGpuModel name devices in the controller's tables as the host reports them:
+    printable ASCII; a GPU model has a model number, which becomes its regionType."""
+    for key in ("hostCpuModel", "hostGpuModel"):
+        odd = non_ascii(v[key] or "")
+        if odd:
+            p.add(key, f"{show(v[key])} holds {odd}; give the model as the host prints it (printable ASCII)")
+    model = v["hostGpuModel"]
+    if model and not p.failed("hostGpuModel") and not gpu_model_number(model):
+        p.add("hostGpuModel", f"{show(model)} has no NVIDIA model number (like A100, T4, H100, L40S) to make "
+              f"the GPU's regionType from; {_AS_PRINTED}")
 
 
-def _metallb_in_kind(s: Parsed, p: Problems) -> None:
-    """Docker gives the gateway the first address of the network, then each container the next free
-    one, in the order they join; the pool must leave those to Docker."""
-    if s.metallb is None or s.kindnet is None or p.failed("workers"):
-        return
-    pool = net.addresses(*s.metallb)
-    if not all(ipaddress.IPv4Address(a) in s.kindnet for a in s.metallb):
-        p.add("metallbAddresses", f"{s.metallb[0]}-{s.metallb[1]} is not inside kindNetworkSubnet {s.kindnet}")
-        return
-    first = int(s.kindnet.network_address)
-    n = kind_containers(s)
-    docker_last = first + 1 + n
-    if pool.start <= docker_last:
-        p.add("metallbAddresses", f"{s.metallb[0]}-{s.metallb[1]} overlaps {s.kindnet.network_address}-"
-              f"{ipaddress.IPv4Address(docker_last)}, the network address, Docker's gateway and the {n} "
-              f"containers of this stack on the kind network; start the pool after "
-              f"{ipaddress.IPv4Address(docker_last)} (leave room for other clusters on that network too)")
-    elif pool.stop - 1 >= int(s.kindnet.broadcast_address):
-        p.add("metallbAddresses", f"{s.metallb[1]} is the broadcast address of kindNetworkSubnet {s.kindnet}")
-
-
-def _registry_address(s: Parsed, p: Problems) -> None:
-    if s.registry.embedded or p.failed("registry.host"):
-        return
-    addr = refs.host_address(s.registry.host.partition(":")[0])
-    if addr is None:
-        return
-    nets = {} if s.external else {"podSubnet": s.pod, "kindNetworkSubnet": s.kindnet}
-    nets["sriovIpam.subnet"] = s.ipam_net
-    for key, network in nets.items():
-        if network is not None and addr in network:
-            p.add("registry.host", f"{addr} is inside {key} {network}: the nodes would route it there, not to "
-                  "the registry; the registry needs an address outside the cluster's networks")
-    if s.metallb and int(addr) in net.addresses(*s.metallb):
-        p.add("registry.host", f"{addr} is in the MetalLB pool metallbAddresses {s.metallb[0]}-{s.metallb[1]}")
-
-
-def _sriov(s: Parsed, p: Problems) -> None:
-    sriov = [(i, w) for i, w in enumerate(s.workers) if w.sriov]
-    if sriov and s.ipam is None:
-        p.add("sriovIpam", "required when a worker has sriov: set {subnet, perNodeBlockSize, gateway, exclusions}")
-    subnet = s.ipam_net
-    if not sriov or subnet is None:
-        return
-    gateway = ipaddress.IPv4Address(s.ipam.gateway) if s.ipam.gateway and not p.failed("sriovIpam.gateway") else None
-    excluded = _Ranges(net.addresses(a, b) for a, b in s.ipam.exclusions)
-    size, blocks = s.ipam.per_node_block_size, len(s.workers)
-    fits = size > 0 and blocks * size <= subnet.num_addresses - 2
-    if size > 0 and not fits:
-        p.add("sriovIpam.perNodeBlockSize", f"{blocks} workers x {size} addresses do not fit in {subnet} "
-              f"({subnet.num_addresses - 2} host addresses): nv-ipam gives every worker a block; "
-              "lower perNodeBlockSize or widen the subnet")
-    block_end = int(subnet.network_address) + blocks * size
-    seen: dict[int, str] = {}
-    for i, w in sriov:
-        key = f"workers[{i}].sriov.address"
-        addr = ipaddress.IPv4Interface(w.sriov.address).ip
-        if addr not in subnet:
-            p.add(key, f"{addr} is not inside sriovIpam.subnet {subnet}")
-            continue
-        if addr in (subnet.network_address, subnet.broadcast_address):
-            p.add(key, f"{addr} is the network or broadcast address of sriovIpam.subnet {subnet}")
-        elif addr == gateway:
-            p.add(key, f"{addr} is sriovIpam.gateway; give the PF its own address")
-        elif int(addr) in seen:
-            p.add(key, f"{addr} is already the address of {seen[int(addr)]}")
-        elif fits and int(addr) <= block_end and not excluded.count(range(int(addr), int(addr) + 1)):
-            p.add(key, f"{addr} lies in the addresses nv-ipam hands to VFs (the first {blocks} x {size} of "
-                  f"{subnet}); add it to sriovIpam.exclusions")
-        seen.setdefault(int(addr), f"workers[{i}]")
-    if fits:
-        _vf_room(s, sriov, subnet, excluded, gateway, p)
-
-
-def _vf_room(s: Parsed, sriov, subnet, excluded: "_Ranges", gateway, p: Problems) -> None:
-    """nv-ipam gives each worker one block, in an order of its own: every block must hold the VFs of
-    the SR-IOV worker with the most."""
-    size = s.ipam.per_node_block_size
-    i, most = max(sriov, key=lambda iw: iw[1].sriov.vfs)
-    need = most.sriov.vfs
-    if need > size:
-        p.add("sriovIpam.perNodeBlockSize", f"{size} addresses per worker cannot hold the {need} VFs of "
-              f"workers[{i}]; raise perNodeBlockSize or lower vfs")
-        return
-    start = int(subnet.network_address) + 1
-    for k in range(len(s.workers)):
-        block = range(start + k * size, start + (k + 1) * size)
-        gw = gateway is not None and int(gateway) in block and not excluded.count(range(int(gateway), int(gateway) + 1))
-        free = size - excluded.count(block) - gw
-        if free < need:
-            p.add("sriovIpam.exclusions", f"leave {free} free addresses in the block "
-                  f"{ipaddress.IPv4Address(block.start)}-{ipaddress.IPv4Address(block.stop - 1)} that nv-ipam "
-                  f"may give a worker, but workers[{i}] has {need} VFs; exclude fewer addresses there")
-            return
-
-
-class _Ranges:
-    """Address ranges, merged, counted by arithmetic: an exclusion may span millions of addresses."""
-
-    def __init__(self, ranges):
-        merged: list[list[int]] = []
-        for r in sorted((r for r in ranges if r), key=lambda r: r.start):
-            if merged and r.start <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], r.stop)
-            else:
-                merged.append([r.start, r.stop])
-        self.ranges = merged
-
-    def count(self, block: range) -> int:
-        """How many addresses of `block` the ranges cover."""
-        return sum(max(0, min(block.stop, b) - max(block.start, a)) for a, b in self.ranges)
+_AS_PRINTED = "give the model as `nvidia-smi -L` prints it on the GPU host, like NVIDIA A100 80GB PCIe"
 
 
 def gpu_model(s: Parsed, scenarios: tuple[str, ...], host_gpu_model: Optional[str], p: Problems) -> None:
@@ -265,12 +206,17 @@ def gpu_model(s: Parsed, scenarios: tuple[str, ...], host_gpu_model: Optional[st
     host_gpu_model None: the caller did not look at this host."""
     uses = [n for n in scenarios if n in CATALOG and CATALOG[n].gpu]
     model = s.values["hostGpuModel"]
-    if not uses or s.external or host_gpu_model is None or host_gpu_model or model or model is None:
+    if not uses or s.external or host_gpu_model is None or model or model is None:
         return
-    if not p.failed("scenarios", "workers"):
+    if p.failed("scenarios", "workers"):
+        return
+    if not host_gpu_model:
         p.add("scenarios", f"{uses[0]} runs a GPU function but the GPU model is unknown: no NVIDIA GPU on this "
               "host reports it; set hostGpuModel to the model `nvidia-smi -L` prints on the GPU host, "
               f"or drop {', '.join(uses)}")
+    elif not gpu_model_number(host_gpu_model):
+        p.add("hostGpuModel", f"this host's GPU reports the model {show(host_gpu_model)}, which has no NVIDIA "
+              f"model number to make {uses[0]}'s regionType from; set hostGpuModel: {_AS_PRINTED}")
 
 
 def scenario_vfs(s: Parsed, scenarios: tuple[str, ...], multi: bool, p: Problems) -> None:

@@ -1,7 +1,6 @@
 """The structured keys, each on its own: workers, sriovIpam, registry, functionImages. Rules across keys: rules.py."""
 from __future__ import annotations
 
-import re
 from typing import Any, Optional
 
 from components.constants import IFNAME_PATTERN
@@ -9,19 +8,22 @@ from components.function_catalog import deployed_function_images
 
 from . import network as net
 from . import refs
-from .decode import Problems, check_keys, suggest, text, what
+from .decode import Problems, bounded, check_keys, suggest, text, what
 from .model import Registry, SriovIpam, SriovPf, Worker, worker_node_name
-from .schema import IPAM_KEYS, REGISTRY_KEYS, SRIOV_KEYS, WORKER_KEYS
+from .schema import (IPAM_KEYS, MAX_EXCLUSIONS, MAX_FUNCTION_IMAGES, MAX_WORKERS, REGISTRY_KEYS, SRIOV_KEYS,
+                     WORKER_KEYS)
+from .text import pattern, show, whole
 
-DNS_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
-IFNAME = re.compile(rf"^{IFNAME_PATTERN}$")
+DNS_LABEL = pattern(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+DNS_SUBDOMAIN = pattern(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
+IFNAME = pattern(IFNAME_PATTERN)
+SHA256_HEX = pattern(r"[0-9a-f]{64}")
 MAX_VFS = 256
 
 
 def cluster_name(name: Optional[str], p: Problems) -> str:
-    if name is not None and (not DNS_LABEL.match(name) or len(name) > 40):
-        p.add("clusterName", f"{name!r} is not a DNS label of at most 40 characters "
+    if name is not None and not whole(DNS_LABEL, name):
+        p.add("clusterName", f"{show(name)} is not a DNS label of at most 40 characters "
               "(lower-case letters, digits, '-'); node names like <name>-worker2 must stay valid")
     return name or ""
 
@@ -31,6 +33,10 @@ def workers(items: Optional[list], cluster: str, external: bool, p: Problems) ->
         return ()
     if not items:
         p.add("workers", "at least one worker is needed")
+    if len(items) > MAX_WORKERS:
+        p.add("workers", f"{len(items)} workers; at most {MAX_WORKERS} (each is a Kind node, a container on this "
+              "one host)")
+        return ()
     out, pfs, names = [], {}, {}
     for i, item in enumerate(items):
         key = f"workers[{i}]"
@@ -57,7 +63,7 @@ def workers(items: Optional[list], cluster: str, external: bool, p: Problems) ->
                   "remove sriov or unset externalKubeconfig")
         node = _node_name(key, item, cluster, i, external, p)
         if node and node in names:
-            p.add(f"{key}.name", f"{node!r} is already the name of {names[node]}; each worker is one node")
+            p.add(f"{key}.name", f"{show(node)} is already the name of {names[node]}; each worker is one node")
         names.setdefault(node, key)
         out.append(Worker(node=node, gpu=gpu, sriov=sriov))
     gpus = [f"workers[{i}]" for i, w in enumerate(out) if w.gpu]
@@ -77,8 +83,8 @@ def _node_name(key: str, item: dict, cluster: str, i: int, external: bool, p: Pr
               "(kubectl get nodes)")
         return ""
     name = text(item, "name", f"{key}.name", p)
-    if name is not None and (not DNS_SUBDOMAIN.match(name) or len(name) > 253):
-        p.add(f"{key}.name", f"{name!r} is not a Kubernetes node name (lower-case DNS subdomain)")
+    if name is not None and not whole(DNS_SUBDOMAIN, name):
+        p.add(f"{key}.name", f"{show(name)} is not a Kubernetes node name (lower-case DNS subdomain)")
     return name or ""
 
 
@@ -95,8 +101,9 @@ def _sriov(key: str, item: Any, p: Problems) -> Optional[SriovPf]:
         if item.get("pf") is None:
             p.add(f"{key}.pf", "required: the PF's interface name on this host (like ens9f0np0)")
         ok = False
-    elif not IFNAME.match(pf):
-        p.add(f"{key}.pf", f"{pf!r} is not a network interface name (1-15 characters, no '/', ':' or spaces)")
+    elif not whole(IFNAME, pf):
+        p.add(f"{key}.pf", f"{show(pf)} is not a network interface name (1-15 printable ASCII characters, no "
+              "'/', ':' or spaces)")
         ok = False
     vfs = item.get("vfs")
     if vfs is None:
@@ -148,10 +155,15 @@ def ipam(item: Optional[dict], p: Problems) -> Optional[SriovIpam]:
     if not isinstance(raw_ex, list):
         p.add("sriovIpam.exclusions", f"must be a list of FIRST-LAST ranges, got {what(raw_ex)}")
         raw_ex = []
+    if len(raw_ex) > MAX_EXCLUSIONS:
+        p.add("sriovIpam.exclusions", f"{len(raw_ex)} ranges; at most {MAX_EXCLUSIONS} (merge adjacent ones)")
+        raw_ex = []
     for i, rng in enumerate(raw_ex):
         key = f"sriovIpam.exclusions[{i}]"
         if not isinstance(rng, str):
             p.add(key, f"must be a range FIRST-LAST as text, got {what(rng)}")
+            continue
+        if bounded(key, rng, p) is None:
             continue
         parsed = net.address_range(key, rng, p)
         if parsed:
@@ -161,13 +173,14 @@ def ipam(item: Optional[dict], p: Problems) -> Optional[SriovIpam]:
                      exclusions=tuple(exclusions))
 
 
-HARBOR_PROJECT = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+HARBOR_PROJECT = pattern(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
 
 
-def registry(item: Optional[dict], password: Optional[str], port: int, p: Problems) -> Registry:
-    """The registry's fields; its files (caFile) are checked by preflight."""
-    if not 1 <= port <= 65535:
+def registry(item: Optional[dict], password: Optional[str], port: Optional[int], p: Problems) -> Registry:
+    """The registry's fields; its files (caFile) are checked by preflight. port None: already refused."""
+    if port is not None and not 1 <= port <= 65535:
         p.add("localRegistryPort", f"{port} is not a port number (1-65535)")
+    port = port or 0
     if item is None:
         return Registry(local_port=port)
     check_keys("registry", item, REGISTRY_KEYS, p)
@@ -179,15 +192,15 @@ def registry(item: Optional[dict], password: Optional[str], port: int, p: Proble
     project = text(item, "project", "registry.project", p)
     if project == "":
         p.add("registry.project", "required: the Harbor project the images go to (like images)")
-    elif project is not None and (not HARBOR_PROJECT.match(project) or len(project) > 255):
-        p.add("registry.project", f"{project!r} is not a Harbor project name (lower-case letters and "
+    elif project is not None and not whole(HARBOR_PROJECT, project):
+        p.add("registry.project", f"{show(project)} is not a Harbor project name (lower-case letters and "
               "digits, separated by '.', '_' or '-'; no '/' and no tag)")
     ca_file = text(item, "caFile", "registry.caFile", p)
     if ca_file == "":
         p.add("registry.caFile", "required: the registry's CA certificate (nodes and pushes trust only it)")
     ca_sha = (text(item, "caSha256", "registry.caSha256", p) or "").lower()
-    if ca_sha and not re.fullmatch(r"[0-9a-f]{64}", ca_sha):
-        p.add("registry.caSha256", f"{ca_sha!r} is not a SHA-256 hex digest (64 hex digits)")
+    if ca_sha and not whole(SHA256_HEX, ca_sha):
+        p.add("registry.caSha256", f"{show(ca_sha)} is not a SHA-256 hex digest (64 hex digits)")
         ca_sha = ""
     username = text(item, "username", "registry.username", p, default="admin")
     if username == "":
@@ -205,6 +218,9 @@ def prebuilt_images(item: Optional[dict], p: Problems) -> tuple[tuple[str, str],
     if not item:
         p.add("functionImages", "is empty; leave it out to build the images, or map each of "
               f"{', '.join(known)} to its reference")
+    if len(item) > MAX_FUNCTION_IMAGES:
+        p.add("functionImages", f"{len(item)} entries; the names are {', '.join(known)}")
+        return ()
     out = []
     for name, ref in item.items():
         key = f"functionImages.{name}"
@@ -212,6 +228,6 @@ def prebuilt_images(item: Optional[dict], p: Problems) -> tuple[tuple[str, str],
             p.add(key, f"not a function image{suggest(name, known)}; the names are {', '.join(known)}")
         elif not isinstance(ref, str) or not ref:
             p.add(key, f"must be an image reference like registry.example.com/{name}:1.1.0, got {what(ref)}")
-        elif refs.image_reference(key, ref, p):
+        elif bounded(key, ref, p) is not None and refs.image_reference(key, ref, p):
             out.append((name, ref))
     return tuple(out)

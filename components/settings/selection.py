@@ -5,6 +5,8 @@ import difflib
 
 from scenarios.catalog import CATALOG
 
+from .text import show
+
 # What each need asks of the stack's workers, in words a config error can show.
 _NEED_HINT = {
     "GPU": "no worker has gpu: true",
@@ -23,14 +25,14 @@ def validate_selection(names: list[str], has_gpu: bool, has_sriov: bool, multi_w
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            problems.append(f"scenarios: {name!r} is listed twice; list each scenario once")
+            problems.append(f"scenarios: {show(name)} is listed twice; list each scenario once")
             continue
         seen.add(name)
         scenario = CATALOG.get(name)
         if scenario is None:
-            close = difflib.get_close_matches(name, list(CATALOG), n=1, cutoff=0.5)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            problems.append(f"scenarios: unknown scenario {name!r}, must be one of: "
+            close = difflib.get_close_matches(name, list(CATALOG), n=1, cutoff=0.5) if len(name) < 100 else []
+            hint = f"; did you mean {show(close[0])}?" if close else ""
+            problems.append(f"scenarios: unknown scenario {show(name)}, must be one of: "
                             f"{', '.join(CATALOG)}{hint}")
             continue
         for need in scenario.needs:

@@ -19,8 +19,8 @@ def test_dev_reserves_the_fpga_agents_16_hugepages_before_the_cluster_is_created
 
 
 def test_hugepages1gi_sets_the_count_and_0_leaves_the_pool_alone():
-    assert hugepages(run("dev", {"hugepages1Gi": 4}))[0].inputs["spec"]["pages"] == 4
-    assert not hugepages(run("dev", {"hugepages1Gi": 0}))
+    assert hugepages(run("dev", {"hugepages1Gi": 4, "fpgaAgents": False}))[0].inputs["spec"]["pages"] == 4
+    assert not hugepages(run("dev", {"hugepages1Gi": 0, "fpgaAgents": False}))
 
 
 def test_no_reservation_without_fpga_agents_or_on_an_external_cluster():

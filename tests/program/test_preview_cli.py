@@ -9,6 +9,7 @@ import yaml
 
 from components.preview.__main__ import main
 from tests.harness import CONTROLLER_CHECKOUT, kind_host_checkout
+from tests.host_files import write_ca, write_nvidia_run
 from tests.unit.test_settings import INVALID, full
 from tests.unit.test_settings_rules import RULES
 
@@ -65,8 +66,8 @@ def test_strict_preview_without_upstream_material_exits_2_naming_each_key(tmp_pa
 
 
 def _host_config(host):
-    (host / "NVIDIA-Linux-x86_64-550.90.12.run").write_text("driver")
-    (host / "ca.crt").write_text("ca")
+    write_nvidia_run(host / "NVIDIA-Linux-x86_64-550.90.12.run")
+    write_ca(host / "ca.crt")
     for d in ("kind", "kubernetes", "video"):
         (host / d).mkdir()
     kind_host_checkout(host)

@@ -15,6 +15,8 @@ from components.host import claims, cli, doctor
 from components.host.runner import Result
 from tests import roottools
 from tests.harness import kind_checkout, kind_host_checkout
+from tests.conftest import _own_address
+from tests.host_files import write_ca, write_nvidia_run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,16 +72,17 @@ def fake_root(tmp: Path, pfs: dict[str, int] | None = None, gpu: bool = True, hu
 
 
 def closed_port() -> str:
+    address = _own_address()  # not loopback: settings refuse a registry the nodes could not reach
     s = socket.socket()
-    s.bind(("127.0.0.1", 0))
+    s.bind((address, 0))
     port = s.getsockname()[1]
     s.close()  # nothing listens there now: connection refused at once
-    return f"127.0.0.1:{port}"
+    return f"{address}:{port}"
 
 
 def stack_file(tmp: Path, registry: str, **over) -> Path:
-    (tmp / "driver.run").write_text("driver")
-    (tmp / "ca.crt").write_text("ca")
+    write_nvidia_run(tmp / "driver.run")
+    write_ca(tmp / "ca.crt")
     for d in ("kubernetes", "video"):
         (tmp / d).mkdir(exist_ok=True)
     kind_checkout(tmp)
@@ -263,20 +266,21 @@ def test_doctor_without_stack_stays_on_the_standard_library():
 
 
 def test_doctor_runs_the_hugepage_operations_check_and_names_the_stack_holding_the_pool(tmp_path, listener):
-    s = settings_of(stack_file(tmp_path, listener, hugepages1Gi=8))
+    # Without FPGA agents: with them, settings refuse fewer than their 16 pages (hugepages1Gi 1-15).
+    s = settings_of(stack_file(tmp_path, listener, hugepages1Gi=8, fpgaAgents=False))
     root = fake_root(tmp_path, hugepages=2)
     claims.claim(s.host_claims_dir, "hugepages:1G", "bob", root=str(root), worker="host")
     got = by_name(doctor.stack_checks(s, FakeRunner(), str(root)))
     assert got["operation:hugepages"]["ok"] is False and "held by stack 'bob'" in got["operation:hugepages"]["detail"]
     assert "hugepages1Gi: 0" in got["operation:hugepages"]["detail"]
-    assert got["hugepages-fpga"]["ok"] is False  # 8 reserved are fewer than the FPGA agents' 16
 
 
-def test_with_hugepages1gi_0_doctor_still_warns_that_the_fpga_agents_lack_pages(tmp_path, listener):
-    s = settings_of(stack_file(tmp_path, listener, hugepages1Gi=0))
-    got = by_name(doctor.stack_checks(s, FakeRunner(), str(fake_root(tmp_path, hugepages=2))))
-    assert "operation:hugepages" not in got
-    assert got["hugepages-fpga"]["ok"] is False and "has 2 pages" in got["hugepages-fpga"]["detail"]
+def test_with_hugepages1gi_0_and_the_fpga_agents_doctor_prints_the_settings_refusal(tmp_path, capsys, listener):
+    # Settings refuse fewer than the agents' 16 pages on a Kind profile (the pool is not checked then).
+    path = stack_file(tmp_path, listener, hugepages1Gi=0)
+    assert cli.main(["doctor", "--config-file", str(path)]) == cli.EXIT_USAGE
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("hugepages1Gi: 0 reserves fewer than the 16"), err
 
 
 def test_doctor_reads_a_gpu_scenario_stack_with_the_hosts_gpu_model_as_up_does(tmp_path, listener, capsys):

@@ -10,6 +10,7 @@ import pytest
 from components.settings import KEYS, PROJECT, SettingsError, load
 from tests.fake_checkout import write_checkout
 from tests.harness import kind_checkout, kind_host_checkout
+from tests.host_files import write_ca, write_nvidia_run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,8 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def host(tmp_path):
     """A kind-host's files: driver, CA, sources, videos."""
-    (tmp_path / "NVIDIA-Linux-x86_64-550.90.12.run").write_text("driver")
-    (tmp_path / "ca.crt").write_text("ca")
+    write_nvidia_run(tmp_path / "NVIDIA-Linux-x86_64-550.90.12.run")
+    write_ca(tmp_path / "ca.crt")
     for d in ("kubernetes", "video"):
         (tmp_path / d).mkdir()
     kind_checkout(tmp_path)

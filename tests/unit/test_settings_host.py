@@ -76,7 +76,8 @@ def test_hugepages1gi_defaults_to_what_the_fpga_agents_need_and_0_leaves_the_poo
     assert _load(full(host)).hugepages_1g == 16
     assert _load({**full(host), "fpgaAgents": False}).hugepages_1g == 0
     assert _load({**full(host), "fpgaAgents": False, "hugepages1Gi": 4}).hugepages_1g == 4
-    assert _load({**full(host), "hugepages1Gi": 0}).hugepages_1g == 0
+    assert _load({**full(host), "fpgaAgents": False, "hugepages1Gi": 0}).hugepages_1g == 0
+    assert _load({**full(host), "hugepages1Gi": 32}).hugepages_1g == 32
 
 
 def test_an_external_cluster_reserves_no_hugepages_on_this_host_and_says_the_key_is_ignored(host):

@@ -237,8 +237,7 @@ def test_an_external_cluster_needs_only_the_multus_bundle(upstream, tmp_path):
     given = tmp_path / "multus-only"
     given.mkdir()
     (given / multus.local_name).write_text("# multus\n")
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text("apiVersion: v1\n")
+    kubeconfig = ROOT / "tests/stacks/external-kubeconfig.yaml"  # settings read it: a kubeconfig with a context
     images = {n: f"r.example/{n}:1" for n in ("cpufunc_calcapp", "cpufunc_sidecar", "cpufunc_gst", "send_video_tool")}
     s, problems, _ = provide(settings(upstream, addonManifests=str(given), externalKubeconfig=str(kubeconfig),
                                       workers=[{"name": "node-a"}], hostCpuModel="x", functionImages=images,
