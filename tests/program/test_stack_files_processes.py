@@ -106,9 +106,10 @@ def test_config_from_the_engine_gets_the_same_checks(key, value, named):
 
 @pytest.mark.parametrize("strict", [True, False])
 def test_a_kubernetes_version_without_a_pinned_commit_is_refused_by_strict_and_warned_offline(tmp_path, strict):
-    # Nothing to fetch it from: `pulumi up` and --strict refuse it, the offline preview warns (and renders).
+    # A source build has nothing to fetch it from: `pulumi up` and --strict refuse it, the offline preview warns (and renders).
     overrides = {"controllerCheckout": str(harness.CONTROLLER_CHECKOUT), "addonManifests": str(harness.ADDON_MANIFESTS),
                  "kindSource": str(harness.kind_checkout(tmp_path)), "kubernetesVersion": "v1.99.0",
+                 "kubernetesBuild": "source",  # a release build fetches no Kubernetes tree
                  "crioVersion": "1.99"}
     with mock.patch.object(addons, "BUNDLES", harness._STAND_IN_PINS):
         if strict:
