@@ -6,7 +6,6 @@ through the runner passed in, and every failing line says what to do (docs/facts
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 # The documented minimums (README "Kind-host prerequisites"): Docker Engine 26 ships BuildKit 0.13, which
@@ -51,10 +50,10 @@ def tool_versions(runner, source_build: bool = False) -> list[dict]:
     for tool, argv in VERSION_ARGV.items():
         if tool == "make" and not source_build:
             continue
-        if not shutil.which(tool):
-            fix = "install make (`apt-get install make`): kubernetesBuild: source runs `make quick-release-images`" \
-                if tool == "make" else fixes[tool]
-            out.append(_check(f"version:{tool}", False, f"{tool} is not on PATH; {fix}"))
+        if not runner.which(tool):
+            if tool == "make":  # doctor's tool: lines already report a missing docker, kind or pulumi
+                out.append(_check("version:make", False, "make is not on PATH; install make (`apt-get install "
+                                  "make`): kubernetesBuild: source runs `make quick-release-images`"))
             continue
         res = runner.run(argv, check=False)
         have = version_of(res.stdout or res.stderr) if res.ok else None
@@ -180,7 +179,10 @@ def checks(settings, runner, root: str, release: str, archive=None) -> list[dict
     if settings is not None and not settings.uses_kind:
         return []
     source = settings is not None and settings.kubernetes_build == "source"
-    out = tool_versions(runner, source_build=source) + [builder(runner), inotify(root)]
+    out = tool_versions(runner, source_build=source)
+    if runner.which("docker"):  # else doctor's tool:docker line says so, once
+        out.append(builder(runner))
+    out.append(inotify(root))
     if settings is not None and settings.gpu_worker is not None:
         out += kernel_build(root, release)
         if archive is not None:

@@ -68,8 +68,15 @@ def test_inotify_limits_below_kinds_known_issues_values_fail_naming_the_sysctl(t
 
 
 class Runner:
-    def __init__(self, answers):
-        self.answers, self.calls = answers, []
+    """A runner of a root that has `tools` (all of them when None), answering `answers` by argv prefix."""
+
+    root = "/"
+
+    def __init__(self, answers, tools=None):
+        self.answers, self.calls, self.tools = answers, [], tools
+
+    def which(self, tool):
+        return f"/usr/bin/{tool}" if self.tools is None or tool in self.tools else None
 
     def run(self, argv, check=True):
         self.calls.append(list(argv))
@@ -92,8 +99,7 @@ def test_the_builder_must_be_dockerds_own_with_buildkit_0_13(text, ok, says):
     assert line["ok"] is ok and says in line["detail"]
 
 
-def test_tool_versions_are_compared_with_the_documented_minimums(monkeypatch):
-    monkeypatch.setattr(db.shutil, "which", lambda tool: f"/usr/bin/{tool}")
+def test_tool_versions_are_compared_with_the_documented_minimums():
     runner = Runner({"docker version": (0, "25.0.3\n"), "kind version": (0, "kind v0.24.0 go1.22.6 linux/amd64\n"),
                      "pulumi version": (0, "v3.150.0\n"), "make --version": (0, "GNU Make 4.3\n")})
     got = by_name(db.tool_versions(runner, source_build=True))
@@ -103,10 +109,17 @@ def test_tool_versions_are_compared_with_the_documented_minimums(monkeypatch):
     assert "version:make" not in by_name(db.tool_versions(runner))  # a release build compiles nothing
 
 
-def test_make_missing_for_a_source_build_says_why_it_is_needed(monkeypatch):
-    monkeypatch.setattr(db.shutil, "which", lambda tool: None if tool == "make" else f"/usr/bin/{tool}")
-    line = by_name(db.tool_versions(Runner({}), source_build=True))["version:make"]
+def test_make_missing_for_a_source_build_says_why_it_is_needed():
+    line = by_name(db.tool_versions(Runner({}, tools={"docker", "kind", "pulumi"}), source_build=True))["version:make"]
     assert line["ok"] is False and "make quick-release-images" in line["detail"]
+
+
+def test_a_missing_tool_is_reported_once_by_doctor_not_again_by_its_version_or_the_builder(tmp_path, monkeypatch):
+    # Seen on a GPU host without Docker: tool:docker, version:docker and builder all failed for one cause.
+    monkeypatch.setattr(doctor, "stack_checks", lambda *a, **k: [])
+    got = doctor.run(Runner({}, tools={"kind", "kubectl", "pulumi"}), root=root_with(tmp_path, NOBLE))
+    about_docker = [c["check"] for c in got if "docker" in c["check"] or c["check"] == "builder"]
+    assert about_docker == ["tool:docker"]
 
 
 def test_the_archive_check_asks_apt_in_the_base_image_the_build_uses():
