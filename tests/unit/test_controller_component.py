@@ -3,8 +3,6 @@ from typing import Callable
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pulumi.runtime import mocks
-from pulumi.runtime import settings as rt_settings
 
 from components.controller import Controller, ControllerArgs, kubectl_commands
 from components.preview import engine, output
@@ -13,7 +11,7 @@ from tests.harness import CONTROLLER_CHECKOUT as CHECKOUT
 EPYC = "AMD EPYC 9654 96-Core Processor"
 
 
-class RecordingMocks(engine._Mocks):
+class RecordingMocks(engine.ProgramMocks):
     """The preview's mocks, keeping each resource's MockResourceArgs (transforms included)."""
 
     def __init__(self):
@@ -25,27 +23,13 @@ class RecordingMocks(engine._Mocks):
 
 
 def run_component(build: Callable[[pulumi.ResourceOptions], object]):
-    """Run `build(opts)` under mocks; returns (registrations, mocks, the component).
-
-    The runtime settings are restored afterwards: other test modules install their mocks once at import.
-    """
-    props = [k for k, v in vars(rt_settings.Settings).items() if type(v).__name__ == "ContextProperty"]
-    saved = {k: getattr(rt_settings.SETTINGS, k) for k in props}, rt_settings.ROOT.get()
-    rt_settings.ROOT.set(None)
-    monitor = engine._Recorder(RecordingMocks())
-    mocks.set_mocks(monitor.mocks, project="openkasugai-aio", stack="unit", preview=False, monitor=monitor)
+    """Run `build(opts)` under the project's mock engine; returns (registrations, mocks, the component)."""
     box = {}
 
-    @pulumi.runtime.test
-    def _run():
+    def program():
         provider = k8s.Provider("k8s", kubeconfig="apiVersion: v1\nkind: Config\n")
         box["component"] = build(pulumi.ResourceOptions(providers=[provider]))
-    try:
-        _run()
-    finally:
-        for k, v in saved[0].items():
-            setattr(rt_settings.SETTINGS, k, v)
-        rt_settings.ROOT.set(saved[1])
+    monitor = engine.run_under_mocks(program, stack="unit", mocks=RecordingMocks())
     return monitor.registrations, monitor.mocks, box["component"]
 
 
