@@ -13,8 +13,8 @@ from .parsed import Parsed
 from .schema import FPGA_HUGEPAGES_1G
 from .text import groups, non_ascii, number, pattern, show
 
-# The rules as the README states them under "Rules across keys" (tests/unit/test_docs.py keeps the two
-# in step, and checks that each key named here has a table test): keys -> statement.
+# The rules across keys, keys -> statement: docs/configuration.md "Rules across keys" is generated from them
+# (components/settings/generate.py); tests/unit/test_docs.py checks that each key named here has a table test.
 STATED: dict[str, str] = {
     "podSubnet kindNetworkSubnet sriovIpam.subnet":
         "`podSubnet`, `kindNetworkSubnet` and `sriovIpam.subnet` are IPv4 networks in CIDR form that overlap "

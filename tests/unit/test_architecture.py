@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from components.settings import generate
+
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM_CODE = ("__main__.py", "components", "scenarios")
 
@@ -269,6 +271,11 @@ def test_private_sdk_names_are_found():
     assert private_sdk_names("import pulumi\npulumi.runtime.settings._set_stack('x')") == [
         (2, "pulumi.runtime.settings._set_stack")]
     assert private_sdk_names("import pulumi\nfrom x import y\ny._z\npulumi.Config().__class__") == []
+
+
+def test_the_generated_files_are_up_to_date():
+    stale = [path for path, (now, new) in generate.generated().items() if now != new]
+    assert not stale, f"run `./venv/bin/python -m components.settings.generate`: {stale} are stale"
 
 
 def test_no_private_sdk_name_is_used_outside_the_sdk():

@@ -100,7 +100,9 @@ def test_from_settings_prefers_the_configured_models():
                  metallb_addresses=("172.18.9.0", "172.18.9.10"), sriov_ipam=None,
                  controller=C(str(CHECKOUT), "v1.1.0", "ghcr.io/openkasugai/controller", "p:1", True),
                  image_mirror="", video_dir="", external_kubeconfig="", host_claims_dir="/tmp",
-                 host_cpu_model="My CPU", host_gpu_model="", scenarios=(), multi_worker=False, verify_scenarios=False)
+                 host_cpu_model="My CPU", host_gpu_model="", scenarios=(), multi_worker=False, verify_scenarios=False,
+        addon_manifests="", source_cache="", kubernetes_build="release", hugepages_1g=0, prebuilt_images=(),
+        host_gpu_uuid="")
     a = ControllerArgs.from_settings(s, cpu_model="facts CPU", cpu_sockets=2, gpu_model="Tesla T4")
     assert (a.cpu_model, a.gpu_model, a.gpu_node, a.image_tag, a.kube_context) == (
         "My CPU", "Tesla T4", "kind-worker", "1.1.0", "kind-kind")

@@ -13,18 +13,32 @@ from tests.harness import REFERENCE_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
+CONFIGURATION = (ROOT / "docs/configuration.md").read_text()
 
 
-def test_readme_config_reference_lists_exactly_the_settings_keys():
-    table = README.split("## Config reference", 1)[1].split("\n## ", 1)[0]
+def section(text: str, heading: str) -> str:
+    """The text under `heading` (a whole heading line) up to the next heading of its level or above."""
+    level = heading.split(" ", 1)[0]
+    body = text.split(f"\n{heading}\n", 1)[1]
+    ends = [body.find(f"\n{'#' * n} ") for n in range(1, len(level) + 1)]
+    return body[:min([e for e in ends if e >= 0], default=len(body))]
+
+
+def cells(row: str) -> list[str]:
+    """A Markdown table row's cells as text (`\\|` and `&lt;` read back)."""
+    return [c.strip().replace("\\|", "|").replace("&lt;", "<") for c in re.split(r"(?<!\\)\|", row)[1:-1]]
+
+
+def test_the_configuration_reference_lists_exactly_the_settings_keys():
+    table = section(CONFIGURATION, "## Keys")
     documented = re.findall(r"^\| `([A-Za-z0-9]+)` \|", table, flags=re.M)
     assert sorted(documented) == sorted(KEYS)
 
 
-def test_readme_reference_shows_each_key_type_and_description():
+def test_the_configuration_reference_shows_each_key_type_and_description():
     for key in KEYS.values():
-        row = next(line for line in README.splitlines() if line.startswith(f"| `{key.name}` |"))
-        assert f"| {key.type} |" in row and key.description in row, row
+        row = next(line for line in CONFIGURATION.splitlines() if line.startswith(f"| `{key.name}` |"))
+        assert cells(row)[1] == key.type and cells(row)[4] == key.description, row
 
 
 def test_pulumi_yaml_declares_scalar_keys_with_their_type_default_and_description():
@@ -73,10 +87,10 @@ def test_the_lock_pins_every_requirement_at_its_version_with_hashes():
 
 
 def _rules_section() -> str:
-    return README.split("### Rules across keys", 1)[1].split("\n## ", 1)[0]
+    return section(CONFIGURATION, "## Rules across keys")
 
 
-def test_readme_states_exactly_the_rules_the_settings_check():
+def test_the_configuration_reference_states_exactly_the_rules_the_settings_check():
     from components.settings.rules import STATED
     bullets = re.findall(r"^- (.+)$", _rules_section(), flags=re.M)
     assert bullets == list(STATED.values())
@@ -91,15 +105,15 @@ def test_every_stated_rule_has_table_tests_naming_its_keys():
         assert set(keys.split()) <= named, keys
 
 
-def test_readme_lists_the_keys_each_profile_ignores():
+def test_the_configuration_reference_lists_the_keys_each_profile_ignores():
     from components.settings.ignored import ignored_keys
     from components.settings.model import Registry, Worker
     from components.settings.rules import Parsed
     external = Parsed(values={"scenarios": []}, external=True, workers=(Worker("n"),), pod=None, kindnet=None,
                       ipam=None, registry=Registry(host="h"), metallb=None)
-    section = _rules_section()
+    ignored = section(CONFIGURATION, "## Keys a profile ignores")
     for key in ignored_keys(external):
-        assert f"`{key}`" in section.split("Keys that the stack's profile does not use", 1)[1], key
+        assert f"`{key}`" in ignored.split("Keys that the stack's profile does not use", 1)[1], key
 
 
 def test_readme_names_every_upstream_pin_and_bundle_file():
