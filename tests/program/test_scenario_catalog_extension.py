@@ -21,14 +21,15 @@ from tests.harness import run
 from tests.program import test_scenarios_program
 
 DEMO = Scenario("p9c1", "cpufunc-sample", f"{SAMPLE_DATA}/cpugpu-func/p9c1", "df-cpu-p9c1", gpu=True, sriov=True)
-# (module, name) of every table the new scenario is added to: the files a scenario touches.
+# (module, name) of every table the new scenario is added to, and the files it adds: what a scenario touches.
 EXTENSION_POINTS = ((catalog, "CATALOG"),)
+NEW_FILES = ()
 
 
 @pytest.fixture
 def checkout(tmp_path) -> Path:
     """The demo in the catalog, and the tests' controller checkout written while it is there."""
-    with mock.patch.dict(CATALOG, {DEMO.name: DEMO}):
+    with mock.patch.dict(getattr(*EXTENSION_POINTS[0]), {DEMO.name: DEMO}):
         yield write_checkout(tmp_path / "controller")
 
 

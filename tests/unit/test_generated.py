@@ -19,8 +19,10 @@ from components.settings.schema import KEYS, Key
 ROOT = Path(__file__).resolve().parents[2]
 NEW = Key("testOnlyKey", "integer", 7, "A key for this test only (a stand-in).", field="test_only_key",
           minimum=1, maximum=9)
-# (module, name) of every table a new key is added to: the files a key touches besides its rule and consumer.
+# (module, name) of every table a new key is added to, and the files it adds: what a key touches besides the
+# generated files, its rule and its consumer.
 EXTENSION_POINTS = ((schema, "KEYS"),)
+NEW_FILES = ()
 
 
 @pytest.fixture
@@ -75,7 +77,7 @@ def test_every_key_names_the_settings_field_that_carries_it_and_every_field_has_
 
 
 def test_a_new_key_is_generated_into_pulumi_yaml_settings_and_the_reference_from_its_schema_entry():
-    with mock.patch.dict(KEYS, {NEW.name: NEW}):
+    with mock.patch.dict(getattr(*EXTENSION_POINTS[0]), {NEW.name: NEW}):
         files = {path: new for path, (_, new) in generate.generated().items()}
     assert yaml.safe_load(files["Pulumi.yaml"])["config"][NEW.name] == {
         "type": "integer", "description": NEW.description, "default": 7}
