@@ -91,7 +91,7 @@ def validate(raw: Mapping[str, Any], p: Problems, *, secret_keys=(), host_gpu_uu
     rules.gpu_model(parsed, scenarios, host_gpu_model, p)
     if v["functionImages"] is not None:
         _prebuilt_complete(prebuilt, scenarios, p)
-    return Checked(parsed=parsed, cluster=cluster, scenarios=scenarios, prebuilt=prebuilt, gpu_uuid=gpu_uuid,
+    return Checked(parsed=parsed, scenarios=scenarios, prebuilt=prebuilt, gpu_uuid=gpu_uuid,
                    hugepages_1g=_hugepages(v, parsed), controller=controller, gpu_driver_file=driver,
                    builds_functions=v["functionImages"] is None and controller is not None and bool(scenarios),
                    on_host=on_host)
