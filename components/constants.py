@@ -1,6 +1,6 @@
 """Facts the whole program shares, each written once: paths, names, pools, claim keys, context names.
 
-The bottom layer: imports nothing of the project (docs/design.md, Layers).
+The bottom layer: imports nothing of the project (docs/design.md "Layers").
 """
 from __future__ import annotations
 

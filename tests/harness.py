@@ -20,7 +20,7 @@ import pytest
 
 from components.platform import manifests as addons
 from components.preview import output
-from components.preview.engine import PROJECT_DIR, PreviewResult, run_program
+from components.preview.engine import PROJECT_DIR, PreviewResult, ProgramMocks, run_program
 from tests.fake_checkout import write_checkout
 
 STACKS = Path(__file__).resolve().parent / "stacks"
@@ -88,16 +88,17 @@ def kind_checkout(root: Path) -> Path:
     return kind
 
 
-def run(stack: str = "dev", overrides: Optional[dict] = None) -> PreviewResult:
+def run(stack: str = "dev", overrides: Optional[dict] = None, mocks: Optional[ProgramMocks] = None) -> PreviewResult:
     """`stack` is a Pulumi.<stack>.yaml of the project, or a file name in tests/stacks/.
 
-    The stack gets the tests' controller checkout and stand-in add-on bundles unless `overrides` names others.
+    The stack gets the tests' controller checkout and stand-in add-on bundles unless `overrides` names others;
+    `mocks` answers the engine's calls instead of the preview's ProgramMocks.
     """
     config_file = STACKS / f"{stack}.yaml"
     overrides = {"controllerCheckout": str(CONTROLLER_CHECKOUT), "addonManifests": str(ADDON_MANIFESTS),
                  **(overrides or {})}
     with mock.patch.object(addons, "BUNDLES", _STAND_IN_PINS):
-        return run_program(stack, config_file if config_file.exists() else None, overrides)
+        return run_program(stack, config_file if config_file.exists() else None, overrides, mocks=mocks)
 
 
 def manifests(result: PreviewResult) -> list[dict]:

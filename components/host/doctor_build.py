@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-# The documented minimums (README "Kind-host prerequisites"): Docker Engine 26 ships BuildKit 0.13, which
-# pulumi-docker-build needs to push and load in one build; kind v0.23; the Pulumi CLI no older than the SDK.
+# The documented minimums (docs/kind-host.md "Kind-host prerequisites"): Docker Engine 26 ships BuildKit
+# 0.13, which pulumi-docker-build needs to push and load in one build; kind v0.23; the Pulumi CLI no older
+# than the SDK.
 MINIMUMS = {"docker": (26, 0), "buildkit": (0, 13), "kind": (0, 23), "pulumi": (3, 272)}
 VERSION_ARGV = {"docker": ["docker", "version", "--format", "{{.Server.Version}}"],
                 "kind": ["kind", "version"], "pulumi": ["pulumi", "version"], "make": ["make", "--version"]}

@@ -1,4 +1,8 @@
-"""Runs __main__.py under the Pulumi SDK's mock engine and records every registration."""
+"""Runs __main__.py under the Pulumi SDK's mock engine and records every registration.
+
+The one mock-engine set-up of the project: the preview and every test that runs the program or a component
+under mocks use `install` (or `run_program`), through the SDK's public API only: `reset_options`,
+`set_mocks` with a monitor of our own (a `MockMonitor`, as `set_mocks` takes one) and `Mocks`."""
 from __future__ import annotations
 
 import json
@@ -8,16 +12,16 @@ import runpy
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import pulumi
 import yaml
-from pulumi.runtime import mocks
-from pulumi.runtime import settings as rt_settings
+from pulumi.runtime.mocks import MockMonitor
 
 from components import sources
 from components.constants import PROJECT_DIR
 from components.settings import pulumi_config
+from components.settings.schema import PROJECT
 from components.settings.stackfile import SECRET_PLACEHOLDER, load_stack_config
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 
@@ -34,10 +38,15 @@ class Registration:
     deleted_with: str = ""  # URN; also when inherited from the parent, as the engine does
     replace_with: tuple[str, ...] = ()  # URNs
     delete_before_replace: bool = False
+    # (name, parent URN) of each alias the resource declares; (URN, "") for an alias given as a whole URN
+    aliases: tuple[tuple[str, str], ...] = ()
 
 
-class _Recorder(mocks.MockMonitor):
-    def __init__(self, m):
+class RecordingMonitor(MockMonitor):
+    """The SDK's mock monitor, keeping every registration (parents, dependencies and options too, which
+    `Mocks.new_resource` does not see)."""
+
+    def __init__(self, m: pulumi.runtime.Mocks):
         super().__init__(m)
         self.registrations: list[Registration] = []
         self._deleted_with: dict[str, str] = {}  # URN -> effective deletedWith
@@ -54,7 +63,9 @@ class _Recorder(mocks.MockMonitor):
                 urn=resp.urn, type=request.type, name=request.name, custom=request.custom,
                 parent=request.parent, dependencies=list(request.dependencies), inputs=inputs,
                 deleted_with=deleted_with, replace_with=tuple(request.replace_with),
-                delete_before_replace=request.deleteBeforeReplace))
+                delete_before_replace=request.deleteBeforeReplace,
+                aliases=tuple((a.spec.name, a.spec.parentUrn) if a.HasField("spec") else (a.urn, "")
+                              for a in request.aliases)))
         return resp
 
 
@@ -80,8 +91,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class _Mocks(pulumi.runtime.Mocks):
-    """Echo inputs; fill in the few outputs later resources read."""
+class ProgramMocks(pulumi.runtime.Mocks):
+    """Echo inputs; fill in the few outputs later resources read. Tests subclass it to answer a call or
+    to keep each resource's MockResourceArgs."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         outs = dict(args.inputs)
@@ -114,20 +126,41 @@ class PreviewResult:
         return next(r for r in self.registrations if r.name == name)
 
 
-def run_program(stack: str = "dev", config_file: Optional[Path] = None,
-                overrides: Optional[dict] = None, strict: bool = False, fetch: bool = False) -> PreviewResult:
-    """Run __main__.py like `pulumi up` would, against mocks. SettingsError propagates.
+def install(project: str = PROJECT, stack: str = "test", mocks: Optional[pulumi.runtime.Mocks] = None,
+            logger: Optional[logging.Logger] = None) -> RecordingMonitor:
+    """Point the SDK at its mock engine, with a fresh root stack and no config; returns the recording monitor.
+    Whatever an earlier program or test installed is replaced."""
+    pulumi.runtime.reset_options(project=project, stack=stack)  # also forgets the previous root stack
+    monitor = RecordingMonitor(mocks or ProgramMocks())
+    pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor,
+                             logger=logger)
+    pulumi.runtime.set_all_config({}, secret_keys=[])
+    return monitor
+
+
+def run_under_mocks(program: Callable[[], Any], stack: str = "test",
+                    mocks: Optional[pulumi.runtime.Mocks] = None) -> RecordingMonitor:
+    """Run `program()` (components, resources) under a freshly installed mock engine until every output
+    resolves; returns the monitor with its registrations."""
+    monitor = install(PROJECT, stack, mocks)
+    pulumi.runtime.test(program)()
+    return monitor
+
+
+def run_program(stack: str = "dev", config_file: Optional[Path] = None, overrides: Optional[dict] = None,
+                strict: bool = False, fetch: bool = False,
+                mocks: Optional[pulumi.runtime.Mocks] = None) -> PreviewResult:
+    """Run __main__.py like `pulumi up` would, against mocks (`ProgramMocks` unless given). SettingsError
+    propagates.
 
     Unless `strict`, files that only the kind-host has are reported as warnings, not errors. Upstream
     material is taken from the paths given or the cache; only with `fetch` is missing material fetched.
     """
     project, config, secret_keys = load_stack_config(stack, config_file, overrides)
-    rt_settings.ROOT.set(None)
-    monitor = _Recorder(_Mocks())
     # Warnings reach the caller through PreviewResult.warnings; the engine log keeps only errors.
     log = logging.getLogger("openkasugai-aio.preview")
     log.setLevel(logging.ERROR)
-    mocks.set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor, logger=log)
+    monitor = install(project, stack, mocks, logger=log)
     pulumi.runtime.set_all_config(config, secret_keys=secret_keys)
     outputs: dict[str, Any] = {}
     warnings: list[str] = []
@@ -148,7 +181,7 @@ def run_program(stack: str = "dev", config_file: Optional[Path] = None,
         finally:
             sys.path.remove(str(PROJECT_DIR))
             os.chdir(old)
-        root = rt_settings.get_root_resource()
+        root = pulumi.runtime.get_root_resource()
         exported = getattr(root, "outputs", None) or {}
         return pulumi.Output.all(**exported).apply(outputs.update) if exported else None
 

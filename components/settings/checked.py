@@ -13,7 +13,6 @@ class Checked:
     """The stack config after decode, sections and rules; built without touching the filesystem."""
 
     parsed: Parsed
-    cluster: str
     scenarios: tuple[str, ...]
     prebuilt: tuple[tuple[str, str], ...]
     gpu_uuid: str

@@ -22,7 +22,7 @@ from .model import ControllerSettings, Settings
 from .parsed import Parsed
 from .paths import claims_dir_shape
 from .preflight import Found, preflight
-from .schema import FPGA_HUGEPAGES_1G, KEYS, MAX_HUGEPAGES_1G, MAX_SCENARIOS, PROJECT
+from .schema import FPGA_HUGEPAGES_1G, KEYS, MAX_SCENARIOS, PROJECT
 from .selection import validate_selection
 from .text import pattern, show, whole
 
@@ -67,9 +67,9 @@ def validate(raw: Mapping[str, Any], p: Problems, *, secret_keys=(), host_gpu_uu
     kindnet = net.network("kindNetworkSubnet", v["kindNetworkSubnet"], p) if v["kindNetworkSubnet"] is not None else None
     ipam = sections.ipam(v["sriovIpam"], p)
     workers = sections.workers(v["workers"], cluster, external, p)
-    pages = v["hugepages1Gi"]
-    if pages is not None and not 0 <= pages <= MAX_HUGEPAGES_1G:
-        p.add("hugepages1Gi", f"{pages} is not a count of 1 GiB pages from 0 to {MAX_HUGEPAGES_1G}; "
+    pages, least, most = v["hugepages1Gi"], KEYS["hugepages1Gi"].minimum, KEYS["hugepages1Gi"].maximum
+    if pages is not None and not least <= pages <= most:
+        p.add("hugepages1Gi", f"{pages} is not a count of 1 GiB pages from {least} to {most}; "
               "0 leaves the host's pool alone")
     if v["managementAddress"]:
         net.address("managementAddress", v["managementAddress"], p)
@@ -91,30 +91,23 @@ def validate(raw: Mapping[str, Any], p: Problems, *, secret_keys=(), host_gpu_uu
     rules.gpu_model(parsed, scenarios, host_gpu_model, p)
     if v["functionImages"] is not None:
         _prebuilt_complete(prebuilt, scenarios, p)
-    return Checked(parsed=parsed, cluster=cluster, scenarios=scenarios, prebuilt=prebuilt, gpu_uuid=gpu_uuid,
+    return Checked(parsed=parsed, scenarios=scenarios, prebuilt=prebuilt, gpu_uuid=gpu_uuid,
                    hugepages_1g=_hugepages(v, parsed), controller=controller, gpu_driver_file=driver,
                    builds_functions=v["functionImages"] is None and controller is not None and bool(scenarios),
                    on_host=on_host)
 
 
 def _settings(stack: str, c: Checked, found: Found) -> Settings:
-    """Settings from what validation parsed and the paths preflight resolved."""
+    """Settings from what validation parsed and the paths preflight resolved: each key's value as validated
+    (a path resolved) in its generated field, and the fields built from parsed values."""
     v, s, paths = c.values, c.parsed, found.paths
     registry = s.registry if s.registry.embedded else dataclasses.replace(s.registry, ca_file=found.ca_file)
     controller = c.controller and dataclasses.replace(c.controller, checkout=paths["controllerCheckout"])
+    plain = {k.field: paths[k.name] if k.path else v[k.name] for k in KEYS.values() if not k.parsed}
     return Settings(
-        stack=stack, cluster_name=c.cluster, kubernetes_version=v["kubernetesVersion"],
-        pod_subnet=v["podSubnet"], kind_network_subnet=v["kindNetworkSubnet"], workers=s.workers,
-        crio_version=v["crioVersion"], gpu_driver_file=paths["gpuDriverFile"],
-        kind_source=paths["kindSource"], kubernetes_source=paths["kubernetesSource"],
-        registry=registry, metallb_addresses=s.metallb, sriov_ipam=s.ipam, controller=controller,
-        image_mirror=v["imageMirror"], video_dir=paths["videoDir"],
-        external_kubeconfig=paths["externalKubeconfig"], host_claims_dir=v["hostClaimsDir"],
-        management_address=v["managementAddress"],
-        host_cpu_model=v["hostCpuModel"], host_gpu_model=v["hostGpuModel"], scenarios=c.scenarios,
-        multi_worker=v["multiWorker"], verify_scenarios=v["verifyScenarios"], host_gpu_uuid=c.gpu_uuid,
-        hugepages_1g=c.hugepages_1g, addon_manifests=paths["addonManifests"], source_cache=paths["sourceCache"],
-        prebuilt_images=c.prebuilt, kubernetes_build=v["kubernetesBuild"])
+        stack=stack, **plain, workers=s.workers, registry=registry, metallb_addresses=s.metallb,
+        sriov_ipam=s.ipam, controller=controller, scenarios=c.scenarios, host_gpu_uuid=c.gpu_uuid,
+        hugepages_1g=c.hugepages_1g, prebuilt_images=c.prebuilt)
 
 
 def _prebuilt_complete(prebuilt: tuple[tuple[str, str], ...], scenarios: tuple[str, ...], p: Problems) -> None:

@@ -16,13 +16,11 @@ from . import contents, paths
 from .checked import Checked
 from .decode import Problems
 from .model import KIND_BASE_DIR, KIND_GO_VERSION
+from .schema import PATH_KEYS
 from .text import clip, show
 
 # A folder that every controller checkout of a supported version has.
 CHECKOUT_MARKER = "src/whitebox-k8s-flowctrl/config/crd/bases"
-# The keys that name a path on this host; Settings receives each one absolute.
-PATH_KEYS = ("gpuDriverFile", "kindSource", "kubernetesSource", "videoDir", "externalKubeconfig",
-             "addonManifests", "sourceCache", "controllerCheckout")
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,10 @@ def from_pulumi(host_gpu_uuid: Optional[str] = None, host_gpu_model: Optional[st
     import pulumi
     from pulumi.runtime import config as rc
 
+    # The SDK's public config API: the values the engine gave the program (CONFIG; the SDK has no function
+    # that lists every key, and settings must see unknown ones) over the environment's, and which are secret.
     raw = {**rc.get_config_env(), **rc.CONFIG.get()}
-    secret_keys = set(rc._SECRET_KEYS.get()) | set(rc.get_config_secret_keys_env())
+    secret_keys = {key for key in raw if rc.is_config_secret(key)} | set(rc.get_config_secret_keys_env())
     LAST_WARNINGS.clear()
     settings = load(raw, stack=pulumi.get_stack(), base_dir=Path(os.getcwd()), secret_keys=secret_keys,
                     host_files=not os.environ.get(OFFLINE_ENV), warnings=LAST_WARNINGS,

@@ -13,8 +13,8 @@ from .parsed import Parsed
 from .schema import FPGA_HUGEPAGES_1G
 from .text import groups, non_ascii, number, pattern, show
 
-# The rules as the README states them under "Rules across keys" (tests/unit/test_docs.py keeps the two
-# in step, and checks that each key named here has a table test): keys -> statement.
+# The rules across keys, keys -> statement: docs/configuration.md "Rules across keys" is generated from them
+# (components/settings/generate.py); tests/unit/test_docs.py checks that each key named here has a table test.
 STATED: dict[str, str] = {
     "podSubnet kindNetworkSubnet sriovIpam.subnet":
         "`podSubnet`, `kindNetworkSubnet` and `sriovIpam.subnet` are IPv4 networks in CIDR form that overlap "
@@ -110,7 +110,7 @@ STATED: dict[str, str] = {
         "whose `current-context` names one of its contexts, `gpuDriverFile` is NVIDIA's makeself installer "
         "(a `#!/bin/sh` stub with `label=\"NVIDIA ...\"` and `nvidia-installer` in its first 16 KiB).",
     "clusterName workers[0].sriov.pf localRegistryPort":
-        "Every text value is at most its key's length (the `max` column above, and the Objects paragraph) "
+        "Every text value is at most its key's length (the `limit` column above, and Objects) "
         "and holds no control or invisible character (a newline, U+200B). Every pattern is matched whole, with "
         "ASCII classes only: `ens9f0np0` followed by a newline, `v１.３１.０` or a port `8０８０` are refused. "
         "A number has ASCII digits and no leading zero (`v1.031.0`, port `08443`). In a stack file an integer "

@@ -10,8 +10,8 @@ from . import network as net
 from . import refs
 from .decode import Problems, bounded, check_keys, suggest, text, what
 from .model import Registry, SriovIpam, SriovPf, Worker, worker_node_name
-from .schema import (IPAM_KEYS, MAX_EXCLUSIONS, MAX_FUNCTION_IMAGES, MAX_WORKERS, REGISTRY_KEYS, SRIOV_KEYS,
-                     WORKER_KEYS)
+from .schema import (IPAM_KEYS, KEYS, MAX_EXCLUSIONS, MAX_FUNCTION_IMAGES, MAX_WORKERS, REGISTRY_KEYS,
+                     SRIOV_KEYS, WORKER_KEYS)
 from .text import pattern, show, whole
 
 DNS_LABEL = pattern(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
@@ -178,8 +178,9 @@ HARBOR_PROJECT = pattern(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
 
 def registry(item: Optional[dict], password: Optional[str], port: Optional[int], p: Problems) -> Registry:
     """The registry's fields; its files (caFile) are checked by preflight. port None: already refused."""
-    if port is not None and not 1 <= port <= 65535:
-        p.add("localRegistryPort", f"{port} is not a port number (1-65535)")
+    least, most = KEYS["localRegistryPort"].minimum, KEYS["localRegistryPort"].maximum
+    if port is not None and not least <= port <= most:
+        p.add("localRegistryPort", f"{port} is not a port number ({least}-{most})")
     port = port or 0
     if item is None:
         return Registry(local_port=port)

@@ -198,7 +198,7 @@ def user_files(cluster: Cluster, home: Path) -> dict[str, str]:
 def readme_profiles(chain: Toolchain, work: Path, cluster: Cluster, offline: dict[str, dict[str, str]],
                     abort: Callable[[], list[str]]) -> list[dict]:
     """`offline`: per profile kind ("kind", "external"), the keys a host without internet access sets
-    (README, Per-developer stacks) and this machine's copies for them."""
+    (README "Per-developer stacks") and this machine's copies for them."""
     """report.json `readme_blocks`: one entry per block run, `ok` whether it did what the README says."""
     named = readme.by_label(readme.blocks())
     missing = [p for p in (*PROFILES, "login", "run") if p not in named]

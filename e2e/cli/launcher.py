@@ -25,21 +25,33 @@ from pathlib import Path
 
 import grpc
 from pulumi import log
-from pulumi.automation._server import LanguageServer
 from pulumi.errors import RunError
 from pulumi.runtime import reset_options, run_in_stack, set_all_config
-from pulumi.runtime.proto import language_pb2, language_pb2_grpc
+from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
 
 # What pulumi-language-python answers for a program that exited 1 (its main.go, Run).
 EXITED_1 = "program exited with non-zero exit code: 1"
 
 
-class ProgramRuntime(LanguageServer):
-    """The SDK's inline language server (About, plugins, info), with Run done as the exec script does."""
+class ProgramRuntime(language_pb2_grpc.LanguageRuntimeServicer):
+    """The language runtime the CLI talks to, on the SDK's public protocol stubs: About, plugins and info
+    answered as the Automation API's inline server answers them, Run done as the exec script does."""
 
     def __init__(self, project_dir: Path) -> None:
-        super().__init__(self._program)
         self.project_dir = project_dir
+
+    def About(self, request, context):  # noqa: N802 - the gRPC method's name
+        version = ".".join(str(n) for n in sys.version_info[:3])
+        return language_pb2.AboutResponse(executable=sys.executable, version=version)
+
+    def GetRequiredPlugins(self, request, context):  # noqa: N802
+        return language_pb2.GetRequiredPluginsResponse()
+
+    def GetRequiredPackages(self, request, context):  # noqa: N802
+        return language_pb2.GetRequiredPackagesResponse()
+
+    def GetPluginInfo(self, request, context):  # noqa: N802
+        return plugin_pb2.PluginInfo()
 
     def _program(self) -> None:
         runpy.run_path(str(self.project_dir / "__main__.py"), run_name="__main__")

@@ -31,7 +31,7 @@ from tests.fake_checkout import write_checkout
 PROJECT, STACK = "openkasugai-aio", "e2e"
 WORKERS = ("node-a", "node-b")
 # Every scenario an external cluster can run: calcapp-sriov, p2c3 and p3c1 need SR-IOV, which means
-# host operations, which the external profile refuses (README "Rules across keys").
+# host operations, which the external profile refuses (docs/configuration.md "Rules across keys").
 SCENARIOS = ("calcapp-basic", "p1c1", "p1c2", "p2c1", "p2c2", "p2c4")
 DROPPED = ("p2c1", "p2c2", "p2c4")
 # Prebuilt images (functionImages): nothing is pulled here, kwok runs the pods without them.

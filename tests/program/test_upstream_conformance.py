@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
 from components.openkasugai import configmaps as cm
 from components.openkasugai import crds
 from tests.schema_check import validate
-from scenarios.catalog import CATALOG
+from scenarios.catalog import CATALOG, SAMPLE_DATA
 from scenarios.render import render
 from tests import harness
 from tests.unit.test_scenarios_render import IMAGES
@@ -37,6 +38,17 @@ def test_every_upstream_scenario_renders_and_validates(upstream, schemas, name, 
     assert r.dataflow["metadata"]["name"] == CATALOG[name].dataflow
     assert [e for e in (validate(o, crd_schemas=schemas) for o in r.objects()) if e] == []
     assert all(r.configs_of(r.info_of(t)) for t in r.function_types)
+
+
+def test_the_catalog_has_every_upstream_scenario_with_the_needs_its_data_states(upstream):
+    folders = {f.relative_to(upstream).as_posix() for f in (upstream / SAMPLE_DATA).glob("*/*") if f.is_dir()}
+    assert folders == {s.source for s in CATALOG.values()}
+    for s in CATALOG.values():
+        infos = list(yaml.safe_load_all((upstream / s.source / "functioninfo.yaml").read_text()))
+        regions = {item["regionType"] for doc in infos if doc for cm in doc.get("items", [doc])
+                   for item in json.loads(cm["data"]["deployableItems"])}
+        sriov = '"virtualNetworkDeviceDriverType": "sriov"' in (upstream / s.source / "cm-cpufunc-config.yaml").read_text()
+        assert (s.gpu, s.sriov) == (regions != {"cpu"}, sriov), s.name
 
 
 def test_upstream_sample_tables_know_the_reference_models(upstream):

@@ -3,8 +3,6 @@ from typing import Callable
 
 import pulumi
 import pulumi_kubernetes as k8s
-from pulumi.runtime import mocks
-from pulumi.runtime import settings as rt_settings
 
 from components.controller import Controller, ControllerArgs, kubectl_commands
 from components.preview import engine, output
@@ -13,7 +11,7 @@ from tests.harness import CONTROLLER_CHECKOUT as CHECKOUT
 EPYC = "AMD EPYC 9654 96-Core Processor"
 
 
-class RecordingMocks(engine._Mocks):
+class RecordingMocks(engine.ProgramMocks):
     """The preview's mocks, keeping each resource's MockResourceArgs (transforms included)."""
 
     def __init__(self):
@@ -25,27 +23,13 @@ class RecordingMocks(engine._Mocks):
 
 
 def run_component(build: Callable[[pulumi.ResourceOptions], object]):
-    """Run `build(opts)` under mocks; returns (registrations, mocks, the component).
-
-    The runtime settings are restored afterwards: other test modules install their mocks once at import.
-    """
-    props = [k for k, v in vars(rt_settings.Settings).items() if type(v).__name__ == "ContextProperty"]
-    saved = {k: getattr(rt_settings.SETTINGS, k) for k in props}, rt_settings.ROOT.get()
-    rt_settings.ROOT.set(None)
-    monitor = engine._Recorder(RecordingMocks())
-    mocks.set_mocks(monitor.mocks, project="openkasugai-aio", stack="unit", preview=False, monitor=monitor)
+    """Run `build(opts)` under the project's mock engine; returns (registrations, mocks, the component)."""
     box = {}
 
-    @pulumi.runtime.test
-    def _run():
+    def program():
         provider = k8s.Provider("k8s", kubeconfig="apiVersion: v1\nkind: Config\n")
         box["component"] = build(pulumi.ResourceOptions(providers=[provider]))
-    try:
-        _run()
-    finally:
-        for k, v in saved[0].items():
-            setattr(rt_settings.SETTINGS, k, v)
-        rt_settings.ROOT.set(saved[1])
+    monitor = engine.run_under_mocks(program, stack="unit", mocks=RecordingMocks())
     return monitor.registrations, monitor.mocks, box["component"]
 
 
@@ -116,7 +100,9 @@ def test_from_settings_prefers_the_configured_models():
                  metallb_addresses=("172.18.9.0", "172.18.9.10"), sriov_ipam=None,
                  controller=C(str(CHECKOUT), "v1.1.0", "ghcr.io/openkasugai/controller", "p:1", True),
                  image_mirror="", video_dir="", external_kubeconfig="", host_claims_dir="/tmp",
-                 host_cpu_model="My CPU", host_gpu_model="", scenarios=(), multi_worker=False, verify_scenarios=False)
+                 host_cpu_model="My CPU", host_gpu_model="", scenarios=(), multi_worker=False, verify_scenarios=False,
+        addon_manifests="", source_cache="", kubernetes_build="release", hugepages_1g=0, prebuilt_images=(),
+        host_gpu_uuid="")
     a = ControllerArgs.from_settings(s, cpu_model="facts CPU", cpu_sockets=2, gpu_model="Tesla T4")
     assert (a.cpu_model, a.gpu_model, a.gpu_node, a.image_tag, a.kube_context) == (
         "My CPU", "Tesla T4", "kind-worker", "1.1.0", "kind-kind")

@@ -9,39 +9,30 @@ import pulumi
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
+from components.devices import Attachment, HostDevices, HostDevicesArgs
+from components.host.gpu_handover import GpuHandoverSpec as GpuSpec
 from components.host.operation import record_of
 from components.host.operation_provider import HostOperationProvider
 from components.host.providers import SriovAttachmentProvider  # the old name, kept for state
 from components.host.providers import SriovReassertProvider
+from components.host_operations import HostOperations, HostOperationsArgs
+from components.preview import engine
 
-CREATED: list = []
-
-
-class Mocks(pulumi.runtime.Mocks):
-    def new_resource(self, args):
-        CREATED.append((args.typ, args.name, args.inputs))
-        return [f"{args.name}-id", args.inputs]
-
-    def call(self, args):
-        return {}
+MONITOR: list[engine.RecordingMonitor] = []
 
 
-from components.devices import Attachment, HostDevices, HostDevicesArgs  # noqa: E402
-from components.host.gpu_handover import GpuHandoverSpec as GpuSpec  # noqa: E402
-from components.host_operations import HostOperations, HostOperationsArgs  # noqa: E402
+def created() -> list[tuple[str, str, dict]]:
+    return [(r.type, r.name, r.inputs) for r in MONITOR[-1].registrations]
 
 
 def types(prefix: str) -> list[str]:
-    return [name for typ, name, _ in CREATED if typ.endswith(prefix)]
+    return [name for typ, name, _ in created() if typ.endswith(prefix)]
 
 
 @pytest.fixture(autouse=True)
 def reset():
-    """Fresh mocks and root stack per test, whatever other tests installed before."""
-    from pulumi.runtime import settings as rt_settings
-    CREATED.clear()
-    rt_settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(Mocks(), project="openkasugai-aio", stack="dev", preview=False)
+    """The project's mock engine with a fresh root stack per test, whatever other tests installed before."""
+    MONITOR[:] = [engine.install(stack="dev")]
 
 
 @pulumi.runtime.test
@@ -57,12 +48,12 @@ def test_full_profile_registers_one_attachment_per_pf_and_the_gpu():
         assert sorted(types("HostOperation")) == ["host-operations-gpu", "host-sriov-enp23s0f0np0",
                                                   "host-sriov-enp23s0f1np1"]
         by_op = {}
-        for t, _, i in CREATED:
+        for t, _, i in created():
             if t.endswith("HostOperation"):
                 by_op.setdefault(i["operation"], []).append(i["spec"])
         assert [g["worker"] for g in by_op["gpu"]] == ["kind-worker"]
         assert types("SriovReassert") == ["flow-reassert"]
-        assert any(t == "openkasugai-aio:host:HostDevices" for t, _, _ in CREATED)
+        assert any(t == "openkasugai-aio:host:HostDevices" for t, _, _ in created())
         assert sorted(p["worker"] for p in by_op["sriov"]) == ["kind-worker", "kind-worker2"]
     return pulumi.Output.all(*[r.id for r in host.ready], again.id, *[r.id for r in ops.ready]).apply(check)
 

@@ -18,9 +18,16 @@ from components.host import cli, doctor
 from components.host.errors import Refused
 from components.host.operation import spec_props
 from components.host.operation_provider import HostOperationProvider
+from components.host import operations
 from components.host.operations import OPERATIONS
 from components.host.runner import for_root
 from tests.harness import run
+
+
+# What a new operation touches (docs/design.md "Where to add things" lists the same): its own module, for
+# which the marker module below stands, and the registry it is added to.
+NEW_FILES = ("components/host/<operation>.py",)
+EXTENSION_POINTS = ((operations, "OPERATIONS"),)
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,7 @@ def _marker_module() -> types.ModuleType:
 @pytest.fixture
 def marker():
     op = _marker_module()
-    with mock.patch.dict(OPERATIONS, {op.NAME: op}):
+    with mock.patch.dict(getattr(*EXTENSION_POINTS[0]), {op.NAME: op}):
         yield op
 
 

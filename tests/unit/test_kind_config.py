@@ -23,7 +23,9 @@ def _settings(**kw) -> Settings:
         metallb_addresses=("172.18.9.0", "172.18.9.10"), sriov_ipam=None,
         controller=ControllerSettings("/c", "v1.1.0", "ghcr.io/openkasugai/controller", "x", True),
         image_mirror="", video_dir="/videos", external_kubeconfig="", host_claims_dir="/var/lib/x", management_address="",
-        host_cpu_model="", host_gpu_model="", scenarios=(), multi_worker=False, verify_scenarios=False)
+        host_cpu_model="", host_gpu_model="", scenarios=(), multi_worker=False, verify_scenarios=False,
+        addon_manifests="", source_cache="", kubernetes_build="release", hugepages_1g=0, prebuilt_images=(),
+        host_gpu_uuid="")
     return dataclasses.replace(base, **kw)
 
 

@@ -13,20 +13,20 @@ from components.registry import NODE_AUTH_FILE, node_auth, robot_name
 from tests.harness import run
 
 
-def test_an_existing_project_is_adopted_not_created(monkeypatch):
+def test_an_existing_project_is_adopted_not_created():
     # terraform-provider-harbor resourceProjectCreate POSTs /projects and expects 201: Harbor's 409
     # for an existing project (the reference Harbor's `images`) would fail `pulumi up`.
     calls = []
 
-    def call(self, args):
-        calls.append(args.token)
-        if args.token == "harbor:index/getProjects:getProjects":
-            return {"projects": [{"name": "images", "projectId": 3, "public": True, "type": "project",
-                                  "vulnerabilityScanning": False}]}
-        return {}
+    class HarborHasImages(engine.ProgramMocks):
+        def call(self, args):
+            calls.append(args.token)
+            if args.token == "harbor:index/getProjects:getProjects":
+                return {"projects": [{"name": "images", "projectId": 3, "public": True, "type": "project",
+                                      "vulnerabilityScanning": False}]}
+            return {}
 
-    monkeypatch.setattr(engine._Mocks, "call", call)
-    r = run("dev")
+    r = run("dev", mocks=HarborHasImages())
     assert "harbor:index/getProjects:getProjects" in calls
     assert not r.by_type("harbor:index/project:Project")
     assert r.by_type("harbor:index/robotAccount:RobotAccount")
@@ -105,24 +105,16 @@ def test_every_push_waits_for_the_harbor_project():
         assert project.urn in push.dependencies, f"{push.name} pushes before the project exists"
 
 
-def test_harbor_provider_and_project_keep_their_old_identity(monkeypatch):
+def test_harbor_provider_and_project_keep_their_old_identity():
     """They were children of ImageRegistry 'registry' (registry-harbor, registry-project): aliases keep the
     existing stacks' project (retained) and provider instead of replacing them."""
-    aliases = {}
-    register = engine._Recorder.RegisterResource
-
-    def recording(self, request):
-        aliases[request.name] = [(a.spec.name, a.spec.parentUrn) for a in request.aliases]
-        return register(self, request)
-
-    monkeypatch.setattr(engine._Recorder, "RegisterResource", recording)
     r = run("dev")
     component = r.named("harbor")
     assert component.type == "openkasugai-aio:registry:HarborProject"
     old_parent = "urn:pulumi:dev::openkasugai-aio::openkasugai-aio:registry:ImageRegistry::registry"
     for child, old in (("harbor-provider", "registry-harbor"), ("harbor-project", "registry-project")):
         assert r.named(child).parent == component.urn
-        assert aliases[child] == [(old, old_parent)]
+        assert r.named(child).aliases == ((old, old_parent),)
 
 
 def test_the_embedded_registry_is_advertised_as_kind_documents_it():

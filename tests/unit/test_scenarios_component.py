@@ -1,10 +1,8 @@
 """Scenario and ScenarioInfra under the SDK's mock engine: objects, order and stable names."""
 import pulumi
 import yaml
-from pulumi.runtime import mocks
-from pulumi.runtime import settings as rt_settings
 
-from components.preview.engine import _Mocks, _Recorder
+from components.preview.engine import run_under_mocks
 from scenarios.component import ScenarioArgs, ScenarioDeployment
 from scenarios.infra_component import ScenarioInfra, ScenarioInfraArgs
 from scenarios.catalog import CATALOG
@@ -12,12 +10,8 @@ from tests.unit.test_scenarios_render import CHECKOUT, IMAGES
 
 
 def run(program):
-    """Run `program()` under mocks; return the registrations (our small stand-in for the harness)."""
-    rt_settings.ROOT.set(None)
-    monitor = _Recorder(_Mocks())
-    mocks.set_mocks(monitor.mocks, project="openkasugai-aio", stack="test", preview=False, monitor=monitor)
-    pulumi.runtime.test(program)()
-    return {r.name: r for r in monitor.registrations}
+    """Run `program()` under the project's mock engine; return the registrations by name."""
+    return {r.name: r for r in run_under_mocks(program).registrations}
 
 
 def deps(regs, name):
@@ -97,7 +91,7 @@ def test_names_do_not_depend_on_the_other_scenarios():
     assert set(one) <= set(many)
     assert all(one[n].inputs == many[n].inputs for n in one)
     dataflows = [r for r in many.values() if kind_of(r) == "DataFlow"]
-    assert len(dataflows) == 9
+    assert len(dataflows) == len(CATALOG)
 
 
 def _infra(**kw):

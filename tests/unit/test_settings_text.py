@@ -17,7 +17,7 @@ from components.settings.schema import KEYS, NESTED_MAX_LENGTH, max_length
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = sorted((ROOT / "components/settings").glob("*.py"))
 HELPER = ROOT / "components/settings/text.py"
-README = (ROOT / "README.md").read_text()
+CONFIGURATION = (ROOT / "docs/configuration.md").read_text()
 
 
 @pytest.mark.parametrize("value", ["kind\n", "ki\nnd", "\nkind", "kind\r", "k\u0663nd", "kind "])
@@ -72,15 +72,15 @@ def test_every_text_field_has_a_length_limit():
         assert max_length(field) > 0
 
 
-def test_readme_shows_each_key_limit():
+def test_the_configuration_reference_shows_each_key_limit():
     for key in KEYS.values():
-        row = next(line for line in README.splitlines() if line.startswith(f"| `{key.name}` |"))
+        row = next(line for line in CONFIGURATION.splitlines() if line.startswith(f"| `{key.name}` |"))
         if key.max_length:
             assert f"| {key.max_length} |" in row, row
 
 
-def test_readme_states_each_nested_field_limit():
-    objects = " ".join(README.split("\nObjects, with the longest text", 1)[1].split("\n\n", 1)[0].split())
+def test_the_configuration_reference_states_each_nested_field_limit():
+    objects = " ".join(CONFIGURATION.split("\nObjects, with the longest text", 1)[1].split("\n\n", 1)[0].split())
     for field, limit in NESTED_MAX_LENGTH.items():
         leaf = {"functionImages.*": "<reference>", "sriovIpam.exclusions[]": '"FIRST-LAST"',
                 "scenarios[]": "`scenarios`"}.get(field, field.rsplit(".", 1)[-1])
