@@ -19,7 +19,9 @@ KEYS = {"worker": "workers[].gpu"}
 # Created before the contract as GpuDriverHandover 'gpu-handover-gpu' under HostDevices 'gpu-handover'.
 LEGACY = ("pulumi-python:dynamic/host:GpuDriverHandover", "gpu-handover-gpu",
           "openkasugai-aio:host:HostDevices", "gpu-handover")
-RECORD = ("unloaded", "persistenced", "srcversion", "claim")
+# uuid and model: the GPU as the host's driver reported it before the unload; read back from the claim
+# (gpu_identity.recorded) while no driver is loaded, so a retried `up` still knows its GPU.
+RECORD = ("unloaded", "persistenced", "srcversion", "claim", "uuid", "model")
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ SPEC = GpuHandoverSpec
 def from_settings(s) -> GpuHandoverSpec | None:
     if not s.uses_kind or s.gpu_worker is None:
         return None  # an external cluster's GPU is in its node, not here
-    return GpuHandoverSpec(stack=s.stack, worker=s.gpu_worker.node, claims_dir=s.host_claims_dir)
+    return GpuHandoverSpec(stack=s.stack, worker=s.gpu_worker.node, claims_dir=s.host_claims_dir, root=s.host_root)
 
 
 def check(spec: GpuHandoverSpec, record: dict | None = None) -> list[tuple[str, str]]:
@@ -67,7 +69,7 @@ def apply(spec: GpuHandoverSpec, record: dict | None) -> dict:
     key = claims.gpu_claim_key(found[0]['pci'])
     claims.claim(spec.claims_dir, key, spec.stack, worker=spec.worker)
     try:
-        rec = gpu.unload(SubprocessRunner(), spec.root)
+        rec = {**gpu.unload(SubprocessRunner(), spec.root), "uuid": found[0]["uuid"], "model": found[0]["model"]}
     except BaseException:
         claims.release(spec.claims_dir, key, spec.stack)
         raise

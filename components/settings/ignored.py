@@ -18,7 +18,7 @@ def ignored_keys(s: Parsed) -> dict[str, str]:
             out.setdefault(key, reason)
     if s.external:
         add("clusterName kubernetesVersion crioVersion podSubnet kindNetworkSubnet gpuDriverFile kindSource "
-            "kubernetesSource managementAddress hostClaimsDir localRegistryPort hugepages1Gi", _EXTERNAL)
+            "kubernetesSource managementAddress hostClaimsDir hostRoot localRegistryPort hugepages1Gi", _EXTERNAL)
     if not any(w.gpu for w in s.workers):
         add("gpuDriverFile hostGpuModel hostGpuUuid", _NO_GPU)
     if not any(w.sriov for w in s.workers):

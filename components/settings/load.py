@@ -72,6 +72,8 @@ def validate(raw: Mapping[str, Any], p: Problems, *, secret_keys=(), host_gpu_uu
               "0 leaves the host's pool alone")
     if v["managementAddress"]:
         net.address("managementAddress", v["managementAddress"], p)
+    if v["hostRoot"] and not v["hostRoot"].startswith("/"):
+        p.add("hostRoot", f"{v['hostRoot']!r} is not an absolute path; leave it unset ('/') on a real host")
     metallb = net.address_range("metallbAddresses", v["metallbAddresses"], p) if v["metallbAddresses"] is not None else None
     registry = sections.registry(v["registry"], v["registryPassword"], v["localRegistryPort"] or 0, p)
     prebuilt = sections.prebuilt_images(v["functionImages"], p)
@@ -106,6 +108,7 @@ def _settings(stack: str, c: Checked, found: Found) -> Settings:
         registry=registry, metallb_addresses=s.metallb, sriov_ipam=s.ipam, controller=controller,
         image_mirror=v["imageMirror"], video_dir=paths["videoDir"],
         external_kubeconfig=paths["externalKubeconfig"], host_claims_dir=v["hostClaimsDir"],
+        host_root=paths["hostRoot"] or "/",
         management_address=v["managementAddress"],
         host_cpu_model=v["hostCpuModel"], host_gpu_model=v["hostGpuModel"], scenarios=c.scenarios,
         multi_worker=v["multiWorker"], verify_scenarios=v["verifyScenarios"], host_gpu_uuid=c.gpu_uuid,

@@ -102,6 +102,7 @@ class Settings:
     host_gpu_uuid: str = ""  # GPU-...: hostGpuUuid, else what the host's NVIDIA driver reports; "" unknown
     addon_manifests: str = ""  # folder of the add-on bundles; filled in by components.sources
     source_cache: str = ""  # sourceCache as configured (absolute); empty: the default cache folder
+    host_root: str = "/"  # hostRoot: the filesystem the host operations act on ("/" on a real host)
 
     @property
     def uses_kind(self) -> bool:

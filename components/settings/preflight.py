@@ -19,7 +19,7 @@ from .model import KIND_BASE_DIR, KIND_GO_VERSION
 CHECKOUT_MARKER = "src/whitebox-k8s-flowctrl/config/crd/bases"
 # The keys that name a path on this host; Settings receives each one absolute.
 PATH_KEYS = ("gpuDriverFile", "kindSource", "kubernetesSource", "videoDir", "externalKubeconfig",
-             "addonManifests", "sourceCache", "controllerCheckout")
+             "addonManifests", "sourceCache", "controllerCheckout", "hostRoot")
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,8 @@ def preflight(c: Checked, p: Problems, base: Path, host_files: bool, warnings: l
         ctx.require_dir("addonManifests", v["addonManifests"], always=True)
     if v["videoDir"]:
         ctx.require_dir("videoDir", v["videoDir"])
+    if not s.external and v["hostRoot"] and v["hostRoot"] != "/" and not p.failed("hostRoot"):
+        ctx.require_dir("hostRoot", v["hostRoot"], always=True)
     if not s.registry.embedded and s.registry.ca_file and not p.failed("registry.caFile"):
         ctx.ca_file(s.registry.ca_file, s.registry.ca_sha256)
     for key, message in c.on_host:

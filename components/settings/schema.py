@@ -72,6 +72,9 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("managementAddress", "string", "",
         "This host's address on the management network; the interface holding it is never handed to a node."),
     Key("hostClaimsDir", "string", CLAIMS_DIR, "Where stacks record which host devices they hold."),
+    Key("hostRoot", "string", "/",
+        "The filesystem the host operations act on (sysfs, procfs, the GPU tools); a twin or test tree, "
+        "never needed on a real host."),
     Key("hostCpuModel", "string", "", "CPU model written into the controller's ConfigMaps; empty: read /proc/cpuinfo."),
     Key("hostGpuModel", "string", "", "GPU model written into the controller's ConfigMaps; empty: read sysfs."),
     Key("hostGpuUuid", "string", "",
