@@ -29,6 +29,7 @@ import fnmatch
 import hashlib
 import json
 import re
+import subprocess
 import urllib.request
 from pathlib import Path
 
@@ -143,6 +144,26 @@ def check_dockerfile(p: Props) -> list[str]:
     return problems
 
 
+ENABLES = "io.openkasugai-aio.twin.enables"  # the systemd units an image enables (the kind stand-in boots them)
+_ENABLE = re.compile(r"systemctl\s+enable\s+((?:[\w@.\-]+\.service\s*)+)")
+
+
+def enabled_units(p: Props) -> str:
+    """The units the Dockerfile's RUN steps enable, with those of the image it is built FROM."""
+    args = {k: str(v) for k, v in (p.get("buildArgs") or {}).items()}
+    units: set[str] = set()
+    for word, rest in _instructions(_dockerfile_text(p)):
+        if word == "FROM":
+            parent = _expand(rest.split()[0], args) if rest.split() else ""
+            label = subprocess.run(["docker", "image", "inspect", "--format",
+                                    f'{{{{index .Config.Labels "{ENABLES}"}}}}', parent], capture_output=True, text=True)
+            units |= set(label.stdout.split()) if label.returncode == 0 else set()
+        elif word == "RUN":
+            for match in _ENABLE.finditer(rest):
+                units |= set(match.group(1).split())
+    return " ".join(sorted(units))
+
+
 def _registry_answers(registry: str) -> str | None:
     try:
         with urllib.request.urlopen(f"http://{registry}/v2/", timeout=5) as r:
@@ -209,7 +230,8 @@ class Image(Resource):
         if problems:
             raise ResourceError("failed to solve: " + "; ".join(problems))
         self.engine.log(urn, f"stand-in build of {', '.join(tags)}")
-        image = rootfs.import_image(tags[0], labels={"io.openkasugai-aio.twin.build": tags[0]}) if tags else ""
+        labels = {"io.openkasugai-aio.twin.build": tags[0] if tags else "", ENABLES: enabled_units(news)}
+        image = rootfs.import_image(tags[0], labels=labels) if tags else ""
         for tag in tags[1:]:
             rootfs.tag(tags[0], tag)
         if news.get("push"):

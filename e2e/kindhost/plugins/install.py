@@ -1,7 +1,7 @@
 """Install the stand-in plugins, at the versions the pinned PyPI packages ask for, into a PULUMI_HOME of
 the twin's own (the toolchain's cache is never written): `pulumi plugin install resource NAME VERSION
---file LAUNCHER`, the launcher a shell script that runs this package with the venv's Python. The
-toolchain's real kubernetes plugin is linked in beside them."""
+--file LAUNCHER`, the launcher a shell script that runs this package with the venv's Python. (The real
+kubernetes plugin is found on PATH, beside the CLI: twin.py.)"""
 from __future__ import annotations
 
 import json
@@ -24,13 +24,9 @@ def wanted(name: str) -> str:
 
 
 def install(chain: Toolchain, home: Path) -> dict[str, str]:
-    """home/plugins holding the stand-ins and the toolchain's kubernetes plugin; returns name -> version."""
+    """home/plugins holding the stand-ins; returns name -> version."""
     plugins = home / "plugins"
     plugins.mkdir(parents=True, exist_ok=True)
-    for real in (chain.pulumi_home / "plugins").glob("resource-kubernetes-v*"):
-        link = plugins / real.name
-        if not link.exists():
-            link.symlink_to(real)
     launchers, installed = home / "launchers", {}
     launchers.mkdir(exist_ok=True)
     env = {**os.environ, "PULUMI_HOME": str(home), "PULUMI_SKIP_UPDATE_CHECK": "true"}
