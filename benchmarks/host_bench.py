@@ -1,6 +1,7 @@
 """Benchmark: attach/detach of 2 PFs x N VFs via the CLI and in-process, against raw pyroute2 moves.
 
-Run as root with Docker: `venv/bin/python benchmarks/host_bench.py [--vfs 8 64] [--rounds 3]`;
+Run as root with Docker: `venv/bin/python benchmarks/host_bench.py [--vfs 8 64] [--rounds 3]`; it holds
+the host lock (/tmp/aio-host.lock) and makes and removes its own uniquely named veths and containers;
 `--quick` (one round of 2 VFs per PF) is what the host tests run, so that a broken benchmark fails them.
 The floor is the same links moved with bare `IPRoute.link("set", net_ns_pid=...)` in the same run;
 the goal is in-process <= 1.1 x floor. Uses the host tests' veth stand-ins and fake sysfs tree.
@@ -21,23 +22,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pyroute2 import IPRoute  # noqa: E402
 
-from components.host import containers, sriov  # noqa: E402
+from components.host import sriov  # noqa: E402
+from components.host.runner import for_root  # noqa: E402
+from tests import hostlock  # noqa: E402
+# Names unique to this run, made and removed here only (tests/host/conftest.py).
+from tests.host.conftest import WORKERS, FakeSriov, Workers, import_image, pf_name, pid_of, vf_name  # noqa: E402
 
 GOAL = 1.1  # in-process / floor
-from tests.host.conftest import WORKERS, FakeSriov, _rm  # noqa: E402
 
 
-def _image() -> str:
-    from tests.host import conftest
-    return conftest.node_image.__wrapped__(None)
-
-
-def _workers(image: str) -> dict[str, int]:
-    for w in WORKERS:
-        _rm(w)
-        subprocess.run(["docker", "run", "-d", "--name", w, "--network", "none", image, "sleep", "86400"],
-                       check=True, capture_output=True)
-    pids = {w: containers.container_pid(w) for w in WORKERS}
+def _pids() -> dict[str, int]:
+    pids = {w: pid_of(w) for w in WORKERS}
     missing = [w for w, pid in pids.items() if not pid]
     if missing:
         raise SystemExit(f"failed to start the worker stand-ins {', '.join(missing)}")
@@ -45,7 +40,7 @@ def _workers(image: str) -> dict[str, int]:
 
 
 def _names(i: int, n: int) -> list[str]:
-    return [f"enp23s0f{i}v{v}" for v in range(n)] + [f"enp23s0f{i}np{i}"]
+    return [vf_name(i, v) for v in range(n)] + [pf_name(i)]
 
 
 def floor(pids: dict[str, int], n: int) -> tuple[float, float]:
@@ -66,17 +61,17 @@ def floor(pids: dict[str, int], n: int) -> tuple[float, float]:
 
 
 def specs(root: str, claims_dir: str, n: int) -> list[sriov.SriovSpec]:
-    return [sriov.SriovSpec(stack="bench", worker=w, pf=f"enp23s0f{i}np{i}", vfs=n, address=f"192.168.{10 + i}.1/24",
+    return [sriov.SriovSpec(stack="bench", worker=w, pf=pf_name(i), vfs=n, address=f"192.168.{10 + i}.1/24",
                             claims_dir=claims_dir, root=root) for i, w in enumerate(WORKERS)]
 
 
 def in_process(ss: list[sriov.SriovSpec]) -> tuple[float, float]:
     t0 = time.perf_counter()
     for s in ss:
-        sriov.attach(s)
+        sriov.attach(s, runner=for_root(s.root))
     t1 = time.perf_counter()
     for s in ss:
-        sriov.detach(s)
+        sriov.detach(s, runner=for_root(s.root))
     return t1 - t0, time.perf_counter() - t1
 
 
@@ -101,16 +96,22 @@ def main() -> None:
     if args.quick:
         args.vfs, args.rounds = [2], 1
         print("quick mode: one small round; the figures say nothing about the goal", flush=True)
-    image = _image()
+    with hostlock.held():
+        bench(args)
+
+
+def bench(args) -> None:
+    image = import_image()
     print(f"{'VFs/PF':>6} {'op':>6} {'floor ms':>9} {'in-proc ms':>10} {'ratio':>6} {'cli ms':>8} {'ratio':>6}  "
           f"goal (in-proc <= {GOAL} x floor)", flush=True)
     for n in args.vfs:
         with tempfile.TemporaryDirectory() as tmp:
-            fake = FakeSriov(Path(tmp) / "sysroot")
+            fake, workers = FakeSriov(Path(tmp) / "sysroot"), Workers(image)
             try:
                 for i in range(2):
                     fake.pf(i, vfs=n, total=max(64, n))
-                pids = _workers(image)
+                workers.start()
+                pids = _pids()
                 ss = specs(str(fake.root), f"{tmp}/claims", n)
                 res = {"floor": [], "inproc": [], "cli": []}
                 for _ in range(args.rounds):  # interleaved, so drift in host load hits all three
@@ -123,8 +124,7 @@ def main() -> None:
                     print(f"{n:>6} {op:>6} {f:>9.1f} {p:>10.1f} {p / f:>6.2f} {c:>8.1f} {c / f:>6.2f}  {goal}",
                           flush=True)
             finally:
-                for w in WORKERS:
-                    _rm(w)
+                workers.remove()
                 fake.cleanup()
 
 

@@ -29,6 +29,21 @@ CLAIMS_DIR = "/var/lib/openkasugai-aio"
 # or white space. Settings check workers[].sriov.pf and the host CLI --pf against it (both anchor it).
 IFNAME_PATTERN = r"[^\s/:]{1,15}"
 
+# A kernel module's name as /proc/modules lists it (MODULE_NAME_LEN is 56 with the NUL); a name read from a
+# record is checked against it before it reaches rmmod/modprobe, so it can never be an option.
+KERNEL_MODULE_PATTERN = r"[A-Za-z0-9_]{1,55}"
+
+# A PCI device address as sysfs names it (domain:bus:device.function), e.g. 0000:17:00.0 (VMD domains
+# have more than four digits).
+PCI_ADDRESS_PATTERN = r"[0-9a-f]{4,8}:[0-9a-f]{2}:[01][0-9a-f]\.[0-7]"
+
+# A link-layer address as netlink reports it (IFLA_ADDRESS, IFLA_PERM_ADDRESS): hex pairs (6 for Ethernet,
+# 20 for InfiniBand).
+MAC_PATTERN = r"[0-9a-f]{2}(?::[0-9a-f]{2}){5,19}"
+
+# A container (and Docker network) name as Docker accepts it.
+CONTAINER_NAME_PATTERN = r"[a-zA-Z0-9][a-zA-Z0-9_.-]*"
+
 # A GPU's UUID as the NVIDIA driver (/proc/driver/nvidia/gpus/*/information) and `nvidia-smi -L` print
 # it; settings anchor it to check hostGpuUuid, the host's GPU identity matches the driver's field with it.
 GPU_UUID_PATTERN = r"GPU-[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"
@@ -48,6 +63,11 @@ def gpu_claim_key(pci: str) -> str:
 def pf_claim_key(pf: str) -> str:
     """The claim a stack holds on the SR-IOV physical function `pf` (and its VFs)."""
     return f"pf:{pf}"
+
+
+def footprint_claim_key(stack: str) -> str:
+    """The claim a stack holds on its host-wide names (Kind cluster, registry port, MetalLB range, subnet)."""
+    return f"footprint:{stack}"
 
 
 def kind_context(cluster_name: str) -> str:

@@ -9,7 +9,7 @@ import pulumi
 
 from components.host.operation import stage_of
 from components.host.operation_provider import HostOperation
-from components.host.operations import OPERATIONS
+from components.host.operations import GATES, OPERATIONS
 
 
 @dataclass
@@ -41,7 +41,12 @@ class HostOperations(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: HostOperationsArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("openkasugai-aio:host:HostOperations", name, None, opts)
-        self.ready = [HostOperation(f"{name}-{op}", op, spec, pulumi.ResourceOptions(
-            parent=self, depends_on=list(args.after), delete_before_replace=True, aliases=_legacy(OPERATIONS[op])))
-            for op, spec in args.specs.items()]
+        # The gates (footprint) first, then the rest; all after `after` (the node images): a failed image chain
+        # leaves nothing of this stack on the host, and `pulumi up`'s preview still runs every check first.
+        gates = [HostOperation(f"{name}-{op}", op, spec, pulumi.ResourceOptions(
+            parent=self, depends_on=list(args.after), delete_before_replace=True))
+            for op, spec in args.specs.items() if op in GATES]
+        self.ready = gates + [HostOperation(f"{name}-{op}", op, spec, pulumi.ResourceOptions(
+            parent=self, delete_before_replace=True, aliases=_legacy(OPERATIONS[op]), depends_on=[*args.after, *gates]))
+            for op, spec in args.specs.items() if op not in GATES]
         self.register_outputs({"operations": list(args.specs)})

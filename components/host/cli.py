@@ -11,9 +11,10 @@ from pathlib import Path
 
 from components.constants import CLAIMS_DIR, PROJECT_DIR
 
-from . import claims, facts, validate
+from . import claims, facts, records, validate
 from .errors import HostOpError, Invalid, Refused
 from .operations import OPERATIONS
+from .runner import for_root
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DRIFT, EXIT_REFUSED, EXIT_DETACHED = 0, 1, 2, 3, 4, 5
 EXIT_CODES = """exit codes:
@@ -37,7 +38,7 @@ class _Parser(argparse.ArgumentParser):
     """Raises _Usage instead of exiting, so that --json can report usage errors as JSON too."""
 
     def error(self, message: str):
-        raise _Usage([f"{self.prog}: {message}", f"(see {self.prog} --help)"])
+        raise _Usage([f"{self.prog}: {message} (see {self.prog} --help)"])  # one line, as every refusal
 
 
 def parser() -> argparse.ArgumentParser:
@@ -53,7 +54,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("action", choices=["attach", "detach", "status"])
     s.add_argument("--worker", required=True, help="Kind node container, e.g. kind-worker")
     s.add_argument("--pf", required=True, help="PF netdev name, e.g. enp23s0f0np0")
-    s.add_argument("--vfs", type=int, default=0, help="number of VFs (attach)")
+    s.add_argument("--vfs", type=validate.count, default=0, help="number of VFs (attach)")
     s.add_argument("--address", help="CIDR for the PF inside the worker, e.g. 192.168.10.1/24")
     # --sysfs-root: its name before it was --root, as in gpu and doctor; still accepted.
     s.add_argument("--root", "--sysfs-root", dest="root", default="/", help="root for /sys (tests use a fake one)")
@@ -86,24 +87,24 @@ def _sriov(args) -> int:
     spec = sriov.SriovSpec(stack=args.stack, worker=args.worker, pf=args.pf, vfs=args.vfs, address=args.address,
                            claims_dir=args.claims_dir, root=args.root,
                            management_address=args.management_address)
+    runner = for_root(args.root)
     if args.action == "status":
-        st = sriov.status(spec)
+        st = sriov.status(spec, runner=runner)
         lines = [f"{spec.pf} -> {spec.worker}: {st['state']}"] + [f"  {r}" for r in st.get("drift", [])]
         _print(args, st, "\n".join(lines))
         return {"attached": EXIT_OK, "drift": EXIT_DRIFT}.get(st["state"], EXIT_DETACHED)
     if args.action == "attach":
-        rec = sriov.attach(spec)
+        rec = sriov.attach(spec, runner=runner)
         _print(args, {**rec, "state": "attached"}, f"{spec.pf} and {spec.vfs} VFs attached to {spec.worker}"
                + ("" if rec["changed"] else " (no change)"))
     else:
-        rec = sriov.detach(spec)
+        rec = sriov.detach(spec, runner=runner)
         _print(args, rec, f"{spec.pf} detached from {spec.worker}" + ("" if rec["changed"] else " (no change)"))
     return EXIT_OK
 
 
 def _gpu(args) -> int:
     from . import gpu, gpu_handover
-    from .runner import SubprocessRunner
     if args.action == "status":
         st = gpu.status(args.root)
         gpus = ", ".join(f"{g['model']} {g['pci']} uuid={g['uuid'] or 'unknown (no NVIDIA driver loaded)'} "
@@ -116,16 +117,19 @@ def _gpu(args) -> int:
     if not found:
         raise Refused("failed to find an NVIDIA GPU (PCI vendor 10de) on this host")
     key = claims.gpu_claim_key(found[0]['pci'])
+    runner = for_root(args.root)
     if args.action == "unload":
-        rec = gpu_handover.apply(gpu_handover.SPEC(args.stack, "manual", args.claims_dir, args.root), None)
+        rec = gpu_handover.apply(gpu_handover.SPEC(args.stack, "manual", args.claims_dir, args.root), None,
+                                 runner=runner)
         _print(args, rec, f"unloaded {', '.join(rec['unloaded']) or 'nothing'}")
         return EXIT_OK
-    held = claims.holder(args.claims_dir, key)
+    held = claims.holder(args.claims_dir, key, root=args.root)
     if not held or held.get("stack") != args.stack or "record" not in held:
         _print(args, {"changed": False}, f"nothing handed over by stack {args.stack!r}")
         return EXIT_DETACHED
-    res = gpu.restore(held["record"], SubprocessRunner(), args.root)
-    claims.release(args.claims_dir, key, args.stack)
+    record = gpu_handover.recorded(held["record"], records.source_of(args.claims_dir))
+    res = gpu.restore(record, runner, args.root)
+    claims.release(args.claims_dir, key, args.stack, root=args.root)
     _print(args, res, "host GPU driver restored")
     return EXIT_OK
 
@@ -165,11 +169,13 @@ def _stack_settings(args):
 
 def _doctor(args) -> int:
     from . import doctor
-    from .runner import SubprocessRunner
+    why = validate.network(args.network)
+    if why:
+        raise _Usage([f"--network: {why}"])
     settings = None
     if args.stack or args.config_file:
         settings = _stack_settings(args)
-    rep = doctor.summary(doctor.run(SubprocessRunner(timeout=20), root=args.root, registry=args.registry,
+    rep = doctor.summary(doctor.run(for_root(args.root, timeout=20), root=args.root, registry=args.registry,
                                     metallb_range=args.metallb_range, network=args.network, settings=settings))
     mark = {True: "ok  ", False: "FAIL", None: "warn"}
     _print(args, rep, "\n".join(f"{mark[c['ok']]} {c['check']}: {c['detail']}" for c in rep["checks"]))
@@ -202,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
         why = validate.stack(args.stack) if args.area not in ("doctor", "operations") else None
         if why:
             raise _Usage([f"--stack: {why}"])
+        why = validate.root(args.root) if args.area in ("gpu", "doctor") else None  # sriov: with its spec
+        if why:
+            raise _Usage([f"--root: {why}"])
         return {"sriov": _sriov, "gpu": _gpu, "doctor": _doctor, "operations": _operations}[args.area](args)
     except _Usage as err:
         return _fail(as_json, EXIT_USAGE, err.lines)

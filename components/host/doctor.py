@@ -9,7 +9,6 @@ import dataclasses
 import ipaddress
 import json
 import os
-import shutil
 import socket
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from .errors import HostOpError
 from .hugepages import REQUIRED_PAGES, hugepages_problem, pages_1g
 from .operation import spec_props, specs_of
 from .operations import OPERATIONS
+from .runner import not_found
 
 TOOLS = {"docker": ["docker", "--version"], "kind": ["kind", "version"],
          "kubectl": ["kubectl", "version", "--client"], "pulumi": ["pulumi", "version"]}
@@ -50,8 +50,8 @@ def run(runner, root: str = "/", registry: str | None = None, metallb_range: str
     registry and metallb_range, when given, override the stack's values."""
     out = [_check("root", os.geteuid() == 0, f"euid {os.geteuid()}: host operations need root")]
     for tool, argv in TOOLS.items():
-        if not shutil.which(tool):
-            out.append(_check(f"tool:{tool}", False, f"{tool} not on PATH"))
+        if not runner.which(tool):  # the runner's root: PATH for "/", else only the root's own tools
+            out.append(_check(f"tool:{tool}", False, not_found(tool, runner.root)))
             continue
         res = runner.run(argv, check=False)
         line = (res.stdout or res.stderr).strip().splitlines()
@@ -109,7 +109,9 @@ def registry_check(registry: str, default_port: int = 443, timeout: float = 3.0)
 
 def _subnets(runner, network: str) -> list | None:
     """The docker network's subnets, or None when it does not exist."""
-    res = runner.run(["docker", "network", "inspect", network], check=False)
+    res = runner.run(["docker", "network", "inspect", "--", network], check=False)  # `--`: never an option
+    if res.rc == 127:
+        raise HostOpError(res.stderr)
     if not res.ok:
         return None
     config = (json.loads(res.stdout)[0].get("IPAM") or {}).get("Config") or []
@@ -139,7 +141,7 @@ def stack_checks(settings, runner, root: str = "/", network: str = "kind", regis
                                             "(nothing to reach)"))
     else:
         out.append(registry_check(s.registry.host))
-    out += operation_checks(s, root)
+    out += operation_checks(s, runner, root)
     if s.gpu_worker is not None and s.uses_kind and facts.gpus(root):  # none: operation:gpu says so
         out.append(_gpu_uuid_check(s, root))
     problem = hugepages_problem(root, s.controller.fpga_agents) if s.hugepages_1g < REQUIRED_PAGES else None
@@ -153,6 +155,8 @@ def stack_checks(settings, runner, root: str = "/", network: str = "kind", regis
     rng = metallb_range or "-".join(s.metallb_addresses)
     try:
         subnets = _subnets(runner, network)
+    except HostOpError as err:
+        return out + [_check("kind-network", None, f"cannot inspect docker network {network!r}: {err}")]
     except (ValueError, KeyError, IndexError, TypeError) as err:
         return out + [_check("kind-network", False, f"`docker network inspect {network}`: unexpected output "
                                                     f"({err})")]
@@ -172,21 +176,21 @@ def stack_checks(settings, runner, root: str = "/", network: str = "kind", regis
     return out
 
 
-def operation_checks(s, root: str = "/") -> list[dict]:
+def operation_checks(s, runner, root: str = "/") -> list[dict]:
     """Each registered host operation this stack needs, by its own check (nothing is changed): one line
     per spec, so each problem is reported once, with the stack key it comes from (the operation's
     KEYS). Every operation reads the claims file: a broken one is one line, and no operation is checked."""
     needed = [(name, op, spec) for name, op in OPERATIONS.items() for spec in specs_of(op, s)]
     try:
         if needed:
-            claims.load(s.host_claims_dir)
+            claims.everything(s.host_claims_dir, root=root)
     except HostOpError as err:
         return [_check("claims", False, str(err))]
     out = []
     for name, op, spec in needed:
         spec = dataclasses.replace(spec, root=root)
         try:
-            problems = op.check(spec)
+            problems = op.check(spec, runner=runner)
         except HostOpError as err:
             problems = [("", str(err))]
         keys = getattr(op, "KEYS", {})
@@ -225,7 +229,10 @@ def _range_inside(rng: str, network: str, subnets: list) -> dict:
 
 
 def _metallb(runner, rng: str, network: str) -> dict:
-    subnets = _subnets(runner, network)
+    try:
+        subnets = _subnets(runner, network)
+    except HostOpError as err:
+        return _check("metallb-range", None, f"cannot inspect docker network {network!r}: {err}")
     if subnets is None:
         return _check("metallb-range", None, f"docker network {network!r} not found (cluster not up yet)")
     return _range_inside(rng, network, subnets)

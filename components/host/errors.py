@@ -20,3 +20,8 @@ class Invalid(HostOpError):
 
 class ClaimsError(HostOpError):
     """The claims file cannot be read or written; the message names it and says how to repair it."""
+
+
+class RecordError(ClaimsError):
+    """A record read back (from the claims file or the stack's state) does not hold what apply wrote; the
+    message names where it came from and how to repair it. Nothing was changed."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from . import facts, modules as mods
 from .errors import HostOpError, Refused
+from .runner import missing
 
 PERSISTENCED = "nvidia-persistenced"
 
@@ -51,8 +52,9 @@ def status(root: str = "/") -> dict:
             "holders": holders(root)}
 
 
-def unload(runner, root: str = "/") -> dict:
-    """Stop persistenced, unload the nvidia modules in order. Held: refuse, change nothing."""
+def check_unload(runner, root: str = "/") -> list[str]:
+    """Refused (nothing changed) unless unload may run: a GPU, nothing holding it, and every tool that
+    unload or its undo needs in the runner's root. The modules to unload, in order."""
     if not facts.gpus(root):
         raise Refused("failed to unload the GPU driver: no NVIDIA GPU (PCI vendor 10de) on this host")
     found = holders(root)
@@ -61,6 +63,14 @@ def unload(runner, root: str = "/") -> dict:
                       + ". Stop those first (nothing was changed)")
     loaded = mods.loaded(root)
     todo = [n for n in mods.NVIDIA_ORDER if n in loaded]
+    _require(runner, (["rmmod", "modprobe"] if todo else []) + (["systemctl"] if _persistenced(root) else []),
+             f"unload {todo[-1] if todo else 'the GPU driver'}")
+    return todo
+
+
+def unload(runner, root: str = "/") -> dict:
+    """Stop persistenced, unload the nvidia modules in order. Held: refuse, change nothing."""
+    todo = check_unload(runner, root)
     record = {"unloaded": [], "persistenced": bool(_persistenced(root)),
               "srcversion": mods.srcversion("nvidia", root)}
     try:
@@ -73,6 +83,12 @@ def unload(runner, root: str = "/") -> dict:
         _load_back(record, runner)
         raise HostOpError(f"failed to unload the GPU driver: {err}; the host driver was loaded back") from err
     return record
+
+
+def _require(runner, tools: list[str], action: str) -> None:
+    why = missing(runner, tools) if tools else None
+    if why:
+        raise Refused(f"failed to {action}: {why}; nothing was changed")
 
 
 def _load_back(record: dict, runner) -> None:
@@ -95,7 +111,8 @@ def drift(record: dict, root: str = "/") -> list[str]:
 def restore(record: dict, runner, root: str = "/") -> dict:
     """After the cluster is gone: unload what the worker loaded, load the host's modules, restart
     persistenced if it ran. Held: refuse and change nothing."""
-    if not record.get("unloaded") and not record.get("persistenced"):
+    unloaded = list(record.get("unloaded") or [])
+    if not unloaded and not record.get("persistenced"):
         return {"changed": False}
     host_back = bool(record.get("srcversion")) and mods.srcversion("nvidia", root) == record["srcversion"]
     loaded = mods.loaded(root)
@@ -105,12 +122,15 @@ def restore(record: dict, runner, root: str = "/") -> dict:
         if found:
             raise Refused("failed to restore the host GPU driver, the worker's driver is in use: "
                           + "; ".join(found) + ". Delete the Kind cluster first (nothing was changed)")
+    restart = bool(record.get("persistenced")) and not _persistenced(root)
+    _require(runner, (["rmmod"] if worker_loaded else []) + (["modprobe"] if unloaded else [])
+             + (["systemctl"] if restart else []), f"load {unloaded[-1] if unloaded else 'nvidia'}")
     for name in worker_loaded:
         mods.unload(name, runner)
     loaded = mods.loaded(root)
-    for name in reversed(record["unloaded"]):
+    for name in reversed(unloaded):
         if name not in loaded:
             mods.load(name, runner)
-    if record.get("persistenced") and not _persistenced(root):
+    if restart:
         runner.run(["systemctl", "start", PERSISTENCED])
     return {"changed": True, "unloaded_worker": worker_loaded}

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 
 from components.constants import CLAIMS_DIR
 
-from . import claims, facts, gpu, validate
+from . import claims, facts, gpu, records, validate
 from .errors import HostOpError
 from .modules import NVIDIA_ORDER
-from .runner import SubprocessRunner
 
 NAME = "gpu"
 SUMMARY = "unload the host's nvidia driver so the GPU worker loads its own; load it back on destroy"
@@ -41,14 +40,14 @@ def from_settings(s) -> GpuHandoverSpec | None:
     return GpuHandoverSpec(stack=s.stack, worker=s.gpu_worker.node, claims_dir=s.host_claims_dir, root=s.host_root)
 
 
-def check(spec: GpuHandoverSpec, record: dict | None = None) -> list[tuple[str, str]]:
+def check(spec: GpuHandoverSpec, record: dict | None = None, *, runner) -> list[tuple[str, str]]:
     if validate.stack(spec.stack):
         return [("stack", validate.stack(spec.stack))]
     found = facts.gpus(spec.root)
     if not found:
         return [("worker", "no NVIDIA GPU (PCI vendor 10de) on this host")]
     bad = []
-    held = claims.check(spec.claims_dir, claims.gpu_claim_key(found[0]['pci']), spec.stack)
+    held = claims.check(spec.claims_dir, claims.gpu_claim_key(found[0]['pci']), spec.stack, root=spec.root)
     if held:
         bad.append(("worker", held))
     if not record:  # once handed over, the worker is expected to hold the GPU
@@ -56,32 +55,40 @@ def check(spec: GpuHandoverSpec, record: dict | None = None) -> list[tuple[str, 
     return bad
 
 
-def apply(spec: GpuHandoverSpec, record: dict | None) -> dict:
+def recorded(record: dict | None, source: str = records.STATE) -> dict | None:
+    """The hand-over's record, checked: its module names reach rmmod and modprobe on restore."""
+    return records.checked(record, records.GPU, "the GPU hand-over", source) if record else None
+
+
+def apply(spec: GpuHandoverSpec, record: dict | None, *, runner) -> dict:
+    record = recorded(record)
     if record:  # handed over: only unload again what the host loaded back
         rec = {k: record.get(k) for k in RECORD}
         if gpu.drift(record, spec.root):
-            again = gpu.unload(SubprocessRunner(), spec.root)
+            again = gpu.unload(runner, spec.root)
             rec["unloaded"] = sorted(set(rec["unloaded"] or []) | set(again["unloaded"]), key=NVIDIA_ORDER.index)
         return rec
     found = facts.gpus(spec.root)
     if not found:
         raise HostOpError("failed to unload the GPU driver: no NVIDIA GPU (PCI vendor 10de) on this host")
     key = claims.gpu_claim_key(found[0]['pci'])
-    claims.claim(spec.claims_dir, key, spec.stack, worker=spec.worker)
+    gpu.check_unload(runner, spec.root)  # refused before the claim is even written
+    claims.claim(spec.claims_dir, key, spec.stack, root=spec.root, worker=spec.worker)
     try:
-        rec = {**gpu.unload(SubprocessRunner(), spec.root), "uuid": found[0]["uuid"], "model": found[0]["model"]}
+        rec = {**gpu.unload(runner, spec.root), "uuid": found[0]["uuid"], "model": found[0]["model"]}
     except BaseException:
-        claims.release(spec.claims_dir, key, spec.stack)
+        claims.release(spec.claims_dir, key, spec.stack, root=spec.root)
         raise
-    claims.update(spec.claims_dir, key, spec.stack, record=rec)
+    claims.update(spec.claims_dir, key, spec.stack, root=spec.root, record=rec)
     return {**rec, "claim": key}
 
 
-def status(spec: GpuHandoverSpec, record: dict) -> dict:
-    return {"present": True, "drift": gpu.drift(record, spec.root)}
+def status(spec: GpuHandoverSpec, record: dict, *, runner) -> dict:
+    return {"present": True, "drift": gpu.drift(recorded(record) or {}, spec.root)}
 
 
-def release(spec: GpuHandoverSpec, record: dict) -> None:
-    gpu.restore(record, SubprocessRunner(), spec.root)
+def release(spec: GpuHandoverSpec, record: dict, *, runner) -> None:
+    record = recorded(record) or {}
+    gpu.restore(record, runner, spec.root)
     if record.get("claim"):
-        claims.release(spec.claims_dir, record["claim"], spec.stack)
+        claims.release(spec.claims_dir, record["claim"], spec.stack, root=spec.root)

@@ -47,17 +47,17 @@ def identity(pci: str, root: str = "/", claims_dir: str | None = None,
     uuid = info.get("GPU UUID", "")
     found = {"model": info.get("Model") or None, "uuid": uuid if UUID.fullmatch(uuid) else None}
     if found["uuid"] is None and claims_dir and stack:
-        mine = recorded(pci, claims_dir, stack)
+        mine = recorded(pci, claims_dir, stack, root)
         found = {"model": found["model"] or mine["model"], "uuid": mine["uuid"]}
     return found
 
 
-def recorded(pci: str, claims_dir: str, stack: str) -> dict[str, str | None]:
+def recorded(pci: str, claims_dir: str, stack: str, root: str = "/") -> dict[str, str | None]:
     """{"model", "uuid"} as this stack's `gpu` operation recorded them in its claim before unloading the
     driver; None for each when another stack (or none) holds the GPU, or the claims file does not read
     (the operation's own check reports that, naming the file)."""
     try:
-        held = claims.holder(claims_dir, claims.gpu_claim_key(pci)) or {}
+        held = claims.holder(claims_dir, claims.gpu_claim_key(pci), root=root) or {}
     except ClaimsError:
         held = {}
     record = held.get("record") if held.get("stack") == stack else None

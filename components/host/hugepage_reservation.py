@@ -10,7 +10,7 @@ from pathlib import Path
 
 from components.constants import CLAIMS_DIR, HUGEPAGES_1G_POOL
 
-from . import claims, validate
+from . import claims, records, validate
 from .errors import HostOpError, Refused
 
 NAME = "hugepages"
@@ -59,7 +59,8 @@ def _write(spec: HugepageSpec, pages: int) -> None:
         raise HostOpError(f"failed to set {path} to {pages}: {err.strerror or err}; run as root") from err
 
 
-def check(spec: HugepageSpec, record: dict | None = None) -> list[tuple[str, str]]:
+def check(spec: HugepageSpec, record: dict | None = None, *, runner) -> list[tuple[str, str]]:
+    # runner is unused here: the pool is sysfs alone (the contract hands every operation one).
     if validate.stack(spec.stack):
         return [("stack", validate.stack(spec.stack))]
     if isinstance(spec.pages, bool) or not isinstance(spec.pages, int) or spec.pages < 1:
@@ -67,19 +68,20 @@ def check(spec: HugepageSpec, record: dict | None = None) -> list[tuple[str, str
     if not (_pool(spec) / "nr_hugepages").exists():
         return [("pages", f"this host has no 1 GiB hugepages (no {_pool(spec)}): the CPU or kernel lacks "
                           "them; set hugepages1Gi: 0 and fpgaAgents: false")]
-    held = claims.check(spec.claims_dir, CLAIM, spec.stack)
+    held = claims.check(spec.claims_dir, CLAIM, spec.stack, root=spec.root)
     return [("claims_dir", held + "; or set hugepages1Gi: 0 in this stack to share the pool as it is")] \
         if held else []
 
 
-def apply(spec: HugepageSpec, record: dict | None) -> dict:
+def apply(spec: HugepageSpec, record: dict | None, *, runner) -> dict:
     """At least spec.pages in the pool; a kernel that grants fewer gets the old count back."""
-    problems = check(spec)
+    record = _record(record)
+    problems = check(spec, runner=runner)
     if problems:
         raise Refused(f"failed to reserve {spec.pages} 1 GiB hugepages: " + "; ".join(r for _, r in problems))
     have = _count(spec, "nr_hugepages")
     before = record["before"] if record else have
-    claims.claim(spec.claims_dir, CLAIM, spec.stack, worker="host")
+    claims.claim(spec.claims_dir, CLAIM, spec.stack, root=spec.root, worker="host")
     try:
         if have < spec.pages:
             _write(spec, spec.pages)
@@ -91,14 +93,18 @@ def apply(spec: HugepageSpec, record: dict | None) -> dict:
                               f"(hugepagesz=1G hugepages={spec.pages}) or lower hugepages1Gi")
     except BaseException:
         if not record:
-            claims.release(spec.claims_dir, CLAIM, spec.stack)
+            claims.release(spec.claims_dir, CLAIM, spec.stack, root=spec.root)
         raise
     rec = {"before": before, "pages": spec.pages}
-    claims.update(spec.claims_dir, CLAIM, spec.stack, record=rec)
+    claims.update(spec.claims_dir, CLAIM, spec.stack, root=spec.root, record=rec)
     return rec
 
 
-def status(spec: HugepageSpec, record: dict) -> dict:
+def _record(record: dict | None) -> dict | None:
+    return records.checked(record, records.HUGEPAGES, CLAIM, records.STATE) if record else None
+
+
+def status(spec: HugepageSpec, record: dict, *, runner) -> dict:
     have = _count(spec, "nr_hugepages") if (_pool(spec) / "nr_hugepages").exists() else 0
     free = _count(spec, "free_hugepages") if (_pool(spec) / "free_hugepages").exists() else 0
     drift = [f"the host has {have} 1 GiB hugepages, {spec.pages} reserved (changed by hand?)"] \
@@ -106,13 +112,14 @@ def status(spec: HugepageSpec, record: dict) -> dict:
     return {"present": True, "pages": have, "free": free, "drift": drift}
 
 
-def release(spec: HugepageSpec, record: dict) -> None:
+def release(spec: HugepageSpec, record: dict, *, runner) -> None:
     """Back to the count found before the first apply, if apply raised it."""
-    before = int((record or {}).get("before", 0))
+    record = _record(record)
+    before = (record or {}).get("before", 0)
     if record and (_pool(spec) / "nr_hugepages").exists() and _count(spec, "nr_hugepages") > before:
         in_use = _count(spec, "nr_hugepages") - _count(spec, "free_hugepages")
         if in_use > before:
             raise Refused(f"failed to restore {before} 1 GiB hugepages: {in_use} are in use; delete the Kind "
                           "cluster (or what maps them) first (nothing was changed)")
         _write(spec, before)
-    claims.release(spec.claims_dir, CLAIM, spec.stack)
+    claims.release(spec.claims_dir, CLAIM, spec.stack, root=spec.root)

@@ -2,8 +2,13 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from components.constants import KERNEL_MODULE_PATTERN
+
+from .errors import HostOpError
 
 # Users before the modules they use, so each rmmod finds a zero use count.
 NVIDIA_ORDER = ["nvidia_drm", "nvidia_modeset", "nvidia_uvm", "nvidia_peermem", "nvidia"]
@@ -64,9 +69,16 @@ def device_holders(root: str = "/", prefix: str = "/dev/nvidia") -> list[dict]:
     return out
 
 
+def _checked(name) -> str:
+    # A name from a record never becomes an option (`-r`, `--all`): it is a module name or refused.
+    if not isinstance(name, str) or not re.fullmatch(KERNEL_MODULE_PATTERN, name, re.ASCII):
+        raise HostOpError(f"failed to handle kernel module {str(name)[:100]!r}: not a module name")
+    return name
+
+
 def unload(name: str, runner) -> None:
-    runner.run(["rmmod", name])  # never -f: a forced unload can crash the host
+    runner.run(["rmmod", _checked(name)])  # never -f: a forced unload can crash the host
 
 
 def load(name: str, runner) -> None:
-    runner.run(["modprobe", name])
+    runner.run(["modprobe", _checked(name)])

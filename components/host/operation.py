@@ -12,13 +12,19 @@ An operation is one module, registered in components.host.operations, defining:
                                  so that no two classes share a name
     from_settings(settings) -> SPEC | [SPEC] | None   None: this stack does not need the operation;
                                                a list: one resource per spec (e.g. one per PF)
-    check(spec, record=None) -> [(field, reason)]  read-only: why apply would be refused; [] = it may
-                                               run; record: what an earlier apply returned, if any
-    apply(spec, record | None) -> record       converge: the first call changes the host and returns a
-                                               JSON record of what it found; a call with that record
-                                               changes only what drifted (so twice is a no-op)
-    status(spec, record) -> {"present": bool, "drift": [sentence, ...]}
-    release(spec, record) -> None              put back what the record says apply changed
+    check(spec, record=None, *, runner) -> [(field, reason)]  read-only: why apply would be refused;
+                                               [] = it may run; record: what an earlier apply returned
+    apply(spec, record | None, *, runner) -> record  converge: the first call changes the host and
+                                               returns a JSON record of what it found; a call with that
+                                               record changes only what drifted (so twice is a no-op)
+    status(spec, record, *, runner) -> {"present": bool, "drift": [sentence, ...]}
+    release(spec, record, *, runner) -> None   put back what the record says apply changed
+
+    runner: the only way an operation starts a process, always components.host.runner.for_root(spec.root)
+    (the generic provider, the CLI and doctor call it; tests pass a recording runner instead). With a
+    root other than "/" it runs only that root's own tools, so an operation on a fake tree never touches
+    the host's drivers. A record handed back (from the state or the claims file) is checked before use
+    (components.host.records).
 
 Optional:
 
@@ -48,10 +54,10 @@ class Operation(Protocol):
     SPEC: type
 
     def from_settings(self, settings) -> Any: ...
-    def check(self, spec, record: dict | None = None) -> list[tuple[str, str]]: ...
-    def apply(self, spec, record: dict | None) -> dict: ...
-    def status(self, spec, record: dict) -> dict: ...
-    def release(self, spec, record: dict) -> None: ...
+    def check(self, spec, record: dict | None = None, *, runner) -> list[tuple[str, str]]: ...
+    def apply(self, spec, record: dict | None, *, runner) -> dict: ...
+    def status(self, spec, record: dict, *, runner) -> dict: ...
+    def release(self, spec, record: dict, *, runner) -> None: ...
 
 
 STAGES = ("before", "after")

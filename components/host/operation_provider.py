@@ -13,6 +13,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Re
 from .operation import record_of, spec_of, spec_props
 from .operations import OPERATIONS
 from .provider_support import UNKNOWN, failures, host_errors
+from .runner import for_root
 
 
 class HostOperationProvider(ResourceProvider):
@@ -28,18 +29,20 @@ class HostOperationProvider(ResourceProvider):
         if UNKNOWN in news.get("spec", {}).values():
             return CheckResult(news, [])  # a value from another resource: checked at up
         record = record_of(olds) if olds else None
-        return CheckResult(news, failures(lambda: self.op.check(spec_of(self.op, news), record)))
+        spec = spec_of(self.op, news)
+        return CheckResult(news, failures(lambda: self.op.check(spec, record, runner=for_root(spec.root))))
 
     @host_errors
     def create(self, props):
         spec = spec_of(self.op, props)
-        record = self.op.apply(spec, None)
+        record = self.op.apply(spec, None, runner=for_root(spec.root))
         suffix = f"/{self.op.spec_id(spec)}" if hasattr(self.op, "spec_id") else ""
         return CreateResult(f"{self.name}/{spec.stack}{suffix}", {**props, "record": record, "drift": []})
 
     @host_errors
     def read(self, id_, props):
-        st = self.op.status(spec_of(self.op, props), record_of(props) or {})
+        spec = spec_of(self.op, props)
+        st = self.op.status(spec, record_of(props) or {}, runner=for_root(spec.root))
         if not st["present"]:
             return ReadResult(None, {})
         return ReadResult(id_, {**props, "drift": st["drift"]})
@@ -53,12 +56,14 @@ class HostOperationProvider(ResourceProvider):
 
     @host_errors
     def update(self, id_, olds, news):
-        record = self.op.apply(spec_of(self.op, news), record_of(olds))
+        spec = spec_of(self.op, news)
+        record = self.op.apply(spec, record_of(olds), runner=for_root(spec.root))
         return UpdateResult({**news, "record": record, "drift": []})  # ALL outputs, or state loses them
 
     @host_errors
     def delete(self, id_, props):
-        self.op.release(spec_of(self.op, props), record_of(props) or {})
+        spec = spec_of(self.op, props)
+        self.op.release(spec, record_of(props) or {}, runner=for_root(spec.root))
 
 
 class LegacyGpuDriverHandoverProvider(HostOperationProvider):

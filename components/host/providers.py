@@ -14,6 +14,7 @@ from . import claims, sriov
 from .operation_provider import LegacyGpuDriverHandoverProvider as GpuDriverHandoverProvider  # noqa: F401
 from .operation_provider import LegacySriovAttachmentProvider as SriovAttachmentProvider  # noqa: F401
 from .provider_support import UNKNOWN, failures, host_errors
+from .runner import for_root
 from .sriov import SriovSpec
 
 SRIOV_INPUTS = ["stack", "worker", "pf", "vfs", "address", "claims_dir", "root", "management_address"]
@@ -43,17 +44,17 @@ class SriovReassertProvider(ResourceProvider):
                 bad = _spec(p).problems()
                 out += bad
                 if not bad:
-                    claims.load(p["claims_dir"])  # a broken file raises, and becomes a CheckFailure
+                    claims.everything(p["claims_dir"], root=_spec(p).root)  # a broken file raises, and becomes a CheckFailure
             return out
         return CheckResult(news, failures(problems))
 
     def _drift(self, specs: list[dict]) -> list[str]:
-        return [r for p in specs for r in sriov.status(_spec(p)).get("drift", [])]
+        return [r for s in map(_spec, specs) for r in sriov.status(s, runner=for_root(s.root)).get("drift", [])]
 
     @host_errors
     def create(self, props):
-        for p in props["specs"]:
-            sriov.attach(_spec(p))
+        for spec in map(_spec, props["specs"]):
+            sriov.attach(spec, runner=for_root(spec.root))
         return CreateResult(f"reassert-{props['specs'][0]['stack']}" if props["specs"] else "reassert",
                             {**props, "drift": []})
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from components.constants import CLAIMS_DIR
 
-from . import claims, containers, facts, netlink as nl, validate
+from . import claims, containers, facts, netlink as nl, records, validate
 from .errors import HostOpError, Invalid, Refused
 from .sriov_links import Links, identities, move_back, move_in, to_move, where
 from .sysfs import Sysfs
@@ -49,26 +49,30 @@ _UNREAD = object()
 
 
 def recorded(spec: SriovSpec, record: dict | None, held=_UNREAD) -> dict | None:
-    """The record attach left: passed in (provider state) or from the claims file (CLI)."""
-    if record and record.get("pf") == spec.pf:
-        return record
+    """The record attach left: passed in (provider state) or from the claims file (CLI), checked before
+    any of its names, PCI addresses or counts is used (a RecordError names where it came from)."""
+    if isinstance(record, dict) and record.get("pf") == spec.pf:
+        return records.checked(record, records.SRIOV, spec.key, records.STATE)
     if held is _UNREAD:
-        held = claims.holder(spec.claims_dir, spec.key)
-    return held.get("record") if held and held.get("stack") == spec.stack else None
+        held = claims.holder(spec.claims_dir, spec.key, root=spec.root)
+    if not held or held.get("stack") != spec.stack or held.get("record") is None:
+        return None
+    return records.checked(held["record"], records.SRIOV, spec.key, records.source_of(spec.claims_dir))
 
 
-def check(spec: SriovSpec, record: dict | None = None, need_worker: bool = True) -> list[tuple[str, str]]:
+def check(spec: SriovSpec, record: dict | None = None, need_worker: bool = True, *,
+          runner) -> list[tuple[str, str]]:
     """Every reason attach would be refused, as (property, reason); empty means go."""
     bad = spec.problems()
     if bad:
         return bad
-    held = claims.holder(spec.claims_dir, spec.key)
+    held = claims.holder(spec.claims_dir, spec.key, root=spec.root)
     with nl.open_ns(None) as host:
-        return _check(spec, recorded(spec, record, held), held, host, need_worker)[0]
+        return _check(spec, recorded(spec, record, held), held, host, need_worker, runner)[0]
 
 
 def _check(spec: SriovSpec, record: dict | None, held: dict | None, host,
-           need_worker: bool) -> tuple[list[tuple[str, str]], int | None]:
+           need_worker: bool, runner) -> tuple[list[tuple[str, str]], int | None]:
     """check() with the claims entry already read and the host netns open; also the worker's PID."""
     fs, bad, pid = Sysfs(spec.root), [], None
     pci = (record or {}).get("pf_pci")
@@ -86,16 +90,20 @@ def _check(spec: SriovSpec, record: dict | None, held: dict | None, host,
     if why:
         bad.append(("pf", f"{spec.pf}: refusing to move it, {why}; pick another PF"))
     if need_worker:
-        pid = containers.container_pid(spec.worker)
-        if pid is None:
-            bad.append(("worker", f"{spec.worker}: no running container of that name (is the Kind cluster up?)"))
+        try:
+            pid = containers.container_pid(spec.worker, runner)
+        except HostOpError as err:  # no runtime to ask (a fake root without one): a refusal among the others
+            bad.append(("worker", str(err)))
+        else:
+            if pid is None:
+                bad.append(("worker", f"{spec.worker}: no running container of that name (is the Kind cluster up?)"))
     held_by = claims.refusal(held, spec.key, spec.stack, spec.claims_dir)
     if held_by:
         bad.append(("pf", held_by))
     return bad, pid
 
 
-def attach(spec: SriovSpec, record: dict | None = None) -> dict:
+def attach(spec: SriovSpec, record: dict | None = None, *, runner) -> dict:
     """Put the PF and its VFs into the worker, address and raise the PF. All or nothing.
 
     Fixed costs per call: one read of the claims file, one write before any change (only when the
@@ -103,10 +111,10 @@ def attach(spec: SriovSpec, record: dict | None = None) -> dict:
     (none when nothing changed); two container lookups (before, and after the moves to catch a
     worker that died mid-run); the host and the worker netns opened once each."""
     spec.validate(f"attach {spec.pf} to {spec.worker}")
-    held = claims.holder(spec.claims_dir, spec.key)
+    held = claims.holder(spec.claims_dir, spec.key, root=spec.root)
     record, fs = recorded(spec, record, held), Sysfs(spec.root)
     with nl.open_ns(None) as host:
-        bad, pid = _check(spec, record, held, host, need_worker=True)
+        bad, pid = _check(spec, record, held, host, True, runner)
         if record and int(record.get("vfs", spec.vfs)) != spec.vfs:
             # A new count is written as 0 then N: it would destroy the VFs in the worker.
             bad.append(("vfs", f"{spec.pf} is attached with {record['vfs']} VFs; detach it first to change "
@@ -115,7 +123,7 @@ def attach(spec: SriovSpec, record: dict | None = None) -> dict:
             raise Refused(f"failed to attach {spec.pf} to {spec.worker}: " + "; ".join(r for _, r in bad))
         mine = held is not None  # and by this stack: another stack's claim was refused above
         if not mine:
-            claims.claim(spec.claims_dir, spec.key, spec.stack, worker=spec.worker)
+            claims.claim(spec.claims_dir, spec.key, spec.stack, root=spec.root, worker=spec.worker)
         undo: list = []
         changed = False
         try:
@@ -147,7 +155,7 @@ def attach(spec: SriovSpec, record: dict | None = None) -> dict:
                             changed = True
                         if nl.ensure_up(work, pf):
                             changed = True
-                    if containers.container_pid(spec.worker) != pid:  # the worker died or restarted mid-run
+                    if containers.container_pid(spec.worker, runner) != pid:  # the worker died or restarted mid-run
                         raise HostOpError(f"failed to attach {spec.pf}: container {spec.worker} went away mid-run")
                     out = {"pf": spec.pf, "pf_pci": pf_pci, "worker": spec.worker, "pid": pid, "vfs": spec.vfs,
                            "address": spec.address, "numvfs_before": before, "links": idents, "changed": changed}
@@ -155,7 +163,7 @@ def attach(spec: SriovSpec, record: dict | None = None) -> dict:
                     if not (held and held.get("worker") == spec.worker and held.get("record") == rec):
                         # claim(), not update(): it also re-takes a claim dropped meanwhile, or refuses
                         # (and the moves are undone) if another stack took it.
-                        claims.claim(spec.claims_dir, spec.key, spec.stack, worker=spec.worker, record=rec)
+                        claims.claim(spec.claims_dir, spec.key, spec.stack, root=spec.root, worker=spec.worker, record=rec)
                 except BaseException:
                     for step in reversed(undo):
                         try:
@@ -165,19 +173,19 @@ def attach(spec: SriovSpec, record: dict | None = None) -> dict:
                     raise
         except BaseException:
             if not mine:
-                claims.release(spec.claims_dir, spec.key, spec.stack)
+                claims.release(spec.claims_dir, spec.key, spec.stack, root=spec.root)
             raise
     return out
 
 
-def status(spec: SriovSpec, record: dict | None = None) -> dict:
+def status(spec: SriovSpec, record: dict | None = None, *, runner) -> dict:
     """Where every interface is now. state: attached, drift (some left the worker, or the worker
     restarted), detached (nothing recorded)."""
     spec.validate(f"read the state of {spec.pf} in {spec.worker}")
     record = recorded(spec, record)
     if not record:
         return {"pf": spec.pf, "worker": spec.worker, "state": "detached", "interfaces": {}}
-    pid = containers.container_pid(spec.worker)
+    pid = containers.container_pid(spec.worker, runner)
     work_links = []
     if pid:
         with nl.open_ns(pid) as work:
@@ -192,15 +200,15 @@ def status(spec: SriovSpec, record: dict | None = None) -> dict:
             "pid": pid, "recorded_pid": record["pid"], "interfaces": places, "drift": reasons}
 
 
-def detach(spec: SriovSpec, record: dict | None = None) -> dict:
+def detach(spec: SriovSpec, record: dict | None = None, *, runner) -> dict:
     """Return every recorded interface to the host and restore the VF count; then release the claim."""
     spec.validate(f"detach {spec.pf} from {spec.worker}")
-    claims.load(spec.claims_dir)  # a broken claims file stops it here, before any change
+    claims.everything(spec.claims_dir, root=spec.root)  # a broken claims file stops it here, before any change
     record = recorded(spec, record)
     if not record:
         return {"pf": spec.pf, "state": "detached", "changed": False}
     fs, changed = Sysfs(spec.root), False
-    pid = containers.container_pid(spec.worker)
+    pid = containers.container_pid(spec.worker, runner)
     undo: list = []
     if pid:
         with nl.open_ns(pid) as work:
@@ -222,5 +230,5 @@ def detach(spec: SriovSpec, record: dict | None = None) -> dict:
     # Last, because it cannot be undone: writing 0 destroys the VFs wherever they are.
     if fs.exists(spec.pf, record.get("pf_pci")) and fs.set_numvfs(spec.pf, int(record["numvfs_before"]), record.get("pf_pci")):
         changed = True
-    claims.release(spec.claims_dir, spec.key, spec.stack)
+    claims.release(spec.claims_dir, spec.key, spec.stack, root=spec.root)
     return {"pf": spec.pf, "state": "detached", "changed": changed}

@@ -37,10 +37,10 @@ def spec_id(spec: SriovSpec) -> str:
     return spec.pf
 
 
-def check(spec: SriovSpec, record: dict | None = None) -> list[tuple[str, str]]:
+def check(spec: SriovSpec, record: dict | None = None, *, runner) -> list[tuple[str, str]]:
     # Before the first apply the Kind cluster may be created in the same `up`: its node is checked then.
     # The claims file, not the record, says who holds the PF (as the CLI sees it).
-    return sriov.check(spec, need_worker=bool(record))
+    return sriov.check(spec, need_worker=bool(record), runner=runner)
 
 
 def describe(spec: SriovSpec) -> str:
@@ -52,15 +52,15 @@ def describe(spec: SriovSpec) -> str:
             f"{fs.totalvfs(spec.pf, pci)} (numvfs/totalvfs){where}")
 
 
-def apply(spec: SriovSpec, record: dict | None) -> dict:
-    rec = sriov.attach(spec, record=record)
+def apply(spec: SriovSpec, record: dict | None, *, runner) -> dict:
+    rec = sriov.attach(spec, record=record, runner=runner)
     return {k: v for k, v in rec.items() if k != "changed"}
 
 
-def status(spec: SriovSpec, record: dict) -> dict:
-    st = sriov.status(spec, record=record)
+def status(spec: SriovSpec, record: dict, *, runner) -> dict:
+    st = sriov.status(spec, record=record, runner=runner)
     return {"present": st["state"] != "detached", "drift": st.get("drift", [])}
 
 
-def release(spec: SriovSpec, record: dict) -> None:
-    sriov.detach(spec, record=record)
+def release(spec: SriovSpec, record: dict, *, runner) -> None:
+    sriov.detach(spec, record=record, runner=runner)

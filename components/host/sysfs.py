@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from components.constants import IFNAME_PATTERN, PCI_ADDRESS_PATTERN
 
 from .errors import HostOpError
 
@@ -16,6 +19,10 @@ class Vf:
     netdev: str | None  # None while the netdev is in another netns or not created yet
 
 
+class _NotFound(HostOpError):
+    """No such PF under the root (exists() says False; a path out of the root is an error, never False)."""
+
+
 class Sysfs:
     """Reads and writes a PF's SR-IOV files. A PF is found by netdev name, or by PCI address
     once its netdev has left the host netns (sysfs only shows this netns's netdevs)."""
@@ -23,25 +30,39 @@ class Sysfs:
     def __init__(self, root: str = "/"):
         self.root = Path(root)
 
+    def _inside(self, path: Path, what: str) -> Path:
+        """path, once every link in it is resolved, inside root/sys: nothing read or written here ever
+        lands outside the root it was given (a name or PCI address from a record included)."""
+        top = os.path.realpath(self.root / "sys")
+        if not os.path.realpath(path).startswith(top + os.sep):
+            raise HostOpError(f"failed to find PF {what}: {path} resolves to {os.path.realpath(path)}, "
+                              f"outside {top}; refusing to touch it")
+        return path
+
     def _dev(self, pf: str, pci: str | None = None) -> Path:
+        if not re.fullmatch(IFNAME_PATTERN, str(pf)) or pf in (".", ".."):
+            raise HostOpError(f"failed to find PF {str(pf)[:100]!r}: not an interface name")
+        if pci is not None and not re.fullmatch(PCI_ADDRESS_PATTERN, str(pci), re.ASCII):
+            raise HostOpError(f"failed to find PF {pf!r}: {str(pci)[:100]!r} is not a PCI address like 0000:17:00.0")
         by_name = self.root / "sys/class/net" / pf / "device"
         if by_name.exists():
-            return by_name
+            return self._inside(by_name, repr(pf))
         if pci and (self.root / "sys/bus/pci/devices" / pci).exists():
-            return self.root / "sys/bus/pci/devices" / pci
-        raise HostOpError(f"failed to find PF {pf!r}: no {by_name} (is the name right, or is it "
-                          f"in another netns? pass its PCI address)")
+            return self._inside(self.root / "sys/bus/pci/devices" / pci, repr(pf))
+        raise _NotFound(f"failed to find PF {pf!r}: no {by_name} (is the name right, or is it "
+                        f"in another netns? pass its PCI address)")
 
     def exists(self, pf: str, pci: str | None = None) -> bool:
         try:
             self._dev(pf, pci)
             return True
-        except HostOpError:
+        except _NotFound:
             return False
 
     def pci_of(self, ifname: str) -> str | None:
         dev = self.root / "sys/class/net" / ifname / "device"
-        return os.path.basename(os.path.realpath(dev)) if dev.exists() else None
+        pci = os.path.basename(os.path.realpath(dev)) if dev.exists() else None
+        return pci if pci and re.fullmatch(PCI_ADDRESS_PATTERN, pci, re.ASCII) else None
 
     def is_sriov(self, pf: str, pci: str | None = None) -> bool:
         return (self._dev(pf, pci) / "sriov_totalvfs").exists()

@@ -8,13 +8,14 @@ import os
 import time
 from pathlib import Path
 
-from components.host import containers, netlink as nl
+from components.host import netlink as nl
 from e2e.engine import Project, changes
 # The host tests' fixtures: Kind-named busybox containers, veth PF/VF stand-ins, a fake sysfs tree.
 from tests.host.conftest import fake, host_ready, node_image, workers  # noqa: F401
+from tests.host.conftest import CLUSTER, WORKERS, pf_name, pid_of, vf_name
 
 REPO = Path(__file__).resolve().parents[2]
-PF0, PF1 = "enp23s0f0np0", "enp23s0f1np1"
+PF0, PF1 = pf_name(0), pf_name(1)  # names unique to this run
 
 
 class Steps:
@@ -45,37 +46,37 @@ def test_attach_drift_repair_and_destroy_through_the_engine(toolchain, workers, 
     fake.pf(0, vfs=3)
     fake.pf(1, vfs=2)
     stack = Project(REPO / "e2e" / "host-project", toolchain, tmp_path / "engine").stack("host-e2e", {
-        "clusterName": "c", "claimsDir": str(tmp_path / "claims"), "sysfsRoot": str(fake.root),
+        "clusterName": CLUSTER, "claimsDir": str(tmp_path / "claims"), "sysfsRoot": str(fake.root),
         "attachments": [{"worker": "worker", "pf": PF0, "vfs": 3, "address": "10.1.0.1/24"},
                         {"worker": "worker2", "pf": PF1, "vfs": 2}]})
-    w1, w2 = (containers.container_pid(name) for name in ("c-worker", "c-worker2"))
+    w1, w2 = (pid_of(name) for name in WORKERS)
 
     steps = Steps()
     up = steps.run("host-up", stack.up)
     assert changes(up.summary.resource_changes)["create"] == 4  # stack, HostDevices, 2 HostOperations (sriov)
-    assert {PF0, "enp23s0f0v0", "enp23s0f0v1", "enp23s0f0v2"} <= _names(w1)
-    assert {PF1, "enp23s0f1v0", "enp23s0f1v1"} <= _names(w2)
+    assert {PF0, vf_name(0, 0), vf_name(0, 1), vf_name(0, 2)} <= _names(w1)
+    assert {PF1, vf_name(1, 0), vf_name(1, 1)} <= _names(w2)
     assert [len(links) for links in up.outputs["links"].value] == [4, 3]  # outputs survived the round trip
 
     noop = changes(stack.preview().change_summary)
     assert noop["create"] == noop["update"] == noop["delete"] == noop["replace"] == 0
 
     with nl.open_ns(w1) as ns:  # by hand, as sriov-cni DEL does: a VF back on the host
-        nl.move(ns, next(link for link in nl.links(ns) if link.name == "enp23s0f0v1"), None, "host")
+        nl.move(ns, next(link for link in nl.links(ns) if link.name == vf_name(0, 1)), None, "host")
     refresh = changes(steps.run("host-drift-refresh", stack.refresh).summary.resource_changes)
     drift = stack.export_stack().deployment["resources"]
-    detected = refresh["update"] == 1 and any("enp23s0f0v1" in str(r.get("outputs", {}).get("drift")) for r in drift)
+    detected = refresh["update"] == 1 and any(vf_name(0, 1) in str(r.get("outputs", {}).get("drift")) for r in drift)
     steps.steps[-1]["drift_detected"] = detected
     assert detected, refresh  # the drift, read by the provider, recorded in state
 
     repair = changes(steps.run("host-repair-up", stack.up).summary.resource_changes)
-    repaired = "enp23s0f0v1" in _names(w1)
+    repaired = vf_name(0, 1) in _names(w1)
     steps.steps[-1]["repaired"] = repaired
     assert repair["update"] == 1 and repair["create"] == repair["delete"] == repair["replace"] == 0, repair
     assert repaired
 
     destroy = changes(steps.run("host-destroy", stack.destroy).summary.resource_changes)
-    restored = ({PF0, PF1, "enp23s0f0v0", "enp23s0f0v1", "enp23s0f0v2", "enp23s0f1v0", "enp23s0f1v1"} <= _names(None)
+    restored = ({PF0, PF1, vf_name(0, 0), vf_name(0, 1), vf_name(0, 2), vf_name(1, 0), vf_name(1, 1)} <= _names(None)
                 and fake.numvfs(0) == fake.numvfs(1) == "0")
     steps.steps[-1]["host_restored"] = restored
     steps.write()

@@ -9,13 +9,14 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from components.host import containers, netlink as nl
+from components.host import netlink as nl
 from e2e.engine import Project, changes
 # The host tests' fixtures: Kind-named busybox containers, veth PF/VF stand-ins, a fake sysfs tree.
 from tests.host.conftest import fake, host_ready, node_image, workers  # noqa: F401
+from tests.host.conftest import CLUSTER, WORKERS, pf_name, pid_of, vf_name
 
 REPO = Path(__file__).resolve().parents[2]
-PF0 = "enp23s0f0np0"
+PF0 = pf_name(0)  # a name unique to this run
 NEW, OLD = "pulumi-python:dynamic/host:HostOperation", "pulumi-python:dynamic/host:SriovAttachment"
 # What dill wrote for the old provider (an instance without attributes, its class by reference).
 OLD_PROVIDER = base64.b64encode(b"\x80\x02ccomponents.host.providers\nSriovAttachmentProvider\n)\x81.").decode()
@@ -34,9 +35,9 @@ def _as_before_the_contract(res: dict) -> None:
 def test_an_attachment_from_before_the_contract_is_taken_over_without_a_recreate(toolchain, workers, fake, tmp_path):
     fake.pf(0, vfs=2)
     stack = Project(REPO / "e2e" / "host-project", toolchain, tmp_path / "engine").stack("host-migrate", {
-        "clusterName": "c", "claimsDir": str(tmp_path / "claims"), "sysfsRoot": str(fake.root),
+        "clusterName": CLUSTER, "claimsDir": str(tmp_path / "claims"), "sysfsRoot": str(fake.root),
         "attachments": [{"worker": "worker", "pf": PF0, "vfs": 2, "address": "10.1.0.1/24"}]})
-    w1 = containers.container_pid("c-worker")
+    w1 = pid_of(WORKERS[0])
     stack.up()
     state = stack.export_stack()
     (res,) = [r for r in state.deployment["resources"] if r["type"] == NEW]
@@ -53,11 +54,11 @@ def test_an_attachment_from_before_the_contract_is_taken_over_without_a_recreate
     (res,) = [r for r in stack.export_stack().deployment["resources"] if r["type"] == NEW]
     assert res["outputs"]["record"]["pid"] == w1 and res["outputs"]["spec"]["root"] == str(fake.root)
     with nl.open_ns(w1) as ns:
-        assert {PF0, "enp23s0f0v0", "enp23s0f0v1"} <= {link.name for link in nl.links(ns)}
+        assert {PF0, vf_name(0, 0), vf_name(0, 1)} <= {link.name for link in nl.links(ns)}
 
     destroy = changes(stack.destroy().summary.resource_changes)
     assert destroy["delete"] == 3, destroy  # stack, HostDevices, the attachment
     with nl.open_ns(None) as ns:
-        assert {PF0, "enp23s0f0v0", "enp23s0f0v1"} <= {link.name for link in nl.links(ns)}
+        assert {PF0, vf_name(0, 0), vf_name(0, 1)} <= {link.name for link in nl.links(ns)}
     assert fake.numvfs(0) == "0"
     stack.workspace.remove_stack("host-migrate")

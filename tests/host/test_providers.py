@@ -7,16 +7,19 @@ import pickle
 import dill
 import pytest
 
-from components.host import containers, netlink as nl
+from components.host import netlink as nl
 from components.host.operation_provider import HostOperationProvider
 from components.host.providers import SriovReassertProvider
+from tests.host.conftest import WORKERS, pf_name, pid_of, vf_name
+
+W1, W2 = WORKERS
 
 pytestmark = pytest.mark.host
 
 
 def props(fake, tmp_path, **kw):
     """A SriovReassert's spec (a SriovSpec's fields)."""
-    return {"stack": "alice", "worker": "c-worker", "pf": "enp23s0f0np0", "vfs": 3.0,  # floats, as from the engine
+    return {"stack": "alice", "worker": W1, "pf": pf_name(0), "vfs": 3.0,  # floats, as from the engine
             "address": "10.1.0.1/24", "claims_dir": str(tmp_path / "claims"), "root": str(fake.root),
             "management_address": None, **kw}
 
@@ -40,16 +43,16 @@ def test_provider_lifecycle_with_drift(workers, fake, tmp_path):
     created = p.create(checked.inputs)
     outs = created.outs
     rec = outs["record"]
-    assert rec["pid"] == containers.container_pid("c-worker") and len(rec["links"]) == 4
+    assert rec["pid"] == pid_of(W1) and len(rec["links"]) == 4
 
     read = p.read(created.id, outs)
     assert read.outs["drift"] == []
     assert p.diff(created.id, read.outs, checked.inputs).changes is False
 
     with nl.open_ns(rec["pid"]) as w:
-        nl.move(w, next(l for l in nl.links(w) if l.name == "enp23s0f0v1"), None, "host")
+        nl.move(w, next(l for l in nl.links(w) if l.name == vf_name(0, 1)), None, "host")
     read = p.read(created.id, outs)
-    assert any("enp23s0f0v1" in d for d in read.outs["drift"])
+    assert any(vf_name(0, 1) in d for d in read.outs["drift"])
     d = p.diff(created.id, read.outs, checked.inputs)
     assert d.changes is True and not d.replaces
     upd = p.update(created.id, read.outs, checked.inputs)
@@ -61,7 +64,7 @@ def test_provider_lifecycle_with_drift(workers, fake, tmp_path):
         == ["spec"]
     p.delete(created.id, upd.outs)
     with nl.open_ns(None) as h:
-        assert {"enp23s0f0np0", "enp23s0f0v0", "enp23s0f0v2"} <= {l.name for l in nl.links(h)}
+        assert {pf_name(0), vf_name(0, 0), vf_name(0, 2)} <= {l.name for l in nl.links(h)}
     assert fake.numvfs(0) == "0"
 
 
@@ -78,11 +81,11 @@ def test_reassert_plans_nothing_when_clean_and_repairs_drift(workers, fake, tmp_
     assert r.diff("x", stored_before_root, inputs).changes is False  # the rename alone plans nothing
     assert r.read("x", stored_before_root).outs["drift"] == []
     with nl.open_ns(pid) as w:
-        nl.move(w, next(l for l in nl.links(w) if l.name == "enp23s0f0v0"), None, "host")
+        nl.move(w, next(l for l in nl.links(w) if l.name == vf_name(0, 0)), None, "host")
     assert r.diff("x", r_outs, inputs).changes is True
     r.update("x", r_outs, inputs)
     with nl.open_ns(pid) as w:
-        assert "enp23s0f0v0" in {l.name for l in nl.links(w)}
+        assert vf_name(0, 0) in {l.name for l in nl.links(w)}
     assert r.diff("x", r_outs, {**inputs, "trigger": "flow-2"}).changes is True
     a.delete("id", outs)
 
@@ -98,11 +101,11 @@ def test_an_attachment_in_state_from_before_the_contract_is_read_repaired_and_re
     cls = pickle.loads(b"ccomponents.host.providers\nSriovAttachmentProvider\n.")
     old = cls.__new__(cls)
     with nl.open_ns(legacy["pid"]) as w:
-        nl.move(w, next(l for l in nl.links(w) if l.name == "enp23s0f0v1"), None, "host")
-    assert any("enp23s0f0v1" in d for d in old.read("c-worker/enp23s0f0np0", legacy).outs["drift"])
-    upd = old.update("c-worker/enp23s0f0np0", legacy, op_props(fake, tmp_path, vfs=2))
+        nl.move(w, next(l for l in nl.links(w) if l.name == vf_name(0, 1)), None, "host")
+    assert any(vf_name(0, 1) in d for d in old.read(f"{W1}/{pf_name(0)}", legacy).outs["drift"])
+    upd = old.update(f"{W1}/{pf_name(0)}", legacy, op_props(fake, tmp_path, vfs=2))
     assert upd.outs["drift"] == [] and upd.outs["record"]["pid"] == legacy["pid"]
-    old.delete("c-worker/enp23s0f0np0", legacy)
+    old.delete(f"{W1}/{pf_name(0)}", legacy)
     with nl.open_ns(None) as h:
-        assert {"enp23s0f0np0", "enp23s0f0v0", "enp23s0f0v1"} <= {l.name for l in nl.links(h)}
+        assert {pf_name(0), vf_name(0, 0), vf_name(0, 1)} <= {l.name for l in nl.links(h)}
     assert fake.numvfs(0) == "0"

@@ -12,6 +12,10 @@ import pytest
 
 from components.host import claims, containers, netlink as nl, sriov
 from components.host.errors import HostOpError, Refused
+from components.host.runner import for_root
+from tests.host.conftest import RUN, WORKERS, pf_name, pid_of, vf_name
+
+W1, W2 = WORKERS
 
 pytestmark = pytest.mark.host
 REPO = Path(__file__).resolve().parents[2]
@@ -22,13 +26,25 @@ def names_in(pid=None) -> set[str]:
         return {l.name for l in nl.links(ipr)}
 
 
+def attach(s: sriov.SriovSpec) -> dict:
+    return sriov.attach(s, runner=for_root(s.root))
+
+
+def detach(s: sriov.SriovSpec) -> dict:
+    return sriov.detach(s, runner=for_root(s.root))
+
+
+def status(s: sriov.SriovSpec) -> dict:
+    return sriov.status(s, runner=for_root(s.root))
+
+
 def cli(*args) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "components.host", *args], cwd=REPO,
                           capture_output=True, text=True)
 
 
-def spec(fake, tmp_path, i=0, worker="c-worker", vfs=8, stack="alice", **kw) -> sriov.SriovSpec:
-    return sriov.SriovSpec(stack=stack, worker=worker, pf=f"enp23s0f{i}np{i}", vfs=vfs,
+def spec(fake, tmp_path, i=0, worker=W1, vfs=8, stack="alice", **kw) -> sriov.SriovSpec:
+    return sriov.SriovSpec(stack=stack, worker=worker, pf=pf_name(i), vfs=vfs,
                            claims_dir=str(tmp_path / "claims"), root=str(fake.root), **kw)
 
 
@@ -41,19 +57,19 @@ def sriov_args(s: sriov.SriovSpec, action: str) -> list[str]:
 def test_acceptance_attach_status_drift_repair_detach(workers, fake, tmp_path):
     fake.pf(0, vfs=8)
     fake.pf(1, vfs=8)
-    fake.decoy("enp23s0f0v0x")  # matches all-in-one's name regex, but is no VF
-    a = spec(fake, tmp_path, 0, "c-worker", address="192.168.10.1/24")
-    b = spec(fake, tmp_path, 1, "c-worker2", address="192.168.11.1/24")
+    fake.decoy(vf_name(0, "0x"))  # matches all-in-one's name regex, but is no VF
+    a = spec(fake, tmp_path, 0, W1, address="192.168.10.1/24")
+    b = spec(fake, tmp_path, 1, W2, address="192.168.11.1/24")
     for s in (a, b):
         r = cli(*sriov_args(s, "attach"))
         assert r.returncode == 0, r.stderr
-    pid = containers.container_pid("c-worker")
+    pid = pid_of(W1)
     inside = names_in(pid)
-    assert {"enp23s0f0np0", *(f"enp23s0f0v{i}" for i in range(8))} <= inside
-    assert "enp23s0f0v0x" in names_in() and "enp23s0f0v0x" not in inside
-    assert {"enp23s0f1np1", "enp23s0f1v7"} <= names_in(containers.container_pid("c-worker2"))
+    assert {pf_name(0), *(vf_name(0, i) for i in range(8))} <= inside
+    assert vf_name(0, "0x") in names_in() and vf_name(0, "0x") not in inside
+    assert {pf_name(1), vf_name(1, 7)} <= names_in(pid_of(W2))
     with nl.open_ns(pid) as w:
-        pf = next(l for l in nl.links(w) if l.name == "enp23s0f0np0")
+        pf = next(l for l in nl.links(w) if l.name == pf_name(0))
         addrs = [x.get_attr("IFA_ADDRESS") for x in w.get_addr(index=pf.index)]
     assert pf.up and "192.168.10.1" in addrs
     assert fake.numvfs(0) == "8"
@@ -61,21 +77,21 @@ def test_acceptance_attach_status_drift_repair_detach(workers, fake, tmp_path):
     assert st.returncode == 0 and json.loads(st.stdout)["state"] == "attached"
 
     with nl.open_ns(pid) as w:  # a VF falls back to the host, as after a DataFlow delete
-        nl.move(w, next(l for l in nl.links(w) if l.name == "enp23s0f0v3"), None, "host")
+        nl.move(w, next(l for l in nl.links(w) if l.name == vf_name(0, 3)), None, "host")
     st = cli(*sriov_args(a, "status"))
     assert st.returncode == 3 and json.loads(st.stdout)["state"] == "drift"
-    assert json.loads(st.stdout)["interfaces"]["enp23s0f0v3"] == "host"
+    assert json.loads(st.stdout)["interfaces"][vf_name(0, 3)] == "host"
     r = cli(*sriov_args(a, "attach"))
     assert r.returncode == 0 and json.loads(r.stdout)["changed"] is True
-    assert "enp23s0f0v3" in names_in(pid)
+    assert vf_name(0, 3) in names_in(pid)
     assert json.loads(cli(*sriov_args(a, "status")).stdout)["state"] == "attached"
 
     for s in (a, b):
         r = cli(*sriov_args(s, "detach"))
         assert r.returncode == 0, r.stderr
     host = names_in()
-    assert {"enp23s0f0np0", "enp23s0f1np1", "enp23s0f0v7", "enp23s0f1v0", "enp23s0f0v0x"} <= host
-    assert not {n for n in names_in(pid) if n.startswith("enp")}
+    assert {pf_name(0), pf_name(1), vf_name(0, 7), vf_name(1, 0), vf_name(0, "0x")} <= host
+    assert not {n for n in names_in(pid) if n.startswith(f"a{RUN}f")}
     assert fake.numvfs(0) == "0" and fake.numvfs(1) == "0"
     assert claims.load(a.claims_dir) == {}
     assert cli(*sriov_args(a, "status")).returncode == 5
@@ -84,23 +100,23 @@ def test_acceptance_attach_status_drift_repair_detach(workers, fake, tmp_path):
 def test_attach_again_is_a_noop(workers, fake, tmp_path):
     fake.pf(0, vfs=4)
     s = spec(fake, tmp_path, vfs=4, address="10.9.0.1/24")
-    assert sriov.attach(s)["changed"] is True
-    pid = containers.container_pid("c-worker")
+    assert attach(s)["changed"] is True
+    pid = pid_of(W1)
     before = names_in(pid)
-    again = sriov.attach(s)
+    again = attach(s)
     assert again["changed"] is False and names_in(pid) == before
-    sriov.detach(s)
-    assert sriov.detach(s)["changed"] is False  # detach twice is a no-op too
+    detach(s)
+    assert detach(s)["changed"] is False  # detach twice is a no-op too
 
 
 def test_decoy_with_similar_name_is_never_moved(workers, fake, tmp_path):
     fake.pf(0, vfs=2)
-    for d in ("enp23s0f0v2", "enp23s0f0v0d", "enp23s0f0np0x"):  # not in the sysfs virtfn list
+    for d in (vf_name(0, 2), vf_name(0, "0d"), pf_name(0) + "x"):  # not in the sysfs virtfn list
         fake.decoy(d)
-    sriov.attach(spec(fake, tmp_path, vfs=2))
-    inside = names_in(containers.container_pid("c-worker"))
-    assert {"enp23s0f0v0", "enp23s0f0v1", "enp23s0f0np0"} <= inside
-    assert not {"enp23s0f0v2", "enp23s0f0v0d", "enp23s0f0np0x"} & inside
+    attach(spec(fake, tmp_path, vfs=2))
+    inside = names_in(pid_of(W1))
+    assert {vf_name(0, 0), vf_name(0, 1), pf_name(0)} <= inside
+    assert not {vf_name(0, 2), vf_name(0, "0d"), pf_name(0) + "x"} & inside
 
 
 def test_default_route_interface_is_refused(workers, fake, tmp_path):
@@ -114,12 +130,12 @@ def test_default_route_interface_is_refused(workers, fake, tmp_path):
     dev.mkdir(parents=True)
     (dev / "sriov_totalvfs").write_text("8")
     (dev / "sriov_numvfs").write_text("0")
-    s = sriov.SriovSpec(stack="manual", worker="c-worker", pf=name, vfs=0, claims_dir=str(tmp_path / "c"),
+    s = sriov.SriovSpec(stack="manual", worker=W1, pf=name, vfs=0, claims_dir=str(tmp_path / "c"),
                         root=str(fake.root))
     with pytest.raises(Refused, match="default route"):
-        sriov.attach(s)
+        attach(s)
     assert name in names_in()
-    r = cli("sriov", "attach", "--worker", "c-worker", "--pf", name, "--root", str(fake.root),
+    r = cli("sriov", "attach", "--worker", W1, "--pf", name, "--root", str(fake.root),
             "--claims-dir", str(tmp_path / "c"))
     assert r.returncode == 4 and "default route" in r.stderr
 
@@ -132,40 +148,40 @@ def test_failure_part_way_rolls_back(workers, fake, tmp_path, monkeypatch):
     def move_then_lose_worker(ipr, link, to_pid, label):
         calls.append(link.name)
         if len(calls) == 3:  # the worker is removed mid-run
-            subprocess.run(["docker", "rm", "-f", "c-worker"], check=True, capture_output=True)
+            subprocess.run(["docker", "rm", "-f", W1], check=True, capture_output=True)
         return real(ipr, link, to_pid, label)
 
     monkeypatch.setattr(nl, "move", move_then_lose_worker)
-    with pytest.raises(HostOpError, match="failed to move enp23s0f0v2 into c-worker"):
-        sriov.attach(s)
+    with pytest.raises(HostOpError, match=f"failed to move {vf_name(0, 2)} into {W1}"):
+        attach(s)
     host = names_in()
-    assert {"enp23s0f0np0", *(f"enp23s0f0v{i}" for i in range(6))} <= host
+    assert {pf_name(0), *(vf_name(0, i) for i in range(6))} <= host
     assert fake.numvfs(0) == "0"
     assert claims.load(s.claims_dir) == {}
 
 
 def test_second_stack_claim_is_refused(workers, fake, tmp_path):
     fake.pf(0, vfs=2)
-    sriov.attach(spec(fake, tmp_path, vfs=2, stack="alice"))
-    bob = spec(fake, tmp_path, vfs=2, stack="bob", worker="c-worker2")
-    assert any("held by stack 'alice'" in r for _, r in sriov.check(bob))
+    attach(spec(fake, tmp_path, vfs=2, stack="alice"))
+    bob = spec(fake, tmp_path, vfs=2, stack="bob", worker=W2)
+    assert any("held by stack 'alice'" in r for _, r in sriov.check(bob, runner=for_root(bob.root)))
     with pytest.raises(Refused, match="alice"):
-        sriov.attach(bob)
-    assert "enp23s0f0np0" in names_in(containers.container_pid("c-worker"))
+        attach(bob)
+    assert pf_name(0) in names_in(pid_of(W1))
 
 
 def test_restarted_worker_is_detected(workers, fake, tmp_path):
     fake.pf(0, vfs=2)
     s = spec(fake, tmp_path, vfs=2)
-    old = sriov.attach(s)["pid"]
-    subprocess.run(["docker", "restart", "-t", "0", "c-worker"], check=True, capture_output=True)
-    st = sriov.status(s)
+    old = attach(s)["pid"]
+    subprocess.run(["docker", "restart", "-t", "0", W1], check=True, capture_output=True)
+    st = status(s)
     assert st["state"] == "drift" and st["pid"] != old
     assert "restarted" in st["drift"][0]
 
 
 def test_open_ns_leaves_this_threads_netns_alone(workers):
-    pid = containers.container_pid("c-worker")
+    pid = pid_of(W1)
     mine = os.readlink(f"/proc/self/task/{threading.get_native_id()}/ns/net")
     threads = threading.active_count()
     with nl.open_ns(pid) as w:
@@ -189,23 +205,23 @@ def test_worker_restarted_after_the_moves_rolls_back(workers, fake, tmp_path, mo
 
     monkeypatch.setattr(containers, "container_pid", restarted)
     with pytest.raises(HostOpError, match="went away mid-run"):
-        sriov.attach(s)
-    assert {"enp23s0f0np0", "enp23s0f0v0", "enp23s0f0v2"} <= names_in()
-    assert not {n for n in names_in(seen[0]) if n.startswith("enp")}
+        attach(s)
+    assert {pf_name(0), vf_name(0, 0), vf_name(0, 2)} <= names_in()
+    assert not {n for n in names_in(seen[0]) if n.startswith(f"a{RUN}f")}
     assert fake.numvfs(0) == "0" and claims.load(s.claims_dir) == {}
 
 
 def test_vf_renamed_in_the_host_is_found_and_repaired(workers, fake, tmp_path):
     fake.pf(0, vfs=3)
     s = spec(fake, tmp_path, vfs=3)
-    pid = sriov.attach(s)["pid"]
+    pid = attach(s)["pid"]
     with nl.open_ns(pid) as w:  # a VF falls back to the host and udev renames it there
-        nl.move(w, next(l for l in nl.links(w) if l.name == "enp23s0f0v1"), None, "host")
+        nl.move(w, next(l for l in nl.links(w) if l.name == vf_name(0, 1)), None, "host")
     with nl.open_ns(None) as h:
-        h.link("set", index=h.link_lookup(ifname="enp23s0f0v1")[0], ifname="aiorenamed1")
-    assert sriov.status(s)["interfaces"]["enp23s0f0v1"] == "host"
-    assert sriov.attach(s)["changed"] is True
-    assert "aiorenamed1" in names_in(pid) and sriov.status(s)["state"] == "attached"
-    sriov.detach(s)
+        h.link("set", index=h.link_lookup(ifname=vf_name(0, 1))[0], ifname=f"a{RUN}ren1")
+    assert status(s)["interfaces"][vf_name(0, 1)] == "host"
+    assert attach(s)["changed"] is True
+    assert f"a{RUN}ren1" in names_in(pid) and status(s)["state"] == "attached"
+    detach(s)
     with nl.open_ns(None) as h:  # back under its own name, so the fixture's clean-up finds it
-        h.link("set", index=h.link_lookup(ifname="aiorenamed1")[0], ifname="enp23s0f0v1")
+        h.link("set", index=h.link_lookup(ifname=f"a{RUN}ren1")[0], ifname=vf_name(0, 1))

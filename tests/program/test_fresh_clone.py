@@ -11,10 +11,14 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import INNER_RUN_ENV
 from tests.harness import REFERENCE_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
+# The README's test command includes the host tier, which uses Docker: this test is not a pure one.
+pytestmark = pytest.mark.runs_host_tier
 README = (ROOT / "README.md").read_text()
 
 

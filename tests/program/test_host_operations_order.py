@@ -14,7 +14,7 @@ from tests.program.test_cluster_lifecycle import _gpu_uuids
 from tests.unit.test_host_gpu_identity import PCI, UUID, fake_root
 
 NODE_IMAGES = ("node-images-no-acc", "node-images-acc")
-BEFORE = ("host-operations-gpu", "host-operations-hugepages")
+BEFORE = ("host-operations-footprint", "host-operations-gpu", "host-operations-hugepages")
 
 
 def test_the_dev_preview_shows_host_operations_depending_on_the_node_images(tmp_path):
@@ -38,7 +38,7 @@ def _unloaded_by(tmp_path, stack: str | None) -> dict:
     """A host whose NVIDIA driver is unloaded; `stack` holds the GPU's claim with its recorded identity."""
     root = fake_root(tmp_path / "root", information=None)
     if stack:
-        claims.claim(str(tmp_path / "claims"), f"gpu:{PCI}", stack, worker="kind-worker",
+        claims.claim(str(tmp_path / "claims"), f"gpu:{PCI}", stack, root=str(root), worker="kind-worker",
                      record={"unloaded": ["nvidia"], "uuid": UUID, "model": "NVIDIA H100 80GB HBM3"})
     return {"hostRoot": str(root), "hostClaimsDir": str(tmp_path / "claims")}
 
@@ -59,7 +59,7 @@ def test_host_root_reaches_every_host_operations_spec(tmp_path):
     overrides = _unloaded_by(tmp_path, "dev")
     r = run("dev", overrides)
     specs = [x.inputs["spec"] for x in r.by_type("pulumi-python:dynamic/host:HostOperation")]
-    assert len(specs) == 4 and {s["root"] for s in specs} == {overrides["hostRoot"]}  # gpu, hugepages, 2 sriov
+    assert len(specs) == 5 and {s["root"] for s in specs} == {overrides["hostRoot"]}  # footprint, gpu, hugepages, 2 sriov
 
 
 @pytest.mark.parametrize("value, says", [("relative/tree", "is not an absolute path"),

@@ -37,3 +37,18 @@ def test_the_dev_preview_shows_the_reservation(tmp_path, capsys):
     resources = {r["name"]: r for r in json.loads((tmp_path / "resources.json").read_text())}
     assert resources["host-operations-hugepages"]["type"] == HOST_OP
     assert resources["host-operations-hugepages"]["inputs"]["spec"]["pages"] == 16
+
+
+def test_the_footprint_comes_first_per_kind_profile_and_not_on_an_external_cluster():
+    dev, laptop = run("dev"), run("cpu-only")
+    (op,) = [x for x in dev.by_type("pulumi-python:dynamic/host:HostOperation") if x.inputs["operation"] == "footprint"]
+    assert op.name == "host-operations-footprint"
+    assert {k: op.inputs["spec"][k] for k in ("cluster", "kind_subnet", "metallb", "registry_port")} == {
+        "cluster": "kind", "kind_subnet": "172.18.0.0/16", "metallb": "172.18.9.0-172.18.9.10",
+        "registry_port": None}  # Harbor: no embedded registry on the host
+    others = [x for x in dev.by_type("pulumi-python:dynamic/host:HostOperation")
+              if x.inputs["operation"] in ("gpu", "hugepages")]
+    assert others and all(op.urn in x.dependencies for x in others)  # nothing changes before it holds
+    (cpu,) = [x for x in laptop.by_type("pulumi-python:dynamic/host:HostOperation")]
+    assert cpu.inputs["spec"]["cluster"] == "laptop" and cpu.inputs["spec"]["registry_port"] == 5001
+    assert not [x for x in run("external").by_type("pulumi-python:dynamic/host:HostOperation")]

@@ -13,22 +13,29 @@ import yaml
 
 from components.host import claims, cli, doctor
 from components.host.runner import Result
+from tests import roottools
 from tests.harness import kind_checkout, kind_host_checkout
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 class FakeRunner:
-    """Answers `docker network inspect NAME` from a dict of subnets (absent: no such network)."""
+    """Answers `docker network inspect -- NAME` from a dict of subnets (absent: no such network); passed
+    where the CLI would pass runner.for_root(root)."""
+
+    root = "/"
 
     def __init__(self, networks: dict[str, list[str]] | None = None):
         self.networks, self.calls = networks or {}, []
 
+    def which(self, tool: str) -> str:
+        return f"/fake/bin/{tool}"
+
     def run(self, argv, check=True, **kw):
         self.calls.append(list(argv))
-        if argv[:3] == ["docker", "network", "inspect"] and argv[3] in self.networks:
-            cfg = [{"Subnet": n} for n in self.networks[argv[3]]]
-            return Result(list(argv), 0, json.dumps([{"Name": argv[3], "IPAM": {"Config": cfg}}]))
+        if argv[:4] == ["docker", "network", "inspect", "--"] and argv[4] in self.networks:
+            cfg = [{"Subnet": n} for n in self.networks[argv[4]]]
+            return Result(list(argv), 0, json.dumps([{"Name": argv[4], "IPAM": {"Config": cfg}}]))
         return Result(list(argv), 1, "", "Error: No such network")
 
 
@@ -168,8 +175,8 @@ def test_stack_checks_claims_default_route_and_no_network_yet(tmp_path, listener
         {"gpu": True, "sriov": {"pf": "eno1", "vfs": 2, "address": "192.168.20.2/24"}},
         {"sriov": {"pf": "ens9f1np1", "vfs": 8, "address": "192.168.20.3/24"}}]))
     root = fake_root(tmp_path, pfs={"eno1": 8, "ens9f1np1": 64})
-    claims.claim(s.host_claims_dir, "pf:ens9f1np1", "bob", worker="kind-worker2")
-    claims.claim(s.host_claims_dir, "gpu:0000:ca:00.0", "bob", worker="kind-worker")
+    claims.claim(s.host_claims_dir, "pf:ens9f1np1", "bob", root=str(root), worker="kind-worker2")
+    claims.claim(s.host_claims_dir, "gpu:0000:ca:00.0", "bob", root=str(root), worker="kind-worker")
     got = by_name(doctor.stack_checks(s, FakeRunner(), str(root)))
     assert got["operation:sriov:eno1"]["ok"] is False and "default route" in got["operation:sriov:eno1"]["detail"]
     assert got["operation:sriov:ens9f1np1"]["ok"] is False
@@ -184,8 +191,9 @@ def test_pf_attached_by_this_stack_is_found_by_pci(tmp_path, listener):
     root = fake_root(tmp_path)
     (root / "sys/class/net/ens9f0np0/device").unlink()  # its netdev is in the worker's netns now
     (root / "sys/class/net/ens9f0np0").rmdir()
-    claims.claim(s.host_claims_dir, "pf:ens9f0np0", "alice", worker="kind-worker",
-                 record={"pf": "ens9f0np0", "pf_pci": "0000:17:00.0"})
+    claims.claim(s.host_claims_dir, "pf:ens9f0np0", "alice", root=str(root), worker="kind-worker",
+                 record={"pf": "ens9f0np0", "pf_pci": "0000:17:00.0", "worker": "kind-worker", "pid": 42, "vfs": 8,
+                         "numvfs_before": 0, "links": [{"name": "ens9f0np0", "role": "pf", "pci": "0000:17:00.0"}]})
     got = by_name(doctor.stack_checks(s, FakeRunner({"kind": ["172.18.0.0/16"]}), str(root)))
     assert got["operation:sriov:ens9f0np0"]["ok"] is True
     assert "attached to kind-worker" in got["operation:sriov:ens9f0np0"]["detail"]
@@ -225,24 +233,27 @@ def test_cli_settings_errors_exit_2_one_line_each(tmp_path, capsys, listener):
     assert "pass --config-file" in capsys.readouterr().err
 
 
-def test_cli_doctor_with_stack_prints_the_stack_checks(tmp_path, capsys, listener, monkeypatch):
-    from components.host import runner as runner_mod
-    monkeypatch.setattr(doctor, "TOOLS", {})
-    monkeypatch.setattr(runner_mod, "SubprocessRunner", lambda **kw: FakeRunner({"kind": ["172.18.0.0/16"]}))
+def test_cli_doctor_with_stack_runs_only_the_tools_of_its_root(tmp_path, capsys, listener):
     path = stack_file(tmp_path, listener)
     root = fake_root(tmp_path)
+    roottools.docker(root, {"kind": ["172.18.0.0/16"]})  # kind, kubectl and pulumi are not in this root
     rc = cli.main(["doctor", "--stack", "alice", "--config-file", str(path), "--root", str(root),
                    "--claims-dir", str(tmp_path / "c2"), "--json"])
     rep = json.loads(capsys.readouterr().out)
     got = by_name(rep["checks"])
     assert got["stack"]["detail"].startswith("alice: profile full") and str(tmp_path / "c2") in got["stack"]["detail"]
     assert got["registry"]["ok"] and got["operation:sriov:ens9f0np0"]["ok"] and got["kind-network"]["ok"]
-    assert rc == (cli.EXIT_OK if rep["ok"] else cli.EXIT_FAILED)
+    assert got["tool:docker"] == {"check": "tool:docker", "ok": True, "detail": "Docker version 0.0.0-stand-in"}
+    assert got["tool:kind"]["ok"] is False and got["tool:kind"]["detail"] == (
+        f"kind not found under --root {root} (a fake root runs only its own tools)")
+    assert roottools.calls(root) == [["docker", "--version"], ["docker", "network", "inspect", "--", "kind"]]
+    assert rc == cli.EXIT_FAILED and rep["ok"] is False  # the missing tools
 
 
 def test_doctor_without_stack_stays_on_the_standard_library():
     code = ("import sys; from components.host import cli, doctor; from components.host.runner import Result\n"
-            "class R:\n def run(self, argv, check=True): return Result(argv, 1)\n"
+            "class R:\n root = '/'\n def which(self, tool): return tool\n"
+            " def run(self, argv, check=True): return Result(argv, 1)\n"
             "doctor.run(R(), registry=None)\n"
             "print([m for m in sys.modules if m.startswith(('pulumi', 'pyroute2', 'yaml', 'components.settings'))])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
@@ -251,8 +262,9 @@ def test_doctor_without_stack_stays_on_the_standard_library():
 
 def test_doctor_runs_the_hugepage_operations_check_and_names_the_stack_holding_the_pool(tmp_path, listener):
     s = settings_of(stack_file(tmp_path, listener, hugepages1Gi=8))
-    claims.claim(s.host_claims_dir, "hugepages:1G", "bob", worker="host")
-    got = by_name(doctor.stack_checks(s, FakeRunner(), str(fake_root(tmp_path, hugepages=2))))
+    root = fake_root(tmp_path, hugepages=2)
+    claims.claim(s.host_claims_dir, "hugepages:1G", "bob", root=str(root), worker="host")
+    got = by_name(doctor.stack_checks(s, FakeRunner(), str(root)))
     assert got["operation:hugepages"]["ok"] is False and "held by stack 'bob'" in got["operation:hugepages"]["detail"]
     assert "hugepages1Gi: 0" in got["operation:hugepages"]["detail"]
     assert got["hugepages-fpga"]["ok"] is False  # 8 reserved are fewer than the FPGA agents' 16

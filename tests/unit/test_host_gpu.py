@@ -30,6 +30,11 @@ class FakeHost:
                                            "processor\t: 1\nmodel name\t: Xeon Gold\nphysical id\t: 1\n")
         self.write()
 
+    def sync(self):
+        """self.mods from /proc/modules, after the root's own tools changed it."""
+        self.mods = {f[0]: (int(f[2]), [u for u in f[3].split(",") if u and u != "-"])
+                     for f in (l.split() for l in (self.root / "proc/modules").read_text().splitlines())}
+
     def write(self):
         lines = [f"{n} 1000 {rc} {','.join(u) + ',' if u else '-'} Live 0x0" for n, (rc, u) in self.mods.items()]
         (self.root / "proc/modules").write_text("\n".join(lines) + "\n")
@@ -46,8 +51,15 @@ class FakeHost:
 
 
 class FakeRunner:
-    def __init__(self, host: FakeHost, fail_on: str | None = None):
-        self.host, self.fail_on, self.calls = host, fail_on, []
+    """A recording runner for the fake host, passed where the CLI and providers pass runner.for_root(root):
+    rmmod and modprobe change the fake /proc/modules; `missing` tools are not in the root."""
+
+    def __init__(self, host: FakeHost, fail_on: str | None = None, missing: tuple[str, ...] = ()):
+        self.host, self.fail_on, self.calls, self.missing = host, fail_on, [], missing
+        self.root = str(host.root) if host else "/"
+
+    def which(self, tool):
+        return None if tool in self.missing else f"{self.root}/usr/sbin/{tool}"
 
     def run(self, argv, *, check=True):
         self.calls.append(list(argv))
@@ -160,3 +172,18 @@ def test_host_facts(host):
     info.mkdir(parents=True)
     (info / "information").write_text("Model: \t\t NVIDIA H100 80GB HBM3\nIRQ: 1\n")
     assert facts.host_facts(str(host.root)).gpu_model == "NVIDIA H100 80GB HBM3"
+
+
+def test_unload_without_rmmod_in_the_root_is_refused_before_any_change(host):
+    r = FakeRunner(host, missing=("rmmod",))
+    with pytest.raises(Refused, match=rf"failed to unload nvidia: rmmod not found"):
+        gpu.unload(r, str(host.root))
+    assert r.calls == [] and "nvidia" in host.mods
+
+
+def test_restore_without_modprobe_in_the_root_is_refused_before_any_change(host):
+    rec = gpu.unload(FakeRunner(host), str(host.root))
+    r = FakeRunner(host, missing=("modprobe",))
+    with pytest.raises(Refused, match="failed to load nvidia: modprobe not found under --root"):
+        gpu.restore(rec, r, str(host.root))
+    assert r.calls == [] and "nvidia" not in host.mods

@@ -7,34 +7,35 @@ import json
 
 import pytest
 
-from components.host import claims, facts, gpu_handover, gpu_identity
+from components.host import claims, facts, gpu_identity
 from components.host.operation_provider import HostOperationProvider
-from tests.unit.test_host_gpu import FakeHost, FakeRunner
+from tests import roottools
+from tests.unit.test_host_gpu import FakeHost
 from tests.unit.test_host_gpu_identity import INFORMATION, PCI, UUID
 
 KEY = f"gpu:{PCI}"
 
 
-class DriverRunner(FakeRunner):
-    """rmmod nvidia takes the driver's procfs files with it, modprobe brings them back (as the kernel does)."""
-
-    def run(self, argv, *, check=True):
-        result = super().run(argv, check=check)
-        info = self.host.root / gpu_identity.INFORMATION.format(pci=PCI)
-        if argv == ["rmmod", "nvidia"]:
-            info.unlink()
-        elif argv == ["modprobe", "nvidia"]:
-            info.parent.mkdir(parents=True, exist_ok=True)
-            info.write_text(INFORMATION)
-        return result
+# The kernel's side: rmmod nvidia takes the driver's procfs files with it, modprobe nvidia brings them back.
+_INFO = f"proc/driver/nvidia/gpus/{PCI}/information"
+RMMOD = roottools.RMMOD + f"""
+if argv[1] == "nvidia":
+    os.remove(os.path.join(root, {_INFO!r}))
+"""
+MODPROBE = roottools.MODPROBE + f"""
+if argv[1] == "nvidia":
+    os.makedirs(os.path.dirname(os.path.join(root, {_INFO!r})), exist_ok=True)
+    open(os.path.join(root, {_INFO!r}), "w").write({INFORMATION!r})
+"""
 
 
 @pytest.fixture
-def host(tmp_path, monkeypatch):
+def host(tmp_path):
     h = FakeHost(tmp_path / "root")
-    (h.root / gpu_identity.INFORMATION.format(pci=PCI)).parent.mkdir(parents=True)
-    (h.root / gpu_identity.INFORMATION.format(pci=PCI)).write_text(INFORMATION)
-    monkeypatch.setattr(gpu_handover, "SubprocessRunner", lambda: DriverRunner(h))
+    (h.root / _INFO).parent.mkdir(parents=True)
+    (h.root / _INFO).write_text(INFORMATION)
+    for tool, body in {**roottools.GPU_TOOLS, "rmmod": RMMOD, "modprobe": MODPROBE}.items():
+        roottools.install(h.root, tool, body)  # run by runner.for_root(root): the fake root's own tools
     h.claims = str(tmp_path / "claims")
     return h
 
@@ -47,7 +48,7 @@ def _props(host, stack="dev") -> dict:
 def test_the_handover_records_the_gpus_identity_in_its_claim_before_unloading(host):
     created = HostOperationProvider("gpu").create(_props(host))
     assert (created.outs["record"]["uuid"], created.outs["record"]["model"]) == (UUID, "NVIDIA H100 80GB HBM3")
-    assert claims.holder(host.claims, KEY)["record"]["uuid"] == UUID
+    assert claims.holder(host.claims, KEY, root=str(host.root))["record"]["uuid"] == UUID
     assert gpu_identity.identity(PCI, str(host.root))["uuid"] is None  # the driver is gone
 
 
@@ -63,18 +64,18 @@ def test_a_loaded_driver_is_asked_first(host):
     p, news = HostOperationProvider("gpu"), _props(host)
     p.delete("gpu", p.create(news).outs)  # loaded back; the claim is released
     assert facts.host_facts(str(host.root), host.claims, "dev").gpu_uuid == UUID
-    assert claims.holder(host.claims, KEY) is None
+    assert claims.holder(host.claims, KEY, root=str(host.root)) is None
 
 
 @pytest.mark.parametrize("record", [{"uuid": "GPU-made-up"}, {"uuid": 7}, "not a mapping", None])
 def test_a_record_without_a_valid_uuid_answers_nothing(host, record):
-    (host.root / gpu_identity.INFORMATION.format(pci=PCI)).unlink()
-    claims.claim(host.claims, KEY, "dev", worker="kind-worker", record=record)
-    assert gpu_identity.recorded(PCI, host.claims, "dev") == {"model": None, "uuid": None}
+    (host.root / _INFO).unlink()
+    claims.claim(host.claims, KEY, "dev", root=str(host.root), worker="kind-worker", record=record)
+    assert gpu_identity.recorded(PCI, host.claims, "dev", str(host.root)) == {"model": None, "uuid": None}
 
 
 def test_a_broken_claims_file_answers_nothing_here_the_operations_check_names_it(host, tmp_path):
-    (host.root / gpu_identity.INFORMATION.format(pci=PCI)).unlink()
+    (host.root / _INFO).unlink()
     (tmp_path / "claims").mkdir()
     (tmp_path / "claims" / claims.FILE).write_text("{not json")
     assert gpu_identity.identity(PCI, str(host.root), host.claims, "dev")["uuid"] is None
@@ -84,5 +85,5 @@ def test_a_broken_claims_file_answers_nothing_here_the_operations_check_names_it
 
 def test_the_claims_file_keeps_what_the_cli_reads_back(host):
     HostOperationProvider("gpu").create(_props(host))
-    data = json.loads((host.root.parent / "claims" / claims.FILE).read_text())
+    data = json.loads((host.root.parent / "claims" / claims.FILE).read_text())  # what `gpu status` and doctor read
     assert data[KEY]["stack"] == "dev" and data[KEY]["record"]["unloaded"][-1] == "nvidia"

@@ -50,6 +50,21 @@ def kernel(tmp_path, monkeypatch):
     return k
 
 
+class NoCommands:
+    """The runner the contract hands the operation: the hugepage pool is sysfs alone, so it never runs one."""
+
+    root = "/"
+
+    def which(self, tool):
+        return None
+
+    def run(self, argv, *, check=True):
+        raise AssertionError(f"the hugepage operation ran {argv}")
+
+
+NO_COMMANDS = NoCommands()
+
+
 def spec(kernel, pages=16, stack="alice"):
     return hp.HugepageSpec(stack=stack, pages=pages, claims_dir=str(kernel.root.parent / "claims"), root=str(kernel.root))
 
@@ -61,19 +76,19 @@ def test_hugepages_is_registered_once_under_its_name():
 def test_apply_reserves_the_pages_and_release_puts_the_previous_count_back(kernel):
     kernel.set(2)
     s = spec(kernel)
-    rec = hp.apply(s, None)
+    rec = hp.apply(s, None, runner=NO_COMMANDS)
     assert kernel.pages == 16 and rec == {"before": 2, "pages": 16}
-    assert claims.holder(s.claims_dir, hp.CLAIM)["stack"] == "alice"
-    assert hp.apply(s, rec) == rec and kernel.pages == 16  # twice is a no-op
-    hp.release(s, rec)
-    assert kernel.pages == 2 and claims.holder(s.claims_dir, hp.CLAIM) is None
+    assert claims.holder(s.claims_dir, hp.CLAIM, root=s.root)["stack"] == "alice"
+    assert hp.apply(s, rec, runner=NO_COMMANDS) == rec and kernel.pages == 16  # twice is a no-op
+    hp.release(s, rec, runner=NO_COMMANDS)
+    assert kernel.pages == 2 and claims.holder(s.claims_dir, hp.CLAIM, root=s.root) is None
 
 
 def test_a_pool_already_large_enough_is_left_as_it_is(kernel):
     kernel.set(32)
     s = spec(kernel)
-    rec = hp.apply(s, None)
-    hp.release(s, rec)
+    rec = hp.apply(s, None, runner=NO_COMMANDS)
+    hp.release(s, rec, runner=NO_COMMANDS)
     assert kernel.pages == 32
 
 
@@ -82,42 +97,42 @@ def test_fewer_pages_granted_puts_the_count_back_and_says_how_many(kernel):
     kernel.limit = 10
     s = spec(kernel)
     with pytest.raises(Refused, match=r"the kernel gave 10 \(.*\); the count was put back to 3"):
-        hp.apply(s, None)
-    assert kernel.pages == 3 and claims.holder(s.claims_dir, hp.CLAIM) is None
+        hp.apply(s, None, runner=NO_COMMANDS)
+    assert kernel.pages == 3 and claims.holder(s.claims_dir, hp.CLAIM, root=s.root) is None
 
 
 def test_a_host_without_1_gib_pages_is_refused_before_anything_changes(tmp_path):
     s = hp.HugepageSpec(stack="alice", pages=16, claims_dir=str(tmp_path / "claims"), root=str(tmp_path / "bare"))
-    assert hp.check(s)[0][0] == "pages" and "no 1 GiB hugepages" in hp.check(s)[0][1]
+    assert hp.check(s, runner=NO_COMMANDS)[0][0] == "pages" and "no 1 GiB hugepages" in hp.check(s, runner=NO_COMMANDS)[0][1]
     with pytest.raises(Refused, match="set hugepages1Gi: 0"):
-        hp.apply(s, None)
+        hp.apply(s, None, runner=NO_COMMANDS)
     assert not (tmp_path / "claims").exists()
 
 
 def test_a_second_stack_is_refused_the_pool(kernel):
-    hp.apply(spec(kernel, stack="alice"), None)
+    hp.apply(spec(kernel, stack="alice"), None, runner=NO_COMMANDS)
     bob = spec(kernel, pages=20, stack="bob")
-    assert "held by stack 'alice'" in hp.check(bob)[0][1]
+    assert "held by stack 'alice'" in hp.check(bob, runner=NO_COMMANDS)[0][1]
     with pytest.raises(Refused, match="held by stack 'alice'"):
-        hp.apply(bob, None)
+        hp.apply(bob, None, runner=NO_COMMANDS)
     assert kernel.pages == 16
 
 
 def test_lowered_by_hand_is_drift_and_apply_repairs_it(kernel):
     s = spec(kernel)
-    rec = hp.apply(s, None)
+    rec = hp.apply(s, None, runner=NO_COMMANDS)
     kernel.set(4)
-    assert hp.status(s, rec)["drift"] == ["the host has 4 1 GiB hugepages, 16 reserved (changed by hand?)"]
-    assert hp.apply(s, rec) == {"before": 0, "pages": 16} and kernel.pages == 16
-    assert hp.status(s, rec)["drift"] == []
+    assert hp.status(s, rec, runner=NO_COMMANDS)["drift"] == ["the host has 4 1 GiB hugepages, 16 reserved (changed by hand?)"]
+    assert hp.apply(s, rec, runner=NO_COMMANDS) == {"before": 0, "pages": 16} and kernel.pages == 16
+    assert hp.status(s, rec, runner=NO_COMMANDS)["drift"] == []
 
 
 def test_release_refuses_while_pages_are_in_use(kernel):
     s = spec(kernel)
-    rec = hp.apply(s, None)
+    rec = hp.apply(s, None, runner=NO_COMMANDS)
     kernel.set(16, free=6)
     with pytest.raises(Refused, match="10 are in use"):
-        hp.release(s, rec)
+        hp.release(s, rec, runner=NO_COMMANDS)
     assert kernel.pages == 16
 
 
@@ -126,8 +141,8 @@ def test_an_unreadable_pool_is_a_host_error_naming_the_file_and_nothing_is_claim
     (kernel.pool / "nr_hugepages").unlink()
     (kernel.pool / "nr_hugepages").mkdir()  # unreadable for root too
     with pytest.raises(HostOpError, match="failed to read .*nr_hugepages"):
-        hp.apply(s, None)
-    assert claims.holder(s.claims_dir, hp.CLAIM) is None
+        hp.apply(s, None, runner=NO_COMMANDS)
+    assert claims.holder(s.claims_dir, hp.CLAIM, root=s.root) is None
 
 
 def test_the_generic_provider_serves_the_operation_create_read_update_delete(kernel):
@@ -167,7 +182,7 @@ def test_the_provider_is_stored_in_state_by_reference_with_only_the_operations_n
 def test_the_cli_lists_the_registered_operations(capsys):
     assert cli.main(["operations", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
-    assert [o["name"] for o in listed] == list(OPERATIONS) == ["gpu", "hugepages", "sriov"]
-    assert listed[1]["module"] == "components.host.hugepage_reservation"
+    assert [o["name"] for o in listed] == list(OPERATIONS) == ["footprint", "gpu", "hugepages", "sriov"]
+    assert listed[2]["module"] == "components.host.hugepage_reservation"
     assert cli.main(["operations"]) == 0
-    assert capsys.readouterr().out.startswith("gpu: unload the host's nvidia driver")
+    assert capsys.readouterr().out.startswith("footprint: claim this stack's Kind cluster name")

@@ -19,6 +19,7 @@ from components.host.errors import Refused
 from components.host.operation import spec_props
 from components.host.operation_provider import HostOperationProvider
 from components.host.operations import OPERATIONS
+from components.host.runner import for_root
 from tests.harness import run
 
 
@@ -38,21 +39,22 @@ def _marker_module() -> types.ModuleType:
         return Path(spec.root) / "etc/marker"
 
     op.from_settings = lambda s: MarkerSpec(stack=s.stack, text=f"held by {s.stack}") if s.uses_kind else None
-    op.check = lambda spec, record=None: [] if path(spec).parent.is_dir() else [("root", f"{spec.root}: no etc/")]
+    op.check = lambda spec, record=None, *, runner: \
+        [] if path(spec).parent.is_dir() else [("root", f"{spec.root}: no etc/")]
 
-    def apply(spec, record):
-        if op.check(spec):
+    def apply(spec, record, *, runner):
+        if op.check(spec, runner=runner):
             raise Refused(f"failed to write the marker in {spec.root}: no etc/")
         before = record["before"] if record else (path(spec).read_text() if path(spec).exists() else None)
         if not path(spec).exists() or path(spec).read_text() != spec.text:
             path(spec).write_text(spec.text)
         return {"before": before}
 
-    def status(spec, record):
+    def status(spec, record, *, runner):
         now = path(spec).read_text() if path(spec).exists() else None
         return {"present": True, "drift": [] if now == spec.text else [f"the marker says {now!r}"]}
 
-    def release(spec, record):
+    def release(spec, record, *, runner):
         if record.get("before") is None:
             path(spec).unlink(missing_ok=True)
         else:
@@ -110,10 +112,10 @@ def test_the_generic_provider_check_reports_a_registered_operations_refusal(mark
 def test_doctor_runs_a_registered_operations_check(marker, tmp_path):
     settings = types.SimpleNamespace(stack="alice", uses_kind=True, host_claims_dir=str(tmp_path / "claims"))
     with mock.patch.dict(OPERATIONS, {"marker": marker}, clear=True):
-        (line,) = doctor.operation_checks(settings, root=str(tmp_path))
+        (line,) = doctor.operation_checks(settings, for_root(str(tmp_path)), root=str(tmp_path))
         assert line["check"] == "operation:marker" and line["ok"] is False and "no etc/" in line["detail"]
         (tmp_path / "etc").mkdir()
-        (line,) = doctor.operation_checks(settings, root=str(tmp_path))
+        (line,) = doctor.operation_checks(settings, for_root(str(tmp_path)), root=str(tmp_path))
         assert line["ok"] is True and line["detail"] == "text held by alice: `pulumi up` can apply it"
 
 

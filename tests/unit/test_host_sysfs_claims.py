@@ -57,16 +57,16 @@ def test_missing_pf_says_what_to_do(tmp_path):
 
 
 def test_claims_refuse_another_stack_and_release(tmp_path):
-    d = str(tmp_path)
-    claims.claim(d, "pf:p0", "alice", worker="kind-worker")
-    claims.claim(d, "pf:p0", "alice", worker="kind-worker")  # same stack again: fine
-    assert "held by stack 'alice'" in claims.check(d, "pf:p0", "bob")
+    d, root = str(tmp_path / "c"), str(tmp_path / "root")
+    claims.claim(d, "pf:p0", "alice", root=root, worker="kind-worker")
+    claims.claim(d, "pf:p0", "alice", root=root, worker="kind-worker")  # same stack again: fine
+    assert "held by stack 'alice'" in claims.check(d, "pf:p0", "bob", root=root)
     with pytest.raises(Refused, match="held by stack 'alice'"):
-        claims.claim(d, "pf:p0", "bob")
-    claims.release(d, "pf:p0", "bob")  # not bob's: nothing happens
-    assert claims.holder(d, "pf:p0")["stack"] == "alice"
-    claims.release(d, "pf:p0", "alice")
-    assert claims.load(d) == {} and claims.check(d, "pf:p0", "bob") is None
+        claims.claim(d, "pf:p0", "bob", root=root)
+    claims.release(d, "pf:p0", "bob", root=root)  # not bob's: nothing happens
+    assert claims.holder(d, "pf:p0", root=root)["stack"] == "alice"
+    claims.release(d, "pf:p0", "alice", root=root)
+    assert claims.load(d) == {} and claims.check(d, "pf:p0", "bob", root=root) is None
 
 
 def test_link_matching_prefers_pci_then_perm_mac_then_mac():

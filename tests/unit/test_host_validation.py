@@ -13,6 +13,7 @@ from components.host import claims, cli, doctor, sriov
 from components.host.errors import ClaimsError, HostOpError
 from components.host.operation_provider import HostOperationProvider
 from components.host.providers import SriovReassertProvider
+from components.host.runner import for_root
 from tests.unit.test_host_doctor import FakeRunner, by_name, fake_root, settings_of, stack_file
 from tests.unit.test_host_sysfs_claims import tree
 
@@ -113,12 +114,15 @@ def test_set_numvfs_gives_the_count_back_when_the_kernel_refuses_the_new_one(tmp
 
 def test_attached_pf_with_another_vf_count_is_refused(tmp_path, capsys):
     fs = tree(tmp_path / "root", 8, numvfs=8)
-    claims.claim(str(tmp_path / "c"), "pf:pf0", "alice", worker="kind-worker",
-                 record={"pf": "pf0", "pf_pci": "0000:17:00.0", "vfs": 8, "pid": 1, "links": []})
+    claims.claim(str(tmp_path / "c"), "pf:pf0", "alice", root=str(tmp_path / "root"), worker="kind-worker",
+                 record={"pf": "pf0", "pf_pci": "0000:17:00.0", "worker": "kind-worker", "vfs": 8, "pid": 1,
+                         "numvfs_before": 0, "links": []})
     spec = sriov.SriovSpec(stack="alice", worker="kind-worker", pf="pf0", vfs=4, claims_dir=str(tmp_path / "c"),
                            root=str(tmp_path / "root"))
-    with pytest.raises(HostOpError, match="attached with 8 VFs; detach it first"):
-        sriov.attach(spec)
+    with pytest.raises(HostOpError, match="attached with 8 VFs; detach it first") as refused:
+        sriov.attach(spec, runner=for_root(spec.root))
+    # The fake root has no Docker of its own: the worker is refused too, and the host's Docker is never asked.
+    assert "docker not found under --root" in str(refused.value)
     assert fs.numvfs("pf0") == 8
 
 
@@ -129,7 +133,7 @@ def test_broken_claims_file_is_named_with_a_repair_hint(tmp_path, capsys, conten
     path.parent.mkdir()
     path.write_text(content)
     with pytest.raises(ClaimsError, match="move it aside"):
-        claims.claim(str(tmp_path / "c"), "pf:pf0", "alice")
+        claims.claim(str(tmp_path / "c"), "pf:pf0", "alice", root=str(tmp_path / "root"))
     assert path.read_text() == content
     status = ["sriov", "status", "--worker", "kind-worker", "--pf", "pf0", "--root", str(tmp_path / "root"),
               "--claims-dir", str(tmp_path / "c")]
