@@ -2,7 +2,8 @@
 fake root (sriov_totalvfs, sriov_numvfs, virtfnN links, sys/class/net), as the host tests make them
 (tests/host/conftest.py FakeSriov). Writing sriov_numvfs in a fake tree creates nothing, so every VF's
 veth exists from the start; the moves into and out of the node containers' netns are the real kernel's.
-Names follow the stack (ens9f0np0 -> VFs ens9f0v0...); the peers are named aiotw<N>."""
+Names follow the stack (ens9f0np0 -> VFs ens9f0v0...); the peers carry a tag of the run (tw<pid>p<N>). A
+name that exists already is refused, never taken over: the twin only ever removes what it made."""
 from __future__ import annotations
 
 import os
@@ -44,12 +45,16 @@ class Pfs:
         if not (d / "device").is_symlink():
             os.symlink(f"../../../bus/pci/devices/{pci}", d / "device")
 
+    def _peer(self, i: int) -> str:
+        return f"tw{os.getpid() % 100000}p{i}"
+
     def _veth(self, name: str) -> None:
         with IPRoute() as ipr:
-            peer = f"aiotw{len(self.made)}"
-            for n in (name, peer):
-                for idx in ipr.link_lookup(ifname=n):
-                    ipr.link("del", index=idx)
+            peer = self._peer(len(self.made))
+            taken = [n for n in (name, peer) if ipr.link_lookup(ifname=n)]
+            if taken:
+                raise RuntimeError(f"the kind-host twin's PF stand-ins need the names {', '.join(taken)}, which this "
+                                   "machine already has; the twin removes only what it made: free them first")
             ipr.link("add", ifname=name, kind="veth", peer={"ifname": peer})
         self.made.append(name)
 
@@ -67,7 +72,7 @@ class Pfs:
         """Every stand-in and peer, wherever it is (a link in a removed container's netns died with it)."""
         with IPRoute() as ipr:
             for i, name in enumerate(self.made):
-                for n in (name, f"aiotw{i}"):
+                for n in (name, self._peer(i)):
                     for idx in ipr.link_lookup(ifname=n):
                         ipr.link("del", index=idx)
         self.made.clear()

@@ -21,6 +21,8 @@ from unittest import mock
 import yaml
 from pulumi import automation as auto
 
+from components.constants import CLAIMS_DIR
+from components.function_catalog import FUNCTION_IMAGES
 from components.platform import manifests as addons
 from e2e.engine import REPO, inline_stack
 from e2e.kindhost import bundles, fakeroot, pfs, rootfs, state
@@ -54,6 +56,8 @@ class Twin:
     config: dict[str, Any] = field(default_factory=dict)
     pins: tuple = ()
     plugins: dict[str, str] = field(default_factory=dict)
+    kind_network: bool = True  # whether Docker had a `kind` network before the twin
+    pfs: Any = None
 
     @property
     def root(self) -> Path:
@@ -61,7 +65,9 @@ class Twin:
 
     @property
     def claims(self) -> Path:
-        return self.work / "claims"
+        """hostClaimsDir: the host's claims folder of the fake root (claims.host_folder), so no folder outside
+        it is indexed; never the machine's /var/lib/openkasugai-aio."""
+        return self.root / CLAIMS_DIR.lstrip("/")
 
     @property
     def state(self) -> Path:
@@ -69,8 +75,9 @@ class Twin:
 
     def open(self) -> "Twin":
         shutil.rmtree(self.work, ignore_errors=True)
-        for folder in (self.state, self.claims, self.work / "bin", self.work / "kube", self.work / "video"):
+        for folder in (self.state, self.work / "bin", self.work / "kube", self.work / "video"):
             folder.mkdir(parents=True, exist_ok=True)
+        self.kind_network = subprocess.run(["docker", "network", "inspect", "kind"], capture_output=True).returncode == 0
         fakeroot.make(self.root, hugepages=0)
         dev = dev_config()
         self.pfs = pfs.Pfs(self.root)
@@ -113,7 +120,6 @@ class Twin:
     def _controller(self) -> Path:
         """The controller v1.1.0 data (the reference's YAML) with STAND-IN function Dockerfiles (the reference
         holds no Dockerfile; the builds only need the files to exist and their FROM lines)."""
-        from components.function_catalog import FUNCTION_IMAGES
         dest = self.work / "controller"
         shutil.copytree(self.reference / "openkasugai-controller", dest)
         for image in FUNCTION_IMAGES.values():
@@ -162,7 +168,7 @@ class Twin:
 
     # -- what the steps compare ---------------------------------------------------------------------
     def host(self) -> dict[str, Any]:
-        tree = fakeroot.snapshot(self.root)
+        tree = {p: v for p, v in fakeroot.snapshot(self.root).items() if not p.startswith(CLAIMS_DIR.lstrip("/"))}
         tree["proc/modules"] = "\n".join(sorted(tree.get("proc/modules", "").splitlines()))  # the set, not load order
         claims_file = self.claims / "claims.json"
         held = json.loads(claims_file.read_text()) if claims_file.exists() else {}
@@ -185,4 +191,7 @@ class Twin:
                                 text=True).stdout.split()
         if images:
             subprocess.run(["docker", "rmi", "-f", *sorted(set(images))], capture_output=True)
-        self.pfs.cleanup()
+        if not self.kind_network:  # the program made it (its kind config needs kindNetworkSubnet); kind keeps it
+            subprocess.run(["docker", "network", "rm", "kind"], capture_output=True)
+        if self.pfs:
+            self.pfs.cleanup()

@@ -68,7 +68,9 @@ def node_names(name: str, roles: list[str]) -> list[tuple[str, str]]:
 
 
 def nodes_of(name: str) -> list[str]:
-    done = _docker("ps", "-a", "--filter", f"label={LABEL_CLUSTER}={name}", "--format", "{{.Names}}")
+    """The twin's node containers of cluster `name` (a real kind cluster of that name is never touched)."""
+    done = _docker("ps", "-a", "--filter", f"label={LABEL_CLUSTER}={name}", "--filter", f"label={rootfs.LABEL}=1",
+                   "--format", "{{.Names}}")
     return sorted(n for n in done.stdout.split() if n)
 
 
