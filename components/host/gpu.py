@@ -98,9 +98,15 @@ def _load_back(record: dict, runner) -> None:
         runner.run(["systemctl", "start", PERSISTENCED])
 
 
-def drift(record: dict, root: str = "/") -> list[str]:
-    """The host's own nvidia module is loaded again (told apart by srcversion from the worker's)."""
-    if not record.get("unloaded"):
+def drift(record: dict, root: str = "/", worker_running: bool = False) -> list[str]:
+    """The host's own nvidia module is loaded again while the GPU worker is not running.
+
+    While the worker runs it holds the device with the driver it loaded at boot, and srcversion cannot
+    tell that build from the host's: the kernel hashes only the module's own sources (scripts/mod/
+    sumversion.c, docs/facts.md §8.6), so the same driver version built twice has the same srcversion.
+    Unloading then would pull the driver from under the worker; a different version already loaded when
+    the worker boots is refused by the worker itself (nvidia-load-modules)."""
+    if not record.get("unloaded") or worker_running:
         return []
     src = mods.srcversion("nvidia", root)
     if "nvidia" in mods.loaded(root) and src and src == record.get("srcversion"):
@@ -109,23 +115,25 @@ def drift(record: dict, root: str = "/") -> list[str]:
 
 
 def restore(record: dict, runner, root: str = "/") -> dict:
-    """After the cluster is gone: unload what the worker loaded, load the host's modules, restart
-    persistenced if it ran. Held: refuse and change nothing."""
+    """After the cluster is gone: unload the nvidia modules loaded now (the worker's, or an identical build
+    that srcversion cannot tell apart, §8.6) and load the host's own from /lib/modules with its modprobe
+    options, then restart persistenced if it ran. Modules held by a process are left alone when they are
+    the host's version (the host uses its driver again) and refused otherwise (nothing is changed)."""
     unloaded = list(record.get("unloaded") or [])
     if not unloaded and not record.get("persistenced"):
         return {"changed": False}
-    host_back = bool(record.get("srcversion")) and mods.srcversion("nvidia", root) == record["srcversion"]
     loaded = mods.loaded(root)
-    worker_loaded = [] if host_back else [n for n in mods.NVIDIA_ORDER if n in loaded]
-    if worker_loaded:
-        found = holders(root, ignore_persistenced=False)
-        if found:
+    present = [n for n in mods.NVIDIA_ORDER if n in loaded]
+    found = holders(root, ignore_persistenced=False) if present else []
+    if found:
+        if not record.get("srcversion") or mods.srcversion("nvidia", root) != record["srcversion"]:
             raise Refused("failed to restore the host GPU driver, the worker's driver is in use: "
                           + "; ".join(found) + ". Delete the Kind cluster first (nothing was changed)")
+        present = []
     restart = bool(record.get("persistenced")) and not _persistenced(root)
-    _require(runner, (["rmmod"] if worker_loaded else []) + (["modprobe"] if unloaded else [])
+    _require(runner, (["rmmod"] if present else []) + (["modprobe"] if unloaded else [])
              + (["systemctl"] if restart else []), f"load {unloaded[-1] if unloaded else 'nvidia'}")
-    for name in worker_loaded:
+    for name in present:
         mods.unload(name, runner)
     loaded = mods.loaded(root)
     for name in reversed(unloaded):
@@ -133,4 +141,4 @@ def restore(record: dict, runner, root: str = "/") -> dict:
             mods.load(name, runner)
     if restart:
         runner.run(["systemctl", "start", PERSISTENCED])
-    return {"changed": True, "unloaded_worker": worker_loaded}
+    return {"changed": True, "unloaded_worker": present}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from components.constants import CLAIMS_DIR
 
-from . import claims, facts, gpu, records, validate
+from . import claims, containers, facts, gpu, records, validate
 from .errors import HostOpError
 from .modules import NVIDIA_ORDER
 
@@ -40,6 +40,10 @@ def from_settings(s) -> GpuHandoverSpec | None:
     return GpuHandoverSpec(stack=s.stack, worker=s.gpu_worker.node, claims_dir=s.host_claims_dir, root=s.host_root)
 
 
+def _worker_running(spec: GpuHandoverSpec) -> bool:
+    return containers.container_pid(spec.worker) is not None
+
+
 def check(spec: GpuHandoverSpec, record: dict | None = None, *, runner) -> list[tuple[str, str]]:
     if validate.stack(spec.stack):
         return [("stack", validate.stack(spec.stack))]
@@ -64,7 +68,7 @@ def apply(spec: GpuHandoverSpec, record: dict | None, *, runner) -> dict:
     record = recorded(record)
     if record:  # handed over: only unload again what the host loaded back
         rec = {k: record.get(k) for k in RECORD}
-        if gpu.drift(record, spec.root):
+        if gpu.drift(record, spec.root, _worker_running(spec)):
             again = gpu.unload(runner, spec.root)
             rec["unloaded"] = sorted(set(rec["unloaded"] or []) | set(again["unloaded"]), key=NVIDIA_ORDER.index)
         return rec
@@ -84,7 +88,7 @@ def apply(spec: GpuHandoverSpec, record: dict | None, *, runner) -> dict:
 
 
 def status(spec: GpuHandoverSpec, record: dict, *, runner) -> dict:
-    return {"present": True, "drift": gpu.drift(recorded(record) or {}, spec.root)}
+    return {"present": True, "drift": gpu.drift(recorded(record) or {}, spec.root, _worker_running(spec))}
 
 
 def release(spec: GpuHandoverSpec, record: dict, *, runner) -> None:

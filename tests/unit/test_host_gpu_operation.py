@@ -8,7 +8,7 @@ import pickle
 
 import pytest
 
-from components.host import claims
+from components.host import claims, gpu_handover
 from components.host.operation_provider import HostOperationProvider
 from tests import roottools
 from tests.unit.test_host_gpu import FakeHost
@@ -17,10 +17,11 @@ PCI = "gpu:0000:3b:00.0"
 
 
 @pytest.fixture
-def host(tmp_path):
+def host(tmp_path, monkeypatch):
     h = FakeHost(tmp_path / "root")
     for tool, body in roottools.GPU_TOOLS.items():
         roottools.install(h.root, tool, body)
+    monkeypatch.setattr(gpu_handover, "_worker_running", lambda spec: getattr(h, "worker_running", False))
     return h
 
 
