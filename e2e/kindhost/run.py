@@ -23,16 +23,20 @@ from typing import Any, Callable
 
 from pulumi import automation as auto
 
+from components.constants import footprint_claim_key
+
 from e2e.engine import changes
 from e2e.fullstack import objects
 from e2e.fullstack.run import E2eError, Touched, is_scenario_resource
-from e2e.kindhost import bundles, rootfs, state
+from e2e.kindhost import bundles, state
 from e2e.kindhost.tools.gpu import GPU_PCI, WORKER_PID
 from e2e.kindhost.twin import PROJECT, STACK, Twin
 from e2e.simcluster.cluster import Cluster
 from e2e.toolchain import Toolchain
 
 HOST_LOCK = "/tmp/aio-host.lock"
+# The claims of the host operations applied before the cluster: the footprint gate, the GPU, the hugepage pool.
+BEFORE_CLAIMS = {footprint_claim_key(STACK), f"gpu:{GPU_PCI}", "hugepages:1G"}
 DROPPED = ("p2c1", "p2c2", "p2c4", "calcapp-sriov")
 # What the engine's changes may touch on a fault before the host operations: nothing of the host.
 RECORDED = {"gpu": ("proc/modules", "sys/module/", "proc/driver/nvidia/", "proc/3900001/"),
@@ -104,8 +108,7 @@ class KindHost:
             problems.append(f"the GPU worker booted with the host's driver still loaded ({boots})")
         if host["tree"].get("sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages", "").strip() != "16":
             problems.append("16 1 GiB hugepages are not reserved")
-        wanted = {f"gpu:{GPU_PCI}", "hugepages:1G", *(f"pf:{w['sriov']['pf']}" for w in self.twin.config["workers"]
-                                                       if w.get("sriov"))}
+        wanted = {*BEFORE_CLAIMS, *(f"pf:{w['sriov']['pf']}" for w in self.twin.config["workers"] if w.get("sriov"))}
         if set(host["claims"]) != wanted:
             problems.append(f"claims of this stack: {host['claims']}, expected {sorted(wanted)}")
         self.report.setdefault("objects", counts)
@@ -171,7 +174,7 @@ class KindHost:
             path = line.removeprefix("fake root: ")
             if line.startswith("fake root: ") and path.startswith(allowed):
                 kept.append(path)
-            elif line.startswith("claims:") and set(self.twin.host()["claims"]) <= {f"gpu:{GPU_PCI}", "hugepages:1G"}:
+            elif line.startswith("claims:") and set(self.twin.host()["claims"]) <= BEFORE_CLAIMS:
                 kept.append(line)
             else:
                 problems.append(line)
