@@ -40,8 +40,8 @@ def from_settings(s) -> GpuHandoverSpec | None:
     return GpuHandoverSpec(stack=s.stack, worker=s.gpu_worker.node, claims_dir=s.host_claims_dir, root=s.host_root)
 
 
-def _worker_running(spec: GpuHandoverSpec) -> bool:
-    return containers.container_pid(spec.worker) is not None
+def _worker_running(spec: GpuHandoverSpec, runner) -> bool:
+    return containers.container_pid(spec.worker, runner) is not None
 
 
 def check(spec: GpuHandoverSpec, record: dict | None = None, *, runner) -> list[tuple[str, str]]:
@@ -68,7 +68,7 @@ def apply(spec: GpuHandoverSpec, record: dict | None, *, runner) -> dict:
     record = recorded(record)
     if record:  # handed over: only unload again what the host loaded back
         rec = {k: record.get(k) for k in RECORD}
-        if gpu.drift(record, spec.root, _worker_running(spec)):
+        if gpu.drift(record, spec.root, _worker_running(spec, runner)):
             again = gpu.unload(runner, spec.root)
             rec["unloaded"] = sorted(set(rec["unloaded"] or []) | set(again["unloaded"]), key=NVIDIA_ORDER.index)
         return rec
@@ -88,7 +88,7 @@ def apply(spec: GpuHandoverSpec, record: dict | None, *, runner) -> dict:
 
 
 def status(spec: GpuHandoverSpec, record: dict, *, runner) -> dict:
-    return {"present": True, "drift": gpu.drift(recorded(record) or {}, spec.root, _worker_running(spec))}
+    return {"present": True, "drift": gpu.drift(recorded(record) or {}, spec.root, _worker_running(spec, runner))}
 
 
 def release(spec: GpuHandoverSpec, record: dict, *, runner) -> None:

@@ -3,7 +3,8 @@ the reference host's kernel interfaces, as the host tests' trees do (tests/host/
 tests/unit/test_host_gpu.py): an NVIDIA A100 with its driver loaded (sysfs device, /proc/modules,
 /sys/module/*/srcversion, the driver's procfs information file), nvidia-persistenced running, a 1 GiB
 hugepage pool, the CPU, and the GPU tools (rmmod, modprobe, insmod, systemctl, nvidia-smi) in its own
-usr/sbin, which act on this tree only (e2e/kindhost/tools/gpu.py). The SR-IOV PFs are the host tests'
+usr/sbin, which act on this tree only (e2e/kindhost/tools/gpu.py), and the machine's Docker socket at
+run/docker.sock (the node containers are real). The SR-IOV PFs are the host tests'
 veth stand-ins plus their sysfs entries (e2e/kindhost/pfs.py).
 """
 from __future__ import annotations
@@ -14,6 +15,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from components.host.containers import DOCKER_SOCK
 from e2e.kindhost.tools.gpu import DRIVER, GPU_PCI, Kernel
 
 REPO = Path(__file__).resolve().parents[2]
@@ -53,6 +55,11 @@ def make(root: Path, hugepages: int = 0) -> Path:
     if not (pool / "free_hugepages").exists():
         # Nothing maps them in the twin: the free count is the pool's, one file under two names.
         os.link(pool / "nr_hugepages", pool / "free_hugepages")
+    # The machine's Docker is the twin host's: the node containers are real (components/host/containers.py
+    # finds a root's Engine API at <root>/run/docker.sock).
+    (root / "run").mkdir(exist_ok=True)
+    if not (root / "run/docker.sock").is_symlink():
+        os.symlink(DOCKER_SOCK, root / "run/docker.sock")
     sbin = root / "usr/sbin"
     sbin.mkdir(parents=True, exist_ok=True)
     for tool in TOOLS:

@@ -21,7 +21,7 @@ def host(tmp_path, monkeypatch):
     h = FakeHost(tmp_path / "root")
     for tool, body in roottools.GPU_TOOLS.items():
         roottools.install(h.root, tool, body)
-    monkeypatch.setattr(gpu_handover, "_worker_running", lambda spec: getattr(h, "worker_running", False))
+    monkeypatch.setattr(gpu_handover, "_worker_running", lambda spec, runner: getattr(h, "worker_running", False))
     return h
 
 
