@@ -50,13 +50,16 @@ def check(spec: GpuHandoverSpec, record: dict | None = None, *, runner) -> list[
     found = facts.gpus(spec.root)
     if not found:
         return [("worker", "no NVIDIA GPU (PCI vendor 10de) on this host")]
-    bad = []
-    held = claims.check(spec.claims_dir, claims.gpu_claim_key(found[0]['pci']), spec.stack, root=spec.root)
-    if held:
-        bad.append(("worker", held))
-    if not record:  # once handed over, the worker is expected to hold the GPU
-        bad += [("worker", f"GPU in use: {h}") for h in gpu.holders(spec.root)]
-    return bad
+    key = claims.gpu_claim_key(found[0]['pci'])
+    held = claims.holder(spec.claims_dir, key, root=spec.root)
+    refused = claims.refusal(held, key, spec.stack, spec.claims_dir)
+    if refused:
+        return [("worker", refused)]
+    # Once handed over (this stack's claim, or its record), the worker is expected to hold the GPU. The
+    # claim decides: the engine hands a provider's check the old inputs, never the record (an output).
+    if not record and not (held and held.get("stack") == spec.stack):
+        return [("worker", f"GPU in use: {h}") for h in gpu.holders(spec.root)]
+    return []
 
 
 def recorded(record: dict | None, source: str = records.STATE) -> dict | None:

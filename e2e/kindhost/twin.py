@@ -75,7 +75,7 @@ class Twin:
 
     def open(self) -> "Twin":
         shutil.rmtree(self.work, ignore_errors=True)
-        for folder in (self.state, self.work / "bin", self.work / "kube", self.work / "video"):
+        for folder in (self.state, self.work / "bin", self.work / "kube"):
             folder.mkdir(parents=True, exist_ok=True)
         self.kind_network = subprocess.run(["docker", "network", "inspect", "kind"], capture_output=True).returncode == 0
         fakeroot.make(self.root, hugepages=0)
@@ -110,10 +110,14 @@ class Twin:
         kubernetes = self.work / "sources/kubernetes"
         (kubernetes / ".git").mkdir(parents=True, exist_ok=True)
         (kubernetes / ".git/HEAD").write_text("9edcffcde5595e8a5b1a35f88c421764e575afce\n")
-        driver = self.work / "NVIDIA-Linux-x86_64-550.90.12.run"
+        # The dev stack's layout: work/NVIDIA-...run beside work/DATA/video (the driver's folder is the acc
+        # build's named context, so the twin's own files must not be in it).
+        driver = self.work / "host-work/NVIDIA-Linux-x86_64-550.90.12.run"
+        (driver.parent / "DATA/video").mkdir(parents=True, exist_ok=True)
         driver.write_text("stand-in for the NVIDIA installer: the twin never runs it\n")
         return {"hostRoot": str(self.root), "hostClaimsDir": str(self.claims), "kindSource": str(kind),
-                "kubernetesSource": str(kubernetes), "gpuDriverFile": str(driver), "videoDir": str(self.work / "video"),
+                "kubernetesSource": str(kubernetes), "gpuDriverFile": str(driver),
+                "videoDir": str(driver.parent / "DATA/video"),
                 "controllerCheckout": str(self._controller()), "addonManifests": str(addon_folder),
                 "sourceCache": str(self.work / "cache")}
 
