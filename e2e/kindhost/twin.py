@@ -173,7 +173,12 @@ class Twin:
     # -- what the steps compare ---------------------------------------------------------------------
     def host(self) -> dict[str, Any]:
         tree = {p: v for p, v in fakeroot.snapshot(self.root).items() if not p.startswith(CLAIMS_DIR.lstrip("/"))}
-        tree["proc/modules"] = "\n".join(sorted(tree.get("proc/modules", "").splitlines()))  # the set, not load order
+        # A kernel attribute is its value (sysfs reads end in a newline, writes need none); /proc/modules is a
+        # set of modules with their use counts and users, whatever order they were loaded in.
+        tree = {p: v.strip() if p.startswith(("sys/", "proc/")) else v for p, v in tree.items()}
+        tree["proc/modules"] = "\n".join(sorted(
+            " ".join(f[:3] + [",".join(sorted(u for u in f[3].split(",") if u)) or "-"] + f[4:])
+            for f in (line.split() for line in tree.get("proc/modules", "").splitlines()) if len(f) >= 5))
         claims_file = self.claims / "claims.json"
         held = json.loads(claims_file.read_text()) if claims_file.exists() else {}
         containers = subprocess.run(["docker", "ps", "-a", "--filter", f"label={rootfs.LABEL}=1", "--format",
