@@ -116,7 +116,7 @@ def drift(record: dict, root: str = "/", worker_running: bool = False) -> list[s
 
 def restore(record: dict, runner, root: str = "/") -> dict:
     """After the cluster is gone: unload the nvidia modules loaded now (the worker's, or an identical build
-    that srcversion cannot tell apart, §8.6) and load the host's own from /lib/modules with its modprobe
+    that srcversion cannot tell apart: docs/facts.md §8.6) and load the host's own from /lib/modules with its modprobe
     options, then restart persistenced if it ran. Modules held by a process are left alone when they are
     the host's version (the host uses its driver again) and refused otherwise (nothing is changed)."""
     unloaded = list(record.get("unloaded") or [])
