@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         failed = diagnostics(f"{type(err).__name__}: {err}")
     (args.report / "report.json").write_text(json.dumps(
         {"toolchain": report.toolchain, "steps": report.steps, "api_objects_left": report.api_objects_left,
-         **({"kindhost": report.kindhost} if report.kindhost else {}),
+         **report.kindhost,
          **({"failed": failed} if failed else {})}, indent=2) + "\n")
     if failed:
         print(f"ERROR: {failed[-4000:]}", file=sys.stderr)

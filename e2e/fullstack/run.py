@@ -47,7 +47,7 @@ class Report:
     toolchain: dict[str, str]
     steps: list[dict[str, Any]] = field(default_factory=list)
     api_objects_left: int = -1
-    kindhost: dict[str, Any] = field(default_factory=dict)  # the kind-host twin's section (e2e/kindhost/run.py)
+    kindhost: dict[str, Any] = field(default_factory=dict)  # kindhost, kindhost_checks (e2e/kindhost/run.py)
 
     def step(self, name: str, seconds: float, counts: dict[str, int], **extra: Any) -> dict[str, Any]:
         entry = {"name": name, "seconds": round(seconds, 2), "changes": counts, **extra}

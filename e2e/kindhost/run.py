@@ -50,52 +50,83 @@ STAND_INS = ["command plugin (local.Command)", "docker-build plugin (Image)", "d
 
 
 class KindHost:
-    def __init__(self, twin: Twin, report: dict):
-        self.twin, self.report = twin, report
+    """The steps. `report` is report.json's `kindhost` as the issue gives it: steps of name, seconds, the
+    engine's changes and, where the step has one, host_unchanged or host_restored; `checks` holds, per step,
+    what else was checked (report.json's `kindhost_checks`)."""
+
+    def __init__(self, twin: Twin, report: dict, checks: list):
+        self.twin, self.report, self.checks = twin, report, checks
         self.stack = twin.stack()
-        self.before: dict = {}
+        self.before: dict = {}  # the host before the first up: what every destroy must leave
 
     def _history(self) -> dict[str, int]:
         """The engine's own counts for the last operation (its update history holds failed ones too)."""
         last = self.stack.history(page_size=1)
         return changes(last[0].resource_changes if last else None)
 
-    def step(self, name: str, call: Callable[[], Any], fails_with: str = "", **extra) -> dict[str, Any]:
+    def step(self, name: str, call: Callable[[Callable], Any], fails_with: str = "", host: str = "",
+             problems: Callable[[dict], list[str]] | None = None, **extra) -> dict[str, Any]:
+        """Run one engine operation. host: "unchanged" (the host as before this step; a fault's as before
+        up), "restored" (as before the first up), or "" (the step changes it by design: up, retries).
+        problems(entry): what else it must leave; any problem fails the section after it is reported."""
         say = lambda line: print(line, flush=True)  # noqa: E731 - the engine's own output
+        was = self.twin.host() if host == "unchanged" and not name.startswith("fault-") else self.before
+        boots_from = len(state.read_json("gpu-boots.json").get("boots", []))
         start, error = time.monotonic(), ""
         try:
             call(say)
         except auto.CommandError as err:
             error = str(err)
-        seconds = time.monotonic() - start
-        entry = {"name": name, "seconds": round(seconds, 2), "changes": self._history(), **extra}
+        entry = {"name": name, "seconds": round(time.monotonic() - start, 2), "changes": self._history()}
         self.report["steps"].append(entry)
-        print(f"e2e: kindhost: {name}: {entry['seconds']} s, {entry['changes']}", flush=True)
+        check: dict[str, Any] = {"name": name, **extra}
+        check["boots_from"] = boots_from
+        self.checks.append(check)
+        found = []
         if fails_with and fails_with not in error:
-            raise E2eError(f"kindhost {name}: the up should have failed with {fails_with!r}: "
-                           f"{error[-3000:] or 'it succeeded'}")
-        if error and not fails_with:
-            raise E2eError(f"kindhost {name} failed: {error[-6000:]}")
+            found.append(f"the up should have failed with {fails_with!r}: {error[-3000:] or 'it succeeded'}")
+        elif error and not fails_with:
+            found.append(f"failed: {error[-6000:]}")
+        if host and not found:
+            differences = self.differences(was)
+            kept = self.recorded(differences, check) if name == "fault-cluster-create" else []
+            entry["host_unchanged" if host == "unchanged" else "host_restored"] = differences == kept
+            found += [d for d in differences if d not in kept]
+        if problems and not found:
+            found += problems(check)
+        print(f"e2e: kindhost: {name}: {entry['seconds']} s, {entry['changes']}"
+              + (f"; problems: {found}" if found else ""), flush=True)
+        if found:
+            check["problems"] = found
+            raise E2eError(f"kindhost {name}: " + "; ".join(found))
         return entry
 
-    def check(self, entry: dict, key: str, problems: list[str]) -> None:
-        entry[key] = not problems
-        if problems:
-            entry["problems"] = problems
-            raise E2eError(f"kindhost {entry['name']}: " + "; ".join(problems))
-
     # -- what each step must leave ----------------------------------------------------------------
-    def differences(self) -> list[str]:
-        now, was = self.twin.host(), self.before
+    def differences(self, was: dict) -> list[str]:
+        now = self.twin.host()
         out = [f"{k}: {was[k]} -> {now[k]}" for k in ("pfs_in_host", "numvfs", "claims", "containers") if now[k] != was[k]]
         paths = sorted(p for p in set(now["tree"]) | set(was["tree"]) if now["tree"].get(p) != was["tree"].get(p))
         return out + [f"fake root: {p}" for p in paths]
 
-    def up_problems(self) -> list[str]:
+    def recorded(self, differences: list[str], check: dict) -> list[str]:
+        """The differences the stack's state records: the host operations applied before `kind create
+        cluster` (the footprint claim, the GPU hand-over, the hugepage reservation) stay, recorded, for the
+        retry or a destroy. Listed in check['host_changes'] with the resources that record them."""
+        resources = [r["urn"].split("::")[-1] for r in self.stack.export_stack().deployment["resources"]
+                     if r["urn"].split("::")[-1].startswith("host-operations-")]
+        allowed = tuple(p for name in resources for p in RECORDED.get(name.rsplit("-", 1)[-1], ()))
+        claims_ok = set(self.twin.host()["claims"]) <= BEFORE_CLAIMS
+        kept = [d for d in differences if (d.startswith("fake root: ") and d[len("fake root: "):].startswith(allowed))
+                or (d.startswith("claims:") and claims_ok)]
+        check.update(host_changes=kept, recorded_by=sorted(resources))
+        return kept
+
+    def up_problems(self, check: dict) -> list[str]:
         problems, name = [], self.twin.config.get("clusterName", "kind")
         cluster = Cluster(self.twin.state / "clusters" / name)
         live = objects.from_state(self.stack.export_stack().deployment["resources"])
         counts, api = objects.problems_after_up(objects.Index(cluster.api()), live)
+        check["objects"] = counts
         problems += api
         host = self.twin.host()
         nodes = {f"{name}-control-plane", f"{name}-worker", f"{name}-worker2"}
@@ -103,87 +134,79 @@ class KindHost:
             problems.append(f"containers: {host['containers']}, expected the nodes {sorted(nodes)} and the registry")
         if host["pfs_in_host"]:
             problems.append(f"PF/VF stand-ins still in the host's netns: {host['pfs_in_host']}")
-        boots = state.read_json("gpu-boots.json").get("boots", []) if os.environ.get(state.ENV) else []
-        if not boots or boots[0]["driver_was_loaded"]:
-            problems.append(f"the GPU worker booted with the host's driver still loaded ({boots})")
-        if host["tree"].get("sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages", "").strip() != "16":
+        problems += self.boot_problems(check)
+        if host["tree"].get("sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages") != "16":
             problems.append("16 1 GiB hugepages are not reserved")
         wanted = {*BEFORE_CLAIMS, *(f"pf:{w['sriov']['pf']}" for w in self.twin.config["workers"] if w.get("sriov"))}
         if set(host["claims"]) != wanted:
             problems.append(f"claims of this stack: {host['claims']}, expected {sorted(wanted)}")
-        self.report.setdefault("objects", counts)
         return problems
 
+    @staticmethod
+    def boot_problems(check: dict) -> list[str]:
+        """The GPU worker booted in this step after the hand-over: the host's driver was gone. (A retry after
+        a failed `kind create cluster` boots over the modules the failed attempt's worker loaded, and keeps
+        them, as nvidia-load-modules does: check=False there.)"""
+        boots = state.read_json("gpu-boots.json").get("boots", [])[check["boots_from"]:]
+        check["gpu_worker_boots"] = boots
+        if not boots:
+            return ["the GPU worker did not boot"]
+        if check.get("handover", True) and boots[0]["driver_was_loaded"]:
+            return [f"the GPU worker booted with the host's driver still loaded ({boots[0]})"]
+        return []
+
+    @staticmethod
+    def _unchanged(check: dict, counts: dict) -> list[str]:
+        return [f"{k}: {v}" for k, v in counts.items() if k != "same" and v]
+
     def lifecycle(self) -> None:
-        up = self.step("up", lambda say: self.stack.up(on_output=say))
-        self.check(up, "complete", self.up_problems())
-        noop = self.step("noop-up", lambda say: self.stack.up(on_output=say))
-        self.check(noop, "unchanged", [f"{k}: {v}" for k, v in noop["changes"].items() if k != "same" and v])
+        up = self.stack.up
+        self.step("up", lambda say: up(on_output=say), problems=self.up_problems)
+        self.step("noop-up", lambda say: up(on_output=say), host="unchanged",
+                  problems=lambda c: self._unchanged(c, self.report["steps"][-1]["changes"]))
         gpu = next(r["urn"] for r in self.stack.export_stack().deployment["resources"]
                    if r["urn"].endswith("::host-operations-gpu"))
-        running = self.step("gpu-refresh-while-running",
-                            lambda say: self.stack.refresh(on_output=say, target=[gpu]),
-                            worker_holds_gpu=(self.twin.root / "proc" / str(WORKER_PID)).exists())
-        drift = next(r for r in self.stack.export_stack().deployment["resources"] if r["urn"] == gpu)["outputs"]["drift"]
-        self.check(running, "no_drift", [f"{k}: {v}" for k, v in running["changes"].items() if k != "same" and v]
-                   + [f"drift: {d}" for d in drift])
+        holds = (self.twin.root / "proc" / str(WORKER_PID)).exists()
+        self.step("gpu-refresh-while-running", lambda say: self.stack.refresh(on_output=say, target=[gpu]),
+                  host="unchanged", worker_holds_gpu=holds, problems=lambda c: self._unchanged(
+                      c, self.report["steps"][-1]["changes"]) + [f"drift: {d}" for d in self._drift(gpu)])
         kept = [n for n in self.twin.config["scenarios"] if n not in DROPPED]
         self.stack.set_config(f"{PROJECT}:scenarios", auto.ConfigValue(json.dumps(kept)))
         touched = Touched()
-        switch = self.step("switch-scenarios", lambda say: self.stack.up(on_output=say, on_event=touched))
-        switch["touched"] = len(touched.urns)
-        # A default provider's registration is the engine's bookkeeping (the pulumi-python one reappears when
-        # dynamic resources are only deleted), not a resource of the stack.
-        foreign = [u for u in touched.urns
-                   if not (is_scenario_resource(u) or _scenario_reassert(u) or "::pulumi:providers:" in u)]
-        self.check(switch, "only_scenarios", [f"touched {u}" for u in foreign] + ([] if touched.urns else ["nothing"]))
+        self.step("switch-scenarios", lambda say: up(on_output=say, on_event=touched), host="unchanged",
+                  dropped=list(DROPPED), problems=lambda c: self._only_scenarios(c, touched.urns))
         self.stack.set_config(f"{PROJECT}:scenarios", auto.ConfigValue(json.dumps(self.twin.config["scenarios"])))
-        refresh = self.step("refresh", lambda say: self.stack.refresh(on_output=say))
-        self.check(refresh, "no_drift", [f"{k}: {v}" for k, v in refresh["changes"].items() if k != "same" and v])
-        self.destroy("destroy")
+        self.step("refresh", lambda say: self.stack.refresh(on_output=say), host="unchanged",
+                  problems=lambda c: self._unchanged(c, self.report["steps"][-1]["changes"]))
+        self.step("destroy", lambda say: self.stack.destroy(on_output=say), host="restored")
 
-    def destroy(self, name: str, **extra) -> None:
-        entry = self.step(name, lambda say: self.stack.destroy(on_output=say), **extra)
-        self.check(entry, "host_restored", self.differences())
+    def _drift(self, urn: str) -> list:
+        return next(r for r in self.stack.export_stack().deployment["resources"] if r["urn"] == urn)["outputs"]["drift"]
+
+    @staticmethod
+    def _only_scenarios(check: dict, urns: list[str]) -> list[str]:
+        # A default provider's registration is the engine's bookkeeping (the pulumi-python one reappears
+        # when dynamic resources are only deleted), not a resource of the stack.
+        check["touched"] = len(urns)
+        foreign = [u for u in urns if not (is_scenario_resource(u) or _scenario_reassert(u) or "::pulumi:providers:" in u)]
+        return [f"touched {u}" for u in foreign] + ([] if urns else ["nothing"])
 
     def faults(self) -> None:
+        up, destroy = self.stack.up, self.stack.destroy
         self.twin.faults(**{"image-build": "kind-node-acc"})
-        fault = self.step("fault-image-build", lambda say: self.stack.up(on_output=say), fails_with="injected fault")
-        self.check(fault, "host_unchanged", self.differences())
+        self.step("fault-image-build", lambda say: up(on_output=say), fails_with="injected fault", host="unchanged")
         self.twin.faults()
-        retry = self.step("retry-after-image-build", lambda say: self.stack.up(on_output=say))
-        self.check(retry, "complete", self.up_problems())
-        self.destroy("destroy", after="retry-after-image-build")
+        self.step("retry-after-image-build", lambda say: up(on_output=say), problems=self.up_problems)
+        self.step("destroy", lambda say: destroy(on_output=say), host="restored", after="retry-after-image-build")
         self.twin.faults(**{"kind-create": "kubeadm init"})
-        fault = self.step("fault-cluster-create", lambda say: self.stack.up(on_output=say), fails_with="kubeadm init")
-        self.check(fault, "host_unchanged", self.unrecorded(fault))
-        self.destroy("destroy-after-failed-up")
-        self.step("fault-cluster-create", lambda say: self.stack.up(on_output=say), fails_with="kubeadm init",
-                  again=True)
+        self.step("fault-cluster-create", lambda say: up(on_output=say), fails_with="kubeadm init", host="unchanged",
+                  problems=self.boot_problems)
+        self.step("destroy-after-failed-up", lambda say: destroy(on_output=say), host="restored")
+        self.step("fault-cluster-create", lambda say: up(on_output=say), fails_with="kubeadm init", host="unchanged",
+                  problems=self.boot_problems, again=True)
         self.twin.faults()
-        retry = self.step("retry-after-cluster-create", lambda say: self.stack.up(on_output=say))
-        self.check(retry, "complete", self.up_problems())
-        self.destroy("destroy", after="retry-after-cluster-create")
-
-    def unrecorded(self, entry: dict) -> list[str]:
-        """What changed on the host beyond what the stack's state records (its host operations' records):
-        the GPU hand-over and the hugepage reservation ran before `kind create cluster`, and stay, recorded,
-        for the retry or a destroy. Their changes go to entry['host_changes']; anything else is a problem."""
-        recorded = {r["urn"].rsplit("-", 1)[-1] for r in self.stack.export_stack().deployment["resources"]
-                    if r["urn"].split("::")[-1].startswith("host-operations-")}
-        allowed = tuple(p for op in recorded for p in RECORDED.get(op, ()))
-        kept, problems = [], []
-        for line in self.differences():
-            path = line.removeprefix("fake root: ")
-            if line.startswith("fake root: ") and path.startswith(allowed):
-                kept.append(path)
-            elif line.startswith("claims:") and set(self.twin.host()["claims"]) <= BEFORE_CLAIMS:
-                kept.append(line)
-            else:
-                problems.append(line)
-        entry["host_changes"] = kept
-        entry["recorded_by"] = sorted(f"host-operations-{op}" for op in recorded)
-        return problems
+        self.step("retry-after-cluster-create", lambda say: up(on_output=say), problems=self.up_problems, handover=False)
+        self.step("destroy", lambda say: destroy(on_output=say), host="restored", after="retry-after-cluster-create")
 
 
 def _scenario_reassert(urn: str) -> bool:
@@ -192,13 +215,13 @@ def _scenario_reassert(urn: str) -> bool:
 
 
 def kind_host(chain: Toolchain, work: Path, bundle_cache: Path, report: dict[str, Any]) -> None:
-    """The kind-host section; fills `report` (report.json's `kindhost`) as the steps run, so a failed step
-    leaves the steps before it there too."""
+    """The kind-host section; fills `report` as the steps run, so a failed step leaves the ones before it:
+    report["kindhost"] (the issue's shape) and report["kindhost_checks"] (what else each step checked)."""
     reference = Path(os.environ.get("OPENKASUGAI_AIO_REFERENCE") or "")
     if not (reference / "openkasugai-controller").is_dir():
         raise E2eError("the kind-host twin reads the controller and all-in-one data from OPENKASUGAI_AIO_REFERENCE "
                        f"(it is {str(reference)!r})")
-    report.update(steps=[], stand_ins=STAND_INS)
+    report.update(kindhost={"steps": [], "stand_ins": STAND_INS}, kindhost_checks=[])
     with open(HOST_LOCK, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         twin = Twin(chain, work, reference, bundle_cache)
@@ -206,12 +229,12 @@ def kind_host(chain: Toolchain, work: Path, bundle_cache: Path, report: dict[str
         start = time.monotonic()
         try:
             twin.open()
-            report["plugins"] = twin.plugins
-            run = KindHost(twin, report)
+            run = KindHost(twin, report["kindhost"], report["kindhost_checks"])
             run.before = twin.host()
             run.lifecycle()
             run.faults()
             run.stack.workspace.remove_stack(STACK)
         finally:
             twin.close()
-            report["seconds"] = round(time.monotonic() - start, 1)
+            report["kindhost_checks"].append({"name": "section", "seconds": round(time.monotonic() - start, 1),
+                                              "plugins": twin.plugins})
