@@ -8,7 +8,8 @@ Steps (report.json `kindhost.steps`, each with the engine's change counts):
   retry-after-image-build (completes with no manual step), then a destroy;
 - fault-cluster-create (`kind create cluster` fails after the host operations: host_unchanged apart from
   what the state records, listed in host_changes), destroy-after-failed-up (host_restored), the same
-  fault once more and retry-after-cluster-create (completes), then a destroy.
+  fault once more and retry-after-cluster-create (completes), then a destroy. The faults run with one
+  scenario (p2c3: GPU and SR-IOV), to keep the section short.
 The host (Twin.host) is the fake root, where the PF/VF stand-ins are, the twin's containers and this
 stack's claims. Runs under flock /tmp/aio-host.lock (it makes veths and containers).
 """
@@ -38,6 +39,7 @@ HOST_LOCK = "/tmp/aio-host.lock"
 # The claims of the host operations applied before the cluster: the footprint gate, the GPU, the hugepage pool.
 BEFORE_CLAIMS = {footprint_claim_key(STACK), f"gpu:{GPU_PCI}", "hugepages:1G"}
 DROPPED = ("p2c1", "p2c2", "p2c4", "calcapp-sriov")
+FAULT_SCENARIOS = ("p2c3",)
 # What the engine's changes may touch on a fault before the host operations: nothing of the host.
 RECORDED = {"gpu": ("proc/modules", "sys/module/", "proc/driver/nvidia/", "proc/3900001/"),
             "hugepages": ("sys/kernel/mm/hugepages/",)}
@@ -192,7 +194,10 @@ class KindHost:
         return [f"touched {u}" for u in foreign] + ([] if urns else ["nothing"])
 
     def faults(self) -> None:
+        """On the same stack with one scenario, p2c3 (GPU and SR-IOV): the faults are the host operations' and
+        the cluster's, and each retry of all nine scenarios would cost a minute more (the first up has them)."""
         up, destroy = self.stack.up, self.stack.destroy
+        self.stack.set_config(f"{PROJECT}:scenarios", auto.ConfigValue(json.dumps(list(FAULT_SCENARIOS))))
         self.twin.faults(**{"image-build": "kind-node-acc"})
         self.step("fault-image-build", lambda say: up(on_output=say), fails_with="injected fault", host="unchanged")
         self.twin.faults()

@@ -79,6 +79,13 @@ def test_without_update_a_changed_input_runs_create_again(engine, tmp_path):
     assert log.read_text().splitlines() == ["create:1", "create:2"]
 
 
+def test_a_command_that_does_not_read_its_stdin_still_runs_on_every_step(engine, tmp_path):
+    big = "x" * 1_000_000  # more than a pipe holds: the write meets a command that has exited
+    _, up, _ = engine({"c": {"create": "true", "delete": f"touch {tmp_path / 'deleted'}", "stdin": big}})
+    engine({}, op="destroy")
+    assert (tmp_path / "deleted").exists()
+
+
 def test_a_failing_command_fails_the_step_with_its_output_and_records_nothing(engine):
     with pytest.raises(auto.CommandError) as err:
         engine({"c": {"create": "echo half way; echo broken >&2; exit 3"}})

@@ -136,9 +136,9 @@ class Command(Resource):
         if stdin:
             try:
                 proc.stdin.write(stdin)
+                proc.stdin.close()
             except BrokenPipeError:
-                pass  # the command did not read it all: Go's exec ignores EPIPE on stdin too
-            proc.stdin.close()
+                pass  # the command did not read it all (rm does not): Go's exec ignores EPIPE on stdin too
         for t in threads:
             t.join()
         rc = proc.wait()
