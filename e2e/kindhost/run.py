@@ -6,9 +6,11 @@ Steps (report.json `kindhost.steps`, each with the engine's change counts):
   drift), destroy (host_restored: the twin's host as before up);
 - fault-image-build (the GPU node image's build fails in the first up: host_unchanged), then
   retry-after-image-build (completes with no manual step), then a destroy;
-- fault-cluster-create (`kind create cluster` fails after the host operations: host_unchanged apart from
-  what the state records, listed in host_changes), destroy-after-failed-up (host_restored), the same
-  fault once more and retry-after-cluster-create (completes), then a destroy. The faults run with one
+- fault-cluster-create (`kind create cluster` fails after the host operations and the nodes' boot:
+  host_unchanged apart from what the state records, listed in host_changes), destroy-after-failed-up
+  (host_restored), fault-cluster-create again (before the nodes start: no NVIDIA driver is loaded after
+  it) and retry-after-cluster-create (completes, the GPU's UUID read from the stack's own claim), then a
+  destroy. The faults run with one
   scenario (p2c3: GPU and SR-IOV), to keep the section short.
 The host (Twin.host) is the fake root, where the PF/VF stand-ins are, the twin's containers and this
 stack's claims. Runs under flock /tmp/aio-host.lock (it makes veths and containers).
@@ -30,7 +32,7 @@ from e2e.engine import changes
 from e2e.fullstack import objects
 from e2e.fullstack.run import E2eError, Touched, is_scenario_resource
 from e2e.kindhost import bundles, state
-from e2e.kindhost.tools.gpu import GPU_PCI, WORKER_PID
+from e2e.kindhost.tools.gpu import GPU_PCI, GPU_UUID, WORKER_PID, Kernel
 from e2e.kindhost.twin import PROJECT, STACK, Twin
 from e2e.simcluster.cluster import Cluster
 from e2e.toolchain import Toolchain
@@ -139,6 +141,12 @@ class KindHost:
         problems += self.boot_problems(check)
         if host["tree"].get("sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages") != "16":
             problems.append("16 1 GiB hugepages are not reserved")
+        devices = json.loads(next(iter(cluster.api().get("/api/v1/namespaces/default/configmaps/infrastructureinfo")
+                                       .get("data", {"": '{"devices": []}'}).values())))["devices"]
+        uuids = {d["deviceUUID"] for d in devices if d.get("nodeName") == f"{name}-worker" and d["deviceUUID"].startswith("GPU-")}
+        check["gpu_uuid"] = sorted(uuids)
+        if uuids != {GPU_UUID}:  # the driver's, or this stack's claim's once its own hand-over unloaded it
+            problems.append(f"the GPU worker's deviceUUID in infrastructureinfo is {sorted(uuids)}, not {GPU_UUID}")
         wanted = {*BEFORE_CLAIMS, *(f"pf:{w['sriov']['pf']}" for w in self.twin.config["workers"] if w.get("sriov"))}
         if set(host["claims"]) != wanted:
             problems.append(f"claims of this stack: {host['claims']}, expected {sorted(wanted)}")
@@ -203,14 +211,19 @@ class KindHost:
         self.twin.faults()
         self.step("retry-after-image-build", lambda say: up(on_output=say), problems=self.up_problems)
         self.step("destroy", lambda say: destroy(on_output=say), host="restored", after="retry-after-image-build")
+        # After the nodes booted (kubeadm): the GPU worker's modules stay loaded; destroy puts the host's back.
         self.twin.faults(**{"kind-create": "kubeadm init"})
         self.step("fault-cluster-create", lambda say: up(on_output=say), fails_with="kubeadm init", host="unchanged",
-                  problems=self.boot_problems)
+                  problems=self.boot_problems, when="after the nodes booted")
         self.step("destroy-after-failed-up", lambda say: destroy(on_output=say), host="restored")
-        self.step("fault-cluster-create", lambda say: up(on_output=say), fails_with="kubeadm init", host="unchanged",
-                  problems=self.boot_problems, again=True)
+        # Before the nodes start: no driver is loaded when the retry reads the GPU's identity (from the claim).
+        self.twin.faults(**{"kind-create": "nodes"})
+        self.step("fault-cluster-create", lambda say: up(on_output=say), fails_with="failed to create nodes",
+                  host="unchanged", when="before the nodes started")
         self.twin.faults()
-        self.step("retry-after-cluster-create", lambda say: up(on_output=say), problems=self.up_problems, handover=False)
+        driver = "nvidia" in Kernel(self.twin.root).modules()
+        self.step("retry-after-cluster-create", lambda say: up(on_output=say), problems=self.up_problems,
+                  driver_loaded_before=driver)
         self.step("destroy", lambda say: destroy(on_output=say), host="restored", after="retry-after-cluster-create")
 
 

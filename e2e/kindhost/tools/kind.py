@@ -12,8 +12,9 @@ privileged), so this plays kind v0.24.0's commands the program runs, on objects 
   nodes' names, started fresh for every cluster, calling no admission webhook (no pod serves one); the
   controller stand-in (e2e/standin.py) runs beside
   it. The kubeconfig goes to --kubeconfig, $KUBECONFIG or ~/.kube/config, context kind-<name>. A failure
-  (the twin's "kind-create" fault, as kubeadm init failing) deletes the nodes again, as kind does
-  without --retain; what the GPU worker loaded stays in the kernel, as it would.
+  deletes the nodes again, as kind does without --retain; what the GPU worker loaded stays in the kernel,
+  as it would. The twin's "kind-create" fault fails it before the nodes start ("nodes") or after they
+  booted, as kubeadm init failing does ("kubeadm init").
 - `delete cluster [--name N]`: the node containers, the simulated control plane and everything in it.
 - `get kubeconfig [--name N] [--internal]`, `get clusters`, `get nodes`, `version`.
 - `build node-image --base-image B --image I SRC`: the base image must be in Docker's store and SRC a
@@ -124,6 +125,9 @@ def create(name: str, config_text: str, kubeconfig: Path) -> None:
     if _docker("network", "inspect", "kind", check=False).returncode != 0:
         _docker("network", "create", "-d=bridge", "-o", "com.docker.network.bridge.enable_ip_masquerade=true", "kind")
     try:
+        if state.fault("kind-create") == "nodes":
+            raise KindError(f'failed to create nodes: command "docker run --name {named[0][0]} ..." failed with '
+                            "error: exit status 125 (the twin's injected fault)")
         for (node, role), spec in zip(named, specs):
             image = spec.get("image") or ""
             if not rootfs.image_id(image):
@@ -137,7 +141,7 @@ def create(name: str, config_text: str, kubeconfig: Path) -> None:
             _docker(*argv, image, "sleep", "2147483647")
             _boot(node, image)
         print(" ✓ Preparing nodes 📦", file=sys.stderr)
-        if state.fault("kind-create"):
+        if state.fault("kind-create") == "kubeadm init":
             raise KindError("failed to init node with kubeadm: command \"docker exec --privileged "
                             f"{name}-control-plane kubeadm init --skip-phases=preflight --config=/kind/kubeadm.conf "
                             "--skip-token-print --v=6\" failed with error: exit status 1 (the twin's injected fault)")
