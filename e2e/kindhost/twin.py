@@ -190,7 +190,8 @@ class Twin:
     def close(self) -> None:
         """Everything the twin made: its clusters, containers, images, PF stand-ins (state stays for logs)."""
         env = {**os.environ, **self.env()}
-        for name in json.loads((self.state / "clusters.json").read_text() or "{}") if (self.state / "clusters.json").exists() else {}:
+        clusters = self.state / "clusters.json"
+        for name in json.loads(clusters.read_text()) if clusters.exists() else {}:  # left by a failed step
             subprocess.run(["kind", "delete", "cluster", "--name", name], env=env, capture_output=True)
         made = subprocess.run(["docker", "ps", "-aq", "--filter", f"label={rootfs.LABEL}=1"], capture_output=True,
                               text=True).stdout.split()
