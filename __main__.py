@@ -19,8 +19,8 @@ from components.settings import from_pulumi
 from components.sources import with_sources
 from scenarios.component import deploy_scenarios
 
-facts = host_facts()
-settings = with_sources(from_pulumi(host_gpu_uuid=facts.gpu_uuid, host_gpu_model=facts.gpu_model))
+settings, facts = from_pulumi(host_facts)
+settings = with_sources(settings)
 
 # Every push (node images as they are built, then the function images) goes into this project.
 harbor_project = None
@@ -34,8 +34,9 @@ if settings.uses_kind:
         crio_version=settings.crio_version, gpu_driver_file=settings.gpu_driver_file,
         kubernetes_build=settings.kubernetes_build,
         kernel_release=platform.release(), after=harbor_project.ready if harbor_project else []))
-    # Before the nodes boot: the GPU worker loads its own driver at start, the kubelets read the hugepages.
-    host_ops = HostOperations("host-operations", HostOperationsArgs.from_settings(settings))
+    # Before the nodes boot (the GPU worker loads its own driver at start, the kubelets read the hugepages),
+    # and after the images they exist for: a failed image chain leaves the host as it was.
+    host_ops = HostOperations("host-operations", HostOperationsArgs.from_settings(settings, after=node_images.images))
     cluster: Cluster = KindCluster("cluster", KindClusterArgs(
         settings=settings, images=node_images.refs, state_dir=f"{settings.host_claims_dir}/{settings.stack}",
         after=[*node_images.images, *host_ops.ready]))
@@ -50,7 +51,8 @@ if settings.uses_kind and settings.sriov_workers:
     host = HostDevices("host", HostDevicesArgs(
         stack=settings.stack, cluster_name=settings.cluster_name,
         attachments=[Attachment(w.node, w.sriov.pf, w.sriov.vfs, w.sriov.address) for w in settings.sriov_workers],
-        claims_dir=settings.host_claims_dir, management_address=settings.management_address or None,
+        claims_dir=settings.host_claims_dir, root=settings.host_root,
+        management_address=settings.management_address or None,
         cluster=cluster.deletes_with, after=cluster.ready))
 
 registry = ImageRegistry("registry", ImageRegistryArgs(

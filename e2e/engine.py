@@ -40,12 +40,13 @@ def engine_env(chain: Toolchain, state: Path) -> dict[str, str]:
 
 
 def inline_stack(chain: Toolchain, work: Path, project: str, stack: str, program: Callable[[], None],
-                 config: dict[str, Any]) -> auto.Stack:
-    """A stack of `project` in a local file backend under work/state, its program run inline."""
+                 config: dict[str, Any], env: dict[str, str] | None = None) -> auto.Stack:
+    """A stack of `project` in a local file backend under work/state, its program run inline; `env`
+    overrides the engine's environment (the kind-host twin's PULUMI_HOME and PATH)."""
     (work / "state").mkdir(parents=True, exist_ok=True)
     opts = auto.LocalWorkspaceOptions(
         work_dir=str(work), project_settings=auto.ProjectSettings(name=project, runtime="python"),
-        env_vars=engine_env(chain, work / "state"),
+        env_vars={**engine_env(chain, work / "state"), **(env or {})},
         pulumi_command=auto.PulumiCommand(root=str(chain.home), skip_version_check=True),
         secrets_provider="passphrase")
     result = auto.create_or_select_stack(stack, project_name=project, program=program, opts=opts)

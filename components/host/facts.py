@@ -34,26 +34,28 @@ def _read(p: Path) -> str:
         return ""
 
 
-def gpus(root: str = "/") -> list[dict]:
-    """NVIDIA display/3D controllers (class 0x03xxxx; the same card's audio function is skipped)."""
+def gpus(root: str = "/", claims_dir: str | None = None, stack: str | None = None) -> list[dict]:
+    """NVIDIA display/3D controllers (class 0x03xxxx; the same card's audio function is skipped).
+    With claims_dir and stack, a GPU whose driver this stack unloaded has the identity it recorded."""
     base, out = Path(root) / "sys/bus/pci/devices", []
     for dev in sorted(base.glob("*")) if base.exists() else []:
         if _read(dev / "vendor") != NVIDIA_VENDOR or not _read(dev / "class").startswith("0x03"):
             continue
         device = _read(dev / "device")
         driver = dev / "driver"
-        ident = gpu_identity.identity(dev.name, root)
+        ident = gpu_identity.identity(dev.name, root, claims_dir, stack)
         out.append({"pci": dev.name, "device_id": device, "uuid": ident["uuid"],
                     "model": ident["model"] or GPU_MODELS.get(device, f"NVIDIA GPU {device}"),
                     "driver": driver.resolve().name if driver.exists() else None})
     return out
 
 
-def host_facts(root: str = "/") -> HostFacts:
+def host_facts(root: str = "/", claims_dir: str | None = None, stack: str | None = None) -> HostFacts:
+    """The facts of the host at `root`; claims_dir and stack: see gpus()."""
     cpuinfo = _read(Path(root) / "proc/cpuinfo").splitlines()
     models = [l.split(":", 1)[1].strip() for l in cpuinfo if l.startswith("model name")]
     sockets = {l.split(":", 1)[1].strip() for l in cpuinfo if l.startswith("physical id")}
-    found = gpus(root)
+    found = gpus(root, claims_dir, stack)
     return HostFacts(cpu_model=models[0] if models else "unknown", cpu_sockets=max(1, len(sockets)),
                      gpu_model=found[0]["model"] if found else None,
                      gpu_pci=found[0]["pci"] if found else None, gpu_uuid=found[0]["uuid"] if found else None)

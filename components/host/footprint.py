@@ -49,7 +49,8 @@ def from_settings(s) -> FootprintSpec | None:
     embedded = s.registry.embedded and not s.prebuilt_images
     return FootprintSpec(stack=s.stack, cluster=s.cluster_name, kind_subnet=s.kind_network_subnet,
                          metallb="-".join(s.metallb_addresses) if s.metallb_addresses else None,
-                         registry_port=s.registry.local_port if embedded else None, claims_dir=s.host_claims_dir)
+                         registry_port=s.registry.local_port if embedded else None, claims_dir=s.host_claims_dir,
+                         root=s.host_root)
 
 
 def _range(text) -> tuple | None:

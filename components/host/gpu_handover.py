@@ -18,7 +18,9 @@ KEYS = {"worker": "workers[].gpu"}
 # Created before the contract as GpuDriverHandover 'gpu-handover-gpu' under HostDevices 'gpu-handover'.
 LEGACY = ("pulumi-python:dynamic/host:GpuDriverHandover", "gpu-handover-gpu",
           "openkasugai-aio:host:HostDevices", "gpu-handover")
-RECORD = ("unloaded", "persistenced", "srcversion", "claim")
+# uuid and model: the GPU as the host's driver reported it before the unload; read back from the claim
+# (gpu_identity.recorded) while no driver is loaded, so a retried `up` still knows its GPU.
+RECORD = ("unloaded", "persistenced", "srcversion", "claim", "uuid", "model")
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,11 @@ SPEC = GpuHandoverSpec
 def from_settings(s) -> GpuHandoverSpec | None:
     if not s.uses_kind or s.gpu_worker is None:
         return None  # an external cluster's GPU is in its node, not here
-    return GpuHandoverSpec(stack=s.stack, worker=s.gpu_worker.node, claims_dir=s.host_claims_dir)
+    return GpuHandoverSpec(stack=s.stack, worker=s.gpu_worker.node, claims_dir=s.host_claims_dir, root=s.host_root)
+
+
+def _worker_running(spec: GpuHandoverSpec, runner) -> bool:
+    return containers.container_pid(spec.worker, runner) is not None
 
 
 def _worker_running(spec: GpuHandoverSpec, runner) -> bool:
@@ -48,13 +54,16 @@ def check(spec: GpuHandoverSpec, record: dict | None = None, *, runner) -> list[
     found = facts.gpus(spec.root)
     if not found:
         return [("worker", "no NVIDIA GPU (PCI vendor 10de) on this host")]
-    bad = []
-    held = claims.check(spec.claims_dir, claims.gpu_claim_key(found[0]['pci']), spec.stack, root=spec.root)
-    if held:
-        bad.append(("worker", held))
-    if not record:  # once handed over, the worker is expected to hold the GPU
-        bad += [("worker", f"GPU in use: {h}") for h in gpu.holders(spec.root)]
-    return bad
+    key = claims.gpu_claim_key(found[0]['pci'])
+    held = claims.holder(spec.claims_dir, key, root=spec.root)
+    refused = claims.refusal(held, key, spec.stack, spec.claims_dir)
+    if refused:
+        return [("worker", refused)]
+    # Once handed over (this stack's claim, or its record), the worker is expected to hold the GPU. The
+    # claim decides: the engine hands a provider's check the old inputs, never the record (an output).
+    if not record and not (held and held.get("stack") == spec.stack):
+        return [("worker", f"GPU in use: {h}") for h in gpu.holders(spec.root)]
+    return []
 
 
 def recorded(record: dict | None, source: str = records.STATE) -> dict | None:
@@ -77,7 +86,7 @@ def apply(spec: GpuHandoverSpec, record: dict | None, *, runner) -> dict:
     gpu.check_unload(runner, spec.root)  # refused before the claim is even written
     claims.claim(spec.claims_dir, key, spec.stack, root=spec.root, worker=spec.worker)
     try:
-        rec = gpu.unload(runner, spec.root)
+        rec = {**gpu.unload(runner, spec.root), "uuid": found[0]["uuid"], "model": found[0]["model"]}
     except BaseException:
         claims.release(spec.claims_dir, key, spec.stack, root=spec.root)
         raise

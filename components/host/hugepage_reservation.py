@@ -36,7 +36,7 @@ SPEC = HugepageSpec
 def from_settings(s) -> HugepageSpec | None:
     if not s.uses_kind or not s.hugepages_1g:
         return None  # 0 leaves the pool alone; an external cluster's pool is on its nodes
-    return HugepageSpec(stack=s.stack, pages=s.hugepages_1g, claims_dir=s.host_claims_dir)
+    return HugepageSpec(stack=s.stack, pages=s.hugepages_1g, claims_dir=s.host_claims_dir, root=s.host_root)
 
 
 def _pool(spec: HugepageSpec) -> Path:

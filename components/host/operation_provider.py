@@ -28,6 +28,9 @@ class HostOperationProvider(ResourceProvider):
     def check(self, olds, news):
         if UNKNOWN in news.get("spec", {}).values():
             return CheckResult(news, [])  # a value from another resource: checked at up
+        # The engine's Check gets the old *inputs* (record and drift are outputs, None there): an operation
+        # learns of its earlier apply from the claims file; record_of finds one only in state written
+        # before the contract (flat outputs) or in tests.
         record = record_of(olds) if olds else None
         spec = spec_of(self.op, news)
         return CheckResult(news, failures(lambda: self.op.check(spec, record, runner=for_root(spec.root))))

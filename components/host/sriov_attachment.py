@@ -29,7 +29,7 @@ def from_settings(s) -> list[SriovSpec] | None:
     if not s.uses_kind or not s.sriov_workers:
         return None  # an external cluster's PFs are in its nodes, not here
     return [SriovSpec(stack=s.stack, worker=node_container(s.cluster_name, w.node), pf=w.sriov.pf, vfs=w.sriov.vfs,
-                 address=w.sriov.address, claims_dir=s.host_claims_dir,
+                 address=w.sriov.address, claims_dir=s.host_claims_dir, root=s.host_root,
                  management_address=s.management_address or None) for w in s.sriov_workers]
 
 

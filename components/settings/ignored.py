@@ -18,7 +18,8 @@ def ignored_keys(s: Parsed) -> dict[str, str]:
             out.setdefault(key, reason)
     if s.external:
         add("clusterName kubernetesVersion crioVersion podSubnet kindNetworkSubnet gpuDriverFile kindSource "
-            "kubernetesSource kubernetesBuild managementAddress hostClaimsDir localRegistryPort hugepages1Gi", _EXTERNAL)
+            "kubernetesSource kubernetesBuild managementAddress hostClaimsDir hostRoot localRegistryPort hugepages1Gi",
+            _EXTERNAL)
     if (s.values.get("kubernetesBuild") or KEYS["kubernetesBuild"].default) == "release":
         add("kubernetesSource", "ignored: kubernetesBuild is release, so no Kubernetes is compiled")
     if not any(w.gpu for w in s.workers):

@@ -24,7 +24,7 @@ from .paths import claims_dir_shape
 from .preflight import Found, preflight
 from .schema import FPGA_HUGEPAGES_1G, KEYS, MAX_SCENARIOS, PROJECT
 from .selection import validate_selection
-from .text import pattern, show, whole
+from .text import non_ascii, pattern, show, whole
 
 CONTROLLER_VERSIONS = ("v1.1.0", "v1.0.0")
 GPU_UUID = pattern(GPU_UUID_PATTERN)
@@ -76,6 +76,9 @@ def validate(raw: Mapping[str, Any], p: Problems, *, secret_keys=(), host_gpu_uu
     claims = claims_dir_shape(v["hostClaimsDir"])
     if claims:
         p.add("hostClaimsDir", claims)
+    if v["hostRoot"] and (not v["hostRoot"].startswith("/") or non_ascii(v["hostRoot"])):
+        p.add("hostRoot", f"{show(v['hostRoot'])} is not an absolute path in printable ASCII; leave it unset "
+              "('/') on a real host")
     metallb = net.address_range("metallbAddresses", v["metallbAddresses"], p) if v["metallbAddresses"] is not None else None
     registry = sections.registry(v["registry"], v["registryPassword"], v["localRegistryPort"], p)
     prebuilt = sections.prebuilt_images(v["functionImages"], p)

@@ -116,6 +116,9 @@ class Settings:
     management_address: str
     # hostClaimsDir: Where stacks record which host devices they hold.
     host_claims_dir: str
+    # hostRoot: The filesystem the host operations act on (sysfs, procfs, the GPU tools); a twin or test
+    #   tree, never needed on a real host.
+    host_root: str
     # hostCpuModel: CPU model written into the controller's ConfigMaps; empty: read /proc/cpuinfo.
     host_cpu_model: str
     # hostGpuModel: GPU model written into the controller's ConfigMaps; empty: read sysfs.

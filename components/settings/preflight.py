@@ -51,6 +51,8 @@ def preflight(c: Checked, p: Problems, base: Path, host_files: bool, warnings: l
         ctx.require_dir("addonManifests", v["addonManifests"], always=True)
     if v["videoDir"]:
         ctx.require_dir("videoDir", v["videoDir"])
+    if not s.external and v["hostRoot"] and v["hostRoot"] != "/" and not p.failed("hostRoot"):
+        ctx.require_dir("hostRoot", v["hostRoot"], always=True)
     if not s.registry.embedded and s.registry.ca_file and not p.failed("registry.caFile"):
         ctx.ca_file(s.registry.ca_file, s.registry.ca_sha256)
     for key, message in c.on_host:

@@ -3,19 +3,25 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Mapping, Optional, TypeVar
 
 from .load import load
 from .model import Settings
+from .schema import KEYS, PROJECT
 
 # Set by the offline preview: files that only the kind-host has are then reported, not required.
 OFFLINE_ENV = "OPENKASUGAI_AIO_OFFLINE"
 # What the last load could not check here (offline preview only), for the preview to print.
 LAST_WARNINGS: list[str] = []
 
+Facts = TypeVar("Facts")
 
-def from_pulumi(host_gpu_uuid: Optional[str] = None, host_gpu_model: Optional[str] = None) -> Settings:
-    """host_gpu_uuid, host_gpu_model: what this host's NVIDIA GPU reports (None when there is none)."""
+
+def from_pulumi(read_host: Callable[[str, str, str], Facts]) -> tuple[Settings, Facts]:
+    """The stack's Settings and the facts of its host, read by `read_host(root, claims_dir, stack)` (the
+    host facts of components.host.facts: a `gpu_uuid` and a `gpu_model`, None when the host does not
+    tell). The host is the one hostRoot names, its claims those in hostClaimsDir, as configured: the
+    GPU's identity may come from this stack's own claim once its `up` has unloaded the driver."""
     import pulumi
     from pulumi.runtime import config as rc
 
@@ -23,10 +29,27 @@ def from_pulumi(host_gpu_uuid: Optional[str] = None, host_gpu_model: Optional[st
     # that lists every key, and settings must see unknown ones) over the environment's, and which are secret.
     raw = {**rc.get_config_env(), **rc.CONFIG.get()}
     secret_keys = {key for key in raw if rc.is_config_secret(key)} | set(rc.get_config_secret_keys_env())
+    stack = pulumi.get_stack()
+    root, claims_dir = host_place(raw)
+    facts = read_host(root or "/", claims_dir, stack)
     LAST_WARNINGS.clear()
-    settings = load(raw, stack=pulumi.get_stack(), base_dir=Path(os.getcwd()), secret_keys=secret_keys,
+    # An unusable hostRoot is settings' one problem to report: nothing was looked at there.
+    looked = root is not None
+    settings = load(raw, stack=stack, base_dir=Path(os.getcwd()), secret_keys=secret_keys,
                     host_files=not os.environ.get(OFFLINE_ENV), warnings=LAST_WARNINGS,
-                    host_gpu_uuid=host_gpu_uuid or "", host_gpu_model=host_gpu_model or "")
+                    host_gpu_uuid=(facts.gpu_uuid or "") if looked else None,
+                    host_gpu_model=(facts.gpu_model or "") if looked else None)
     for warning in LAST_WARNINGS:
         pulumi.log.warn(warning)
-    return settings
+    return settings, facts
+
+
+def host_place(raw: Mapping[str, Any]) -> tuple[Optional[str], str]:
+    """(hostRoot, hostClaimsDir) as configured, before validation: the root None unless it is an existing
+    absolute folder (validation names what is wrong with it)."""
+    def value(key: str) -> Any:
+        given = raw.get(f"{PROJECT}:{key}")
+        return KEYS[key].default if given in (None, "") else given
+    root, claims_dir = value("hostRoot"), value("hostClaimsDir")
+    usable = isinstance(root, str) and root.startswith("/") and Path(root).is_dir()
+    return (root if usable else None), (claims_dir if isinstance(claims_dir, str) else KEYS["hostClaimsDir"].default)

@@ -127,6 +127,9 @@ KEYS: dict[str, Key] = {k.name: k for k in (
         field="management_address", max_length=64),
     Key("hostClaimsDir", "string", CLAIMS_DIR, "Where stacks record which host devices they hold.",
         field="host_claims_dir", max_length=PATH_MAX),
+    Key("hostRoot", "string", "/",
+        "The filesystem the host operations act on (sysfs, procfs, the GPU tools); a twin or test tree, "
+        "never needed on a real host.", field="host_root", max_length=PATH_MAX),
     Key("hostCpuModel", "string", "", "CPU model written into the controller's ConfigMaps; empty: read /proc/cpuinfo.",
         field="host_cpu_model", max_length=256),
     Key("hostGpuModel", "string", "", "GPU model written into the controller's ConfigMaps; empty: read sysfs.",

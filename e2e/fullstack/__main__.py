@@ -12,6 +12,7 @@ from e2e.cli.journey import JourneyError
 from e2e.cli.session import CliError
 from e2e.fullstack.bundles import BundleError
 from e2e.fullstack.run import E2eError, Report, full_stack, host_steps
+from e2e.kindhost.run import kind_host
 from e2e.simcluster.errors import ClusterError
 from e2e.toolchain import ToolchainError, locate
 from e2e.toolchain import items
@@ -54,13 +55,14 @@ def main(argv: list[str] | None = None) -> int:
         full_stack(chain, work, report, cache)
         if not args.skip_host:
             host_steps(report, work / "host-steps.json")
+            kind_host(chain, work / "kindhost", cache, report.kindhost)
     except (E2eError, ClusterError, BundleError, JourneyError, CliError) as err:
         failed = str(err)
     except Exception as err:  # noqa: BLE001 - an engine failure (CommandError): its diagnostics, not a traceback
         failed = diagnostics(f"{type(err).__name__}: {err}")
     (args.report / "report.json").write_text(json.dumps(
         {"toolchain": report.toolchain, "steps": report.steps, "api_objects_left": report.api_objects_left,
-         "cli": report.cli,
+         "cli": report.cli, **report.kindhost,
          **({"failed": failed} if failed else {})}, indent=2) + "\n")
     if failed:
         print(f"ERROR: {failed[-4000:]}", file=sys.stderr)

@@ -50,6 +50,7 @@ class Report:
     steps: list[dict[str, Any]] = field(default_factory=list)
     api_objects_left: int = -1
     cli: dict[str, Any] = field(default_factory=dict)
+    kindhost: dict[str, Any] = field(default_factory=dict)  # kindhost, kindhost_checks (e2e/kindhost/run.py)
 
     def step(self, name: str, seconds: float, counts: dict[str, int], **extra: Any) -> dict[str, Any]:
         entry = {"name": name, "seconds": round(seconds, 2), "changes": counts, **extra}

@@ -29,6 +29,7 @@ class Cluster:
     state: Path
     workers: tuple[str, ...] = ("node-a", "node-b")
     control_plane: str = "control-plane"  # "" for none
+    apiserver_args: tuple[str, ...] = ()  # added to kube-apiserver's argv (the kind-host twin's)
     _procs: dict = field(default_factory=dict, init=False, repr=False)
 
     @property
@@ -81,7 +82,8 @@ class Cluster:
                   "kwok": lambda: True}  # kwok serves nothing: its readiness is the nodes' (below)
         for name, argv_of in processes.ORDER:
             t0 = time.monotonic()
-            proc = processes.start(name, argv_of(chain, self.state, record["ports"]), self.state / "logs")
+            argv = argv_of(chain, self.state, record["ports"]) + list(self.apiserver_args if name == "kube-apiserver" else ())
+            proc = processes.start(name, argv, self.state / "logs")
             self._procs[name] = proc
             record["pids"][name] = {"pid": proc.pid, "binary": str(binaries[name])}
             self.state_file.write_text(json.dumps(record, indent=2) + "\n")

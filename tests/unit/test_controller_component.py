@@ -99,7 +99,7 @@ def test_from_settings_prefers_the_configured_models():
                  management_address="",
                  metallb_addresses=("172.18.9.0", "172.18.9.10"), sriov_ipam=None,
                  controller=C(str(CHECKOUT), "v1.1.0", "ghcr.io/openkasugai/controller", "p:1", True),
-                 image_mirror="", video_dir="", external_kubeconfig="", host_claims_dir="/tmp",
+                 image_mirror="", video_dir="", external_kubeconfig="", host_claims_dir="/tmp", host_root="/",
                  host_cpu_model="My CPU", host_gpu_model="", scenarios=(), multi_worker=False, verify_scenarios=False,
         addon_manifests="", source_cache="", kubernetes_build="release", hugepages_1g=0, prebuilt_images=(),
         host_gpu_uuid="")

@@ -4,10 +4,11 @@ scripts/mod/sumversion.c hashes only the module's own source files, so the drive
 from the same .run as the host's has the host's srcversion: srcversion alone cannot tell them apart."""
 from __future__ import annotations
 
-from components.host import gpu
+from components.host import gpu, gpu_handover
 from components.host.operation_provider import HostOperationProvider
+from components.host.runner import for_root
 from tests import roottools
-from tests.unit.test_host_gpu import FakeRunner
+from tests.unit.test_host_gpu import FakeHost, FakeRunner
 from tests.unit.test_host_gpu_operation import host, props  # noqa: F401  (the fixture)
 
 
@@ -25,9 +26,10 @@ def test_no_drift_while_the_gpu_worker_runs_with_the_same_driver_version(host):
     host.worker_running = True
     read = p.read(created.id, created.outs).outs
     assert read["drift"] == [] and not p.diff(created.id, read, news).changes
-    before = roottools.calls(host.root)
+    before = len(roottools.calls(host.root))
     p.update(created.id, read, news)
-    assert roottools.calls(host.root) == before and "nvidia" in host.mods, "the worker's driver is never unloaded"
+    host.sync()
+    assert len(roottools.calls(host.root)) == before and "nvidia" in host.mods, "the worker's driver is never unloaded"
 
 
 def test_the_hosts_driver_back_while_no_worker_runs_is_still_drift(host):
@@ -55,3 +57,19 @@ def test_restore_leaves_the_hosts_version_alone_while_the_host_uses_it(host):
     r = FakeRunner(host)
     gpu.restore(rec, r, str(host.root))
     assert r.calls == [["modprobe", "nvidia_drm"]]
+
+
+def test_whether_the_worker_runs_is_asked_of_the_roots_own_docker(tmp_path):
+    """Unpatched: the hand-over's status reads the GPU worker's container through the runner of its root
+    (components.host.containers), here the root's own stand-in `docker`, never the host's."""
+    h = FakeHost(tmp_path / "root")
+    for tool, body in roottools.GPU_TOOLS.items():
+        roottools.install(h.root, tool, body)
+    spec = gpu_handover.GpuHandoverSpec(stack="alice", worker="kind-worker", claims_dir=str(tmp_path / "claims"),
+                                        root=str(h.root))
+    rec = gpu_handover.apply(spec, None, runner=for_root(str(h.root)))
+    _worker_boots_the_same_build(h)
+    roottools.install(h.root, "docker", 'print(json.dumps([{"State": {"Running": True, "Pid": 4242}}]))',
+                      folder="usr/bin")
+    assert gpu_handover.status(spec, rec, runner=for_root(str(h.root)))["drift"] == []
+    assert ["docker", "inspect", "--type", "container", "--", "kind-worker"] in roottools.calls(h.root)

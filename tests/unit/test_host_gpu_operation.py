@@ -86,3 +86,17 @@ def test_state_from_before_the_contract_is_taken_over_and_its_provider_still_unp
     old.delete(PCI, legacy)
     host.sync()
     assert "nvidia" in host.mods and claims.holder(news["spec"]["claims_dir"], PCI, root=str(host.root)) is None
+
+
+def test_a_later_up_is_not_refused_while_the_gpu_worker_holds_the_gpu(host):
+    """The engine's Check gets the old inputs (record: None), not the outputs: the hand-over is known from
+    this stack's claim. Another stack is still refused, and so is a first hand-over of a held GPU."""
+    p, news = HostOperationProvider("gpu"), props(host)
+    p.create(news)
+    host.sync()
+    host.mods.update({"nvidia": (1, [])})  # the worker's driver, held by its device plugin
+    host.write()
+    host.process(7, "nvidia-device-plugin", "/dev/nvidia0")
+    old_inputs = {**news, "record": None, "drift": None}
+    assert p.check(old_inputs, news).failures == []
+    assert "held by stack 'alice'" in p.check({}, props(host, "bob")).failures[0].reason

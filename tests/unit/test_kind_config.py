@@ -22,7 +22,7 @@ def _settings(**kw) -> Settings:
         registry=Registry(host="192.168.10.100", project="images", ca_file="/etc/ca.crt"),
         metallb_addresses=("172.18.9.0", "172.18.9.10"), sriov_ipam=None,
         controller=ControllerSettings("/c", "v1.1.0", "ghcr.io/openkasugai/controller", "x", True),
-        image_mirror="", video_dir="/videos", external_kubeconfig="", host_claims_dir="/var/lib/x", management_address="",
+        image_mirror="", video_dir="/videos", external_kubeconfig="", host_claims_dir="/var/lib/x", host_root="/", management_address="",
         host_cpu_model="", host_gpu_model="", scenarios=(), multi_worker=False, verify_scenarios=False,
         addon_manifests="", source_cache="", kubernetes_build="release", hugepages_1g=0, prebuilt_images=(),
         host_gpu_uuid="")

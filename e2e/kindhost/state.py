@@ -1,0 +1,52 @@
+"""The twin's own state folder (OPENKASUGAI_TWIN_STATE), shared by the stand-in plugins and host tools:
+the faults a step injects, what the stand-in registries hold, the simulated clusters kind made."""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+ENV = "OPENKASUGAI_TWIN_STATE"
+
+
+class TwinError(Exception):
+    pass
+
+
+def folder() -> Path:
+    value = os.environ.get(ENV)
+    if not value:
+        raise TwinError(f"{ENV} is not set: the stand-ins run only inside the kind-host twin (e2e/kindhost)")
+    return Path(value)
+
+
+def fault(name: str) -> str | None:
+    """The fault a step injected under `name` (e.g. "image-build": a tag substring), or None."""
+    try:
+        return json.loads((folder() / "faults.json").read_text()).get(name)
+    except FileNotFoundError:
+        return None
+
+
+def set_faults(state: Path, faults: dict[str, str]) -> None:
+    (state / "faults.json").write_text(json.dumps(faults))
+
+
+@contextmanager
+def locked_json(name: str):
+    """A JSON mapping in the state folder, read and written under a lock (plugins run in parallel)."""
+    path = folder() / name
+    with open(folder() / f".{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        data = json.loads(path.read_text()) if path.exists() else {}
+        yield data
+        path.write_text(json.dumps(data, indent=2, sort_keys=True))
+
+
+def read_json(name: str) -> dict:
+    try:
+        return json.loads((folder() / name).read_text())
+    except FileNotFoundError:
+        return {}
