@@ -80,7 +80,11 @@ def unload(runner, root: str = "/") -> dict:
             mods.unload(name, runner)
             record["unloaded"].append(name)
     except Exception as err:
-        _load_back(record, runner)
+        back = _load_back(record, runner)
+        if back:
+            raise HostOpError(f"failed to unload the GPU driver: {err}; loading it back failed too: {back}; "
+                              "run `python -m components.host gpu status` and load what is missing with "
+                              "modprobe") from err
         raise HostOpError(f"failed to unload the GPU driver: {err}; the host driver was loaded back") from err
     return record
 
@@ -91,11 +95,18 @@ def _require(runner, tools: list[str], action: str) -> None:
         raise Refused(f"failed to {action}: {why}; nothing was changed")
 
 
-def _load_back(record: dict, runner) -> None:
-    for name in reversed(record["unloaded"]):
-        mods.load(name, runner)
+def _load_back(record: dict, runner) -> str:
+    """Undo a partial unload, every step tried; what failed, or "" when all went back."""
+    steps = [(f"modprobe {n}", lambda n=n: mods.load(n, runner)) for n in reversed(record["unloaded"])]
     if record["persistenced"]:
-        runner.run(["systemctl", "start", PERSISTENCED])
+        steps.append((f"systemctl start {PERSISTENCED}", lambda: runner.run(["systemctl", "start", PERSISTENCED])))
+    failed = []
+    for what, step in steps:
+        try:
+            step()
+        except Exception as err:  # noqa: BLE001 - each failure is reported, the other steps still run
+            failed.append(f"{what}: {err}")
+    return "; ".join(failed)
 
 
 def drift(record: dict, root: str = "/", worker_running: bool = False) -> list[str]:

@@ -15,6 +15,7 @@ from components.platform import manifests as addons
 from components.settings.model import Settings
 
 from . import pins
+from .driver import StageError, staged
 from .fetch import FetchError, Progress, fetch_file, fetch_git, git_head, sha256_file, stderr_progress
 
 CACHE_ENV = "OPENKASUGAI_AIO_CACHE"
@@ -131,6 +132,13 @@ def provide(s: Settings, *, fetch: bool, strict: bool,
                       f"(pinned: {', '.join(pins.KUBERNETES_COMMITS)}); set kubernetesSource to a Kubernetes "
                       f"checkout at {s.kubernetes_version}")
     manifests = r.addons(s.addon_manifests, cache, addons.bundles_for(s.uses_kind, bool(s.sriov_workers)))
+    driver = s.gpu_driver_file
+    if driver and s.uses_kind and fetch and Path(driver).is_file():  # the offline preview writes nothing
+        try:
+            driver = staged(driver, cache)
+        except StageError as err:
+            r.problems.append(str(err))
     out = dataclasses.replace(s, controller=controller, kind_source=kind_source,
-                              kubernetes_source=kubernetes_source, addon_manifests=manifests)
+                              kubernetes_source=kubernetes_source, addon_manifests=manifests,
+                              gpu_driver_file=driver)
     return out, r.problems, r.warnings

@@ -126,6 +126,22 @@ def test_failed_rmmod_loads_back_what_was_unloaded(host):
     assert {"nvidia_drm", "nvidia_modeset", "nvidia_uvm", "nvidia"} <= set(host.mods)
 
 
+def test_a_load_back_that_fails_too_is_one_host_error_naming_both_failures_and_tries_every_step(host):
+    # Seen by the kind-host twin: a CommandError from loading back escaped as a traceback.
+    class LoadBackFails(FakeRunner):
+        def run(self, argv, *, check=True):
+            if argv[0] == "modprobe" and argv[1] == "nvidia_modeset":
+                self.calls.append(list(argv))
+                raise CommandError(Result(list(argv), 1, "", "modprobe: FATAL: Module nvidia_modeset not found"))
+            return super().run(argv, check=check)
+    r = LoadBackFails(host, fail_on="nvidia_uvm")
+    with pytest.raises(HostOpError) as caught:
+        gpu.unload(r, str(host.root))
+    message = str(caught.value)
+    assert "is in use" in message and "loading it back failed too: modprobe nvidia_modeset" in message
+    assert r.calls[-1] == ["modprobe", "nvidia_drm"]  # the step after the failed one still ran
+
+
 def test_restore_unloads_the_workers_modules_then_loads_the_hosts(host):
     r = FakeRunner(host)
     rec = gpu.unload(r, str(host.root))

@@ -19,6 +19,7 @@ from components.sources import cache_dir, pins, provide
 from components.preview.__main__ import main as preview
 from components.sources.fetch import FetchError, fetch_file, fetch_git
 from tests.fake_checkout import write_checkout
+from tests.host_files import write_nvidia_run
 
 ROOT = Path(__file__).resolve().parents[2]
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "init.defaultBranch=main"]
@@ -247,3 +248,19 @@ def test_an_external_cluster_needs_only_the_multus_bundle(upstream, tmp_path):
     assert s.addon_manifests == str(given)
     assert [b.name for b in addons.bundles_for(kind=False, sriov=False)] == ["multus"]
     assert [b.name for b in addons.bundles_for(kind=True, sriov=False)] == ["calico", "multus", "metallb"]
+
+
+def test_up_builds_the_gpu_image_from_a_folder_holding_only_the_driver(upstream, tmp_path):
+    # The acc build's named context is the driver's folder: given in place, that is ~ or work/ beside the videos.
+    home = tmp_path / "home"
+    (home / "DATA/video").mkdir(parents=True)
+    (home / "DATA/video/big.mp4").write_bytes(b"\0" * 4096)
+    driver = write_nvidia_run(home / "NVIDIA-Linux-x86_64-550.90.12.run")
+    given = dataclasses.replace(settings(upstream), gpu_driver_file=str(driver))
+    s, problems, _ = provide(given, fetch=True, strict=True, progress=lambda line: None)
+    staged = Path(s.gpu_driver_file)
+    assert problems == [] and staged.name == driver.name and staged.read_bytes() == driver.read_bytes()
+    assert staged.parent.parent == upstream / "gpu-driver" and list(staged.parent.iterdir()) == [staged]
+    assert provide(given, fetch=True, strict=True, progress=lambda line: None)[0].gpu_driver_file == str(staged)
+    offline = provide(given, fetch=False, strict=False, progress=lambda line: None)[0]
+    assert offline.gpu_driver_file == str(driver)  # the offline preview writes nothing
