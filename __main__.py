@@ -9,7 +9,7 @@ from components.controller import Controller, ControllerArgs
 from components.devices import Attachment, HostDevices, HostDevicesArgs
 from components.external_cluster import ExternalCluster, ExternalClusterArgs
 from components.function_images import FunctionImages, FunctionImagesArgs
-from components.host.facts import host_facts
+from components.host.probe import host_facts
 from components.harbor_project import HarborProject, HarborProjectArgs
 from components.host_operations import HostOperations, HostOperationsArgs
 from components.kind_cluster import KindCluster, KindClusterArgs

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from components.constants import CLAIMS_DIR, PROJECT_DIR
 
-from . import claims, facts, records, validate
+from . import claims, probe, records, validate
 from .errors import HostOpError, Invalid, Refused
 from .operations import OPERATIONS
 from .runner import for_root
@@ -115,7 +115,7 @@ def _gpu(args) -> int:
         _print(args, st, f"gpu: {gpus}\nmodules: {mods}\npersistenced: {st['persistenced']}\n"
                f"holders: {'; '.join(st['holders']) or 'none'}")
         return EXIT_OK
-    found = facts.gpus(args.root)
+    found = probe.gpus(args.root)
     if not found:
         raise Refused("failed to find an NVIDIA GPU (PCI vendor 10de) on this host")
     key = claims.gpu_claim_key(found[0]['pci'])
@@ -159,7 +159,7 @@ def _stack_settings(args):
         _, raw, secret_keys = load_stack_config(stack, config_file)
         # This host's GPU model, as `pulumi up` passes it: a GPU scenario needs one model or another.
         settings = load(raw, stack=stack, base_dir=PROJECT_DIR, secret_keys=secret_keys, host_files=True,
-                        host_gpu_model=facts.host_facts(args.root).gpu_model or "")
+                        host_gpu_model=probe.host_facts(args.root).gpu_model or "")
     except SettingsError as err:
         raise _Usage(list(err.problems)) from err
     except (RunError, ValueError, OSError) as err:  # a file that is no YAML mapping, config only load() judges

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from components.constants import HUGEPAGES_1G
 
-from . import claims, doctor_build, facts, gpu
+from . import claims, doctor_build, gpu, probe
 from .errors import HostOpError
-from .hugepages import REQUIRED_PAGES, hugepages_problem, pages_1g
+from .doctor_hugepages import REQUIRED_PAGES, hugepages_problem, pages_1g
 from .operation import spec_props, specs_of
 from .operations import OPERATIONS
 from .runner import not_found
@@ -144,7 +144,7 @@ def stack_checks(settings, runner, root: str = "/", network: str = "kind", regis
     else:
         out.append(registry_check(s.registry.host))
     out += operation_checks(s, runner, root)
-    if s.gpu_worker is not None and s.uses_kind and facts.gpus(root):  # none: operation:gpu says so
+    if s.gpu_worker is not None and s.uses_kind and probe.gpus(root):  # none: operation:gpu says so
         out.append(_gpu_uuid_check(s, root))
     problem = hugepages_problem(root, s.controller.fpga_agents) if s.hugepages_1g < REQUIRED_PAGES else None
     if problem:
@@ -210,7 +210,7 @@ def operation_checks(s, runner, root: str = "/") -> list[dict]:
 def _gpu_uuid_check(s, root: str) -> dict:
     """The GPU worker's UUID, which no operation checks: the controller needs it (CUDA_VISIBLE_DEVICES).
     The GPU itself (present, not held) is operation:gpu's."""
-    found = facts.gpus(root)
+    found = probe.gpus(root)
     where = f"{s.gpu_worker.node}: {found[0]['model']} at {found[0]['pci']}"
     uuid = s.host_gpu_uuid or found[0]["uuid"]
     if not uuid:  # `pulumi up` stops without it
@@ -241,5 +241,5 @@ def _metallb(runner, rng: str, network: str) -> dict:
 
 
 def summary(checks: list[dict]) -> dict:
-    return {"ok": all(c["ok"] is not False for c in checks), "facts": facts.host_facts().__dict__,
+    return {"ok": all(c["ok"] is not False for c in checks), "facts": probe.host_facts().__dict__,
             "checks": checks}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from components.constants import CLAIMS_DIR
 
-from . import claims, containers, facts, gpu, records, validate
+from . import claims, containers, gpu, probe, records, validate
 from .errors import HostOpError
 from .modules import NVIDIA_ORDER
 
@@ -45,7 +45,7 @@ def _worker_running(spec: GpuHandoverSpec, runner) -> bool:
 def check(spec: GpuHandoverSpec, record: dict | None = None, *, runner) -> list[tuple[str, str]]:
     if validate.stack(spec.stack):
         return [("stack", validate.stack(spec.stack))]
-    found = facts.gpus(spec.root)
+    found = probe.gpus(spec.root)
     if not found:
         return [("worker", "no NVIDIA GPU (PCI vendor 10de) on this host")]
     bad = []
@@ -70,7 +70,7 @@ def apply(spec: GpuHandoverSpec, record: dict | None, *, runner) -> dict:
             again = gpu.unload(runner, spec.root)
             rec["unloaded"] = sorted(set(rec["unloaded"] or []) | set(again["unloaded"]), key=NVIDIA_ORDER.index)
         return rec
-    found = facts.gpus(spec.root)
+    found = probe.gpus(spec.root)
     if not found:
         raise HostOpError("failed to unload the GPU driver: no NVIDIA GPU (PCI vendor 10de) on this host")
     key = claims.gpu_claim_key(found[0]['pci'])

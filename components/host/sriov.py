@@ -9,7 +9,7 @@ from pathlib import Path
 
 from components.constants import CLAIMS_DIR
 
-from . import claims, containers, facts, netlink as nl, records, validate
+from . import claims, containers, netlink as nl, probe, records, validate
 from .errors import HostOpError, Invalid, Refused
 from .sriov_links import Links, identities, move_back, move_in, to_move, where
 from .sysfs import Sysfs
@@ -85,7 +85,7 @@ def _check(spec: SriovSpec, record: dict | None, held: dict | None, host,
         if total < spec.vfs:
             bad.append(("vfs", f"{spec.pf}: {spec.vfs} VFs requested, sriov_totalvfs is {total}"))
     why = nl.protected_ifaces(host, spec.management_address).get(spec.pf)
-    if not why and spec.pf in facts.default_route_ifaces(spec.root):  # a tree given by doctor --root
+    if not why and spec.pf in probe.default_route_ifaces(spec.root):  # a tree given by doctor --root
         why = "it carries the default route"
     if why:
         bad.append(("pf", f"{spec.pf}: refusing to move it, {why}; pick another PF"))

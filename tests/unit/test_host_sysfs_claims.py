@@ -92,7 +92,7 @@ def test_status_paths_import_without_pulumi_or_pyroute2():
     import subprocess
     import sys
     code = ("import sys, components.host.cli, components.host.doctor, components.host.gpu, "
-            "components.host.facts; print([m for m in sys.modules if m.startswith(('pulumi', 'pyroute2'))])")
+            "components.host.probe; print([m for m in sys.modules if m.startswith(('pulumi', 'pyroute2'))])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "[]", out.stderr
