@@ -1,7 +1,7 @@
 """Converge functions for one PF and its VFs in one Kind worker: check, attach, status, detach.
 
 The CLI drives them directly and the `sriov` host operation (sriov_attachment.py) through the
-contract, both with one SriovSpec; finding the links again is in sriov_links.py."""
+contract, both with one SriovSpec and one HostContext; finding the links again is in sriov_links.py."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,6 +10,7 @@ from pathlib import Path
 from components.constants import CLAIMS_DIR
 
 from . import claims, containers, netlink as nl, probe, records, validate
+from .contract import HostContext
 from .errors import HostOpError, Invalid, Refused
 from .sriov_links import Links, identities, move_back, move_in, to_move, where
 from .sysfs import Sysfs
@@ -48,36 +49,37 @@ class SriovSpec:
 _UNREAD = object()
 
 
-def recorded(spec: SriovSpec, record: dict | None, held=_UNREAD) -> dict | None:
+def recorded(spec: SriovSpec, record: dict | None, ctx: HostContext, held=_UNREAD) -> dict | None:
     """The record attach left: passed in (provider state) or from the claims file (CLI), checked before
     any of its names, PCI addresses or counts is used (a RecordError names where it came from)."""
     if isinstance(record, dict) and record.get("pf") == spec.pf:
         return records.checked(record, records.SRIOV, spec.key, records.STATE)
     if held is _UNREAD:
-        held = claims.holder(spec.claims_dir, spec.key, root=spec.root)
+        held = claims.holder(ctx.claims_dir, spec.key, root=ctx.root)
     if not held or held.get("stack") != spec.stack or held.get("record") is None:
         return None
-    return records.checked(held["record"], records.SRIOV, spec.key, records.source_of(spec.claims_dir))
+    return records.checked(held["record"], records.SRIOV, spec.key, records.source_of(ctx.claims_dir))
 
 
-def check(spec: SriovSpec, record: dict | None = None, need_worker: bool = True, *,
-          runner) -> list[tuple[str, str]]:
-    """Every reason attach would be refused, as (property, reason); empty means go."""
+def check(spec: SriovSpec, record: dict | None, ctx: HostContext) -> list[tuple[str, str]]:
+    """Every reason attach would be refused, as (property, reason); empty means go. Before the first apply
+    (no record) the Kind cluster may be created in the same `up`: its worker is checked then. The claims
+    file, not the record, says who holds the PF (as the CLI sees it)."""
     bad = spec.problems()
     if bad:
         return bad
-    held = claims.holder(spec.claims_dir, spec.key, root=spec.root)
+    held = claims.holder(ctx.claims_dir, spec.key, root=ctx.root)
     with nl.open_ns(None) as host:
-        return _check(spec, recorded(spec, record, held), held, host, need_worker, runner)[0]
+        return _check(spec, recorded(spec, None, ctx, held), held, host, bool(record), ctx)[0]
 
 
 def _check(spec: SriovSpec, record: dict | None, held: dict | None, host,
-           need_worker: bool, runner) -> tuple[list[tuple[str, str]], int | None]:
+           need_worker: bool, ctx: HostContext) -> tuple[list[tuple[str, str]], int | None]:
     """check() with the claims entry already read and the host netns open; also the worker's PID."""
-    fs, bad, pid = Sysfs(spec.root), [], None
+    fs, bad, pid = Sysfs(ctx.root), [], None
     pci = (record or {}).get("pf_pci")
     if not fs.exists(spec.pf, pci):
-        return [("pf", f"{spec.pf}: no such network interface in {Path(spec.root) / 'sys/class/net'}")], None
+        return [("pf", f"{spec.pf}: no such network interface in {Path(ctx.root) / 'sys/class/net'}")], None
     if not fs.is_sriov(spec.pf, pci):
         bad.append(("pf", f"{spec.pf}: not SR-IOV capable (no sriov_totalvfs)"))
     else:
@@ -85,13 +87,13 @@ def _check(spec: SriovSpec, record: dict | None, held: dict | None, host,
         if total < spec.vfs:
             bad.append(("vfs", f"{spec.pf}: {spec.vfs} VFs requested, sriov_totalvfs is {total}"))
     why = nl.protected_ifaces(host, spec.management_address).get(spec.pf)
-    if not why and spec.pf in probe.default_route_ifaces(spec.root):  # a tree given by doctor --root
+    if not why and spec.pf in probe.default_route_ifaces(ctx.root):  # a tree given by doctor --root
         why = "it carries the default route"
     if why:
         bad.append(("pf", f"{spec.pf}: refusing to move it, {why}; pick another PF"))
     if need_worker:
         try:
-            pid = containers.container_pid(spec.worker, runner)
+            pid = containers.container_pid(spec.worker, ctx.runner)
         except HostOpError as err:  # no runtime to ask (a fake root without one): a refusal among the others
             bad.append(("worker", str(err)))
         else:
@@ -103,7 +105,7 @@ def _check(spec: SriovSpec, record: dict | None, held: dict | None, host,
     return bad, pid
 
 
-def attach(spec: SriovSpec, record: dict | None = None, *, runner) -> dict:
+def attach(spec: SriovSpec, record: dict | None, ctx: HostContext) -> dict:
     """Put the PF and its VFs into the worker, address and raise the PF. All or nothing.
 
     Fixed costs per call: one read of the claims file, one write before any change (only when the
@@ -111,10 +113,10 @@ def attach(spec: SriovSpec, record: dict | None = None, *, runner) -> dict:
     (none when nothing changed); two container lookups (before, and after the moves to catch a
     worker that died mid-run); the host and the worker netns opened once each."""
     spec.validate(f"attach {spec.pf} to {spec.worker}")
-    held = claims.holder(spec.claims_dir, spec.key, root=spec.root)
-    record, fs = recorded(spec, record, held), Sysfs(spec.root)
+    held = claims.holder(ctx.claims_dir, spec.key, root=ctx.root)
+    record, fs = recorded(spec, record, ctx, held), Sysfs(ctx.root)
     with nl.open_ns(None) as host:
-        bad, pid = _check(spec, record, held, host, True, runner)
+        bad, pid = _check(spec, record, held, host, True, ctx)
         if record and int(record.get("vfs", spec.vfs)) != spec.vfs:
             # A new count is written as 0 then N: it would destroy the VFs in the worker.
             bad.append(("vfs", f"{spec.pf} is attached with {record['vfs']} VFs; detach it first to change "
@@ -123,7 +125,7 @@ def attach(spec: SriovSpec, record: dict | None = None, *, runner) -> dict:
             raise Refused(f"failed to attach {spec.pf} to {spec.worker}: " + "; ".join(r for _, r in bad))
         mine = held is not None  # and by this stack: another stack's claim was refused above
         if not mine:
-            claims.claim(spec.claims_dir, spec.key, spec.stack, root=spec.root, worker=spec.worker)
+            claims.claim(ctx.claims_dir, spec.key, spec.stack, root=ctx.root, worker=spec.worker)
         undo: list = []
         changed = False
         try:
@@ -155,7 +157,7 @@ def attach(spec: SriovSpec, record: dict | None = None, *, runner) -> dict:
                             changed = True
                         if nl.ensure_up(work, pf):
                             changed = True
-                    if containers.container_pid(spec.worker, runner) != pid:  # the worker died or restarted mid-run
+                    if containers.container_pid(spec.worker, ctx.runner) != pid:  # the worker died or restarted mid-run
                         raise HostOpError(f"failed to attach {spec.pf}: container {spec.worker} went away mid-run")
                     out = {"pf": spec.pf, "pf_pci": pf_pci, "worker": spec.worker, "pid": pid, "vfs": spec.vfs,
                            "address": spec.address, "numvfs_before": before, "links": idents, "changed": changed}
@@ -163,7 +165,7 @@ def attach(spec: SriovSpec, record: dict | None = None, *, runner) -> dict:
                     if not (held and held.get("worker") == spec.worker and held.get("record") == rec):
                         # claim(), not update(): it also re-takes a claim dropped meanwhile, or refuses
                         # (and the moves are undone) if another stack took it.
-                        claims.claim(spec.claims_dir, spec.key, spec.stack, root=spec.root, worker=spec.worker, record=rec)
+                        claims.claim(ctx.claims_dir, spec.key, spec.stack, root=ctx.root, worker=spec.worker, record=rec)
                 except BaseException:
                     for step in reversed(undo):
                         try:
@@ -173,19 +175,26 @@ def attach(spec: SriovSpec, record: dict | None = None, *, runner) -> dict:
                     raise
         except BaseException:
             if not mine:
-                claims.release(spec.claims_dir, spec.key, spec.stack, root=spec.root)
+                claims.release(ctx.claims_dir, spec.key, spec.stack, root=ctx.root)
             raise
     return out
 
 
-def status(spec: SriovSpec, record: dict | None = None, *, runner) -> dict:
+def apply(spec: SriovSpec, record: dict | None, ctx: HostContext) -> dict:
+    """attach, as the `sriov` operation's apply: the record alone."""
+    rec = attach(spec, record, ctx)
+    return {k: v for k, v in rec.items() if k != "changed"}
+
+
+def status(spec: SriovSpec, record: dict | None, ctx: HostContext) -> dict:
     """Where every interface is now. state: attached, drift (some left the worker, or the worker
-    restarted), detached (nothing recorded)."""
+    restarted), detached (nothing recorded); present and drift as the `sriov` operation's status."""
     spec.validate(f"read the state of {spec.pf} in {spec.worker}")
-    record = recorded(spec, record)
+    record = recorded(spec, record, ctx)
     if not record:
-        return {"pf": spec.pf, "worker": spec.worker, "state": "detached", "interfaces": {}}
-    pid = containers.container_pid(spec.worker, runner)
+        return {"pf": spec.pf, "worker": spec.worker, "state": "detached", "present": False, "interfaces": {},
+                "drift": []}
+    pid = containers.container_pid(spec.worker, ctx.runner)
     work_links = []
     if pid:
         with nl.open_ns(pid) as work:
@@ -196,19 +205,20 @@ def status(spec: SriovSpec, record: dict | None = None, *, runner) -> dict:
     reasons = [f"{n} is in the {w}" if w == "host" else f"{n} is missing" for n, w in places.items() if w != "worker"]
     if pid != record["pid"]:
         reasons.insert(0, f"{spec.worker} pid is {pid} (was {record['pid']}): the worker restarted or is gone")
-    return {"pf": spec.pf, "worker": spec.worker, "state": "drift" if reasons else "attached",
+    return {"pf": spec.pf, "worker": spec.worker, "state": "drift" if reasons else "attached", "present": True,
             "pid": pid, "recorded_pid": record["pid"], "interfaces": places, "drift": reasons}
 
 
-def detach(spec: SriovSpec, record: dict | None = None, *, runner) -> dict:
-    """Return every recorded interface to the host and restore the VF count; then release the claim."""
+def detach(spec: SriovSpec, record: dict | None, ctx: HostContext) -> dict:
+    """Return every recorded interface to the host and restore the VF count; then release the claim (the
+    `sriov` operation's release)."""
     spec.validate(f"detach {spec.pf} from {spec.worker}")
-    claims.everything(spec.claims_dir, root=spec.root)  # a broken claims file stops it here, before any change
-    record = recorded(spec, record)
+    claims.everything(ctx.claims_dir, root=ctx.root)  # a broken claims file stops it here, before any change
+    record = recorded(spec, record, ctx)
     if not record:
         return {"pf": spec.pf, "state": "detached", "changed": False}
-    fs, changed = Sysfs(spec.root), False
-    pid = containers.container_pid(spec.worker, runner)
+    fs, changed = Sysfs(ctx.root), False
+    pid = containers.container_pid(spec.worker, ctx.runner)
     undo: list = []
     if pid:
         with nl.open_ns(pid) as work:
@@ -230,5 +240,5 @@ def detach(spec: SriovSpec, record: dict | None = None, *, runner) -> dict:
     # Last, because it cannot be undone: writing 0 destroys the VFs wherever they are.
     if fs.exists(spec.pf, record.get("pf_pci")) and fs.set_numvfs(spec.pf, int(record["numvfs_before"]), record.get("pf_pci")):
         changed = True
-    claims.release(spec.claims_dir, spec.key, spec.stack, root=spec.root)
+    claims.release(ctx.claims_dir, spec.key, spec.stack, root=ctx.root)
     return {"pf": spec.pf, "state": "detached", "changed": changed}

@@ -12,8 +12,8 @@ import pytest
 
 from components.host import claims, containers, netlink as nl, sriov
 from components.host.errors import HostOpError, Refused
-from components.host.runner import for_root
 from tests.host.conftest import RUN, WORKERS, pf_name, pid_of, vf_name
+from tests.host_context import ctx
 
 W1, W2 = WORKERS
 
@@ -27,15 +27,15 @@ def names_in(pid=None) -> set[str]:
 
 
 def attach(s: sriov.SriovSpec) -> dict:
-    return sriov.attach(s, runner=for_root(s.root))
+    return sriov.attach(s, None, ctx(s))
 
 
 def detach(s: sriov.SriovSpec) -> dict:
-    return sriov.detach(s, runner=for_root(s.root))
+    return sriov.detach(s, None, ctx(s))
 
 
 def status(s: sriov.SriovSpec) -> dict:
-    return sriov.status(s, runner=for_root(s.root))
+    return sriov.status(s, None, ctx(s))
 
 
 def cli(*args) -> subprocess.CompletedProcess:
@@ -164,7 +164,7 @@ def test_second_stack_claim_is_refused(workers, fake, tmp_path):
     fake.pf(0, vfs=2)
     attach(spec(fake, tmp_path, vfs=2, stack="alice"))
     bob = spec(fake, tmp_path, vfs=2, stack="bob", worker=W2)
-    assert any("held by stack 'alice'" in r for _, r in sriov.check(bob, runner=for_root(bob.root)))
+    assert any("held by stack 'alice'" in r for _, r in sriov.check(bob, None, ctx(bob)))
     with pytest.raises(Refused, match="alice"):
         attach(bob)
     assert pf_name(0) in names_in(pid_of(W1))

@@ -177,9 +177,9 @@ def test_components_take_their_dependencies_as_after():
     # One keyword with one meaning: what everything the component creates waits for.
     import dataclasses
 
-    from components import addons, controller, devices, function_images, kind_cluster, registry
+    from components import addons, controller, function_images, host_operations, kind_cluster, registry
     from scenarios import component, infra_component
-    for args in (addons.PlatformAddonsArgs, controller.ControllerArgs, devices.HostDevicesArgs,
+    for args in (addons.PlatformAddonsArgs, controller.ControllerArgs, host_operations.HostOperationsArgs,
                  function_images.FunctionImagesArgs, kind_cluster.KindClusterArgs, registry.ImageRegistryArgs,
                  component.ScenarioArgs, infra_component.ScenarioInfraArgs):
         names = {f.name for f in dataclasses.fields(args)}
@@ -226,3 +226,47 @@ def test_component_constructors_end_with_register_outputs():
         if not (isinstance(last, ast.Expr) and "self.register_outputs(" in ast.unparse(last)):
             unregistered.append(f"{path.relative_to(ROOT)}: {cls.name}")
     assert not unregistered, unregistered
+
+
+# What serves the registered host operations (components/host/contract.py): each reads an operation through
+# its type, so none of them calls getattr or hasattr at all.
+OPERATION_CONSUMERS = ("components/host/contract.py", "components/host/registry.py",
+                       "components/host/operation_provider.py", "components/host_operations.py",
+                       "components/host/doctor.py", "components/host/cli.py", "__main__.py")
+
+
+def _reflection(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "hasattr"):
+            yield node
+
+
+def _modules_bound(name: str, path: Path, tree: ast.Module) -> set[str]:
+    """Names a module binds to a project module by its imports (`from . import sriov`, `import x.y as z`)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            out |= {a.asname or a.name for a in node.names if f"{base}.{a.name}" in MODULES}
+        elif isinstance(node, ast.Import):
+            out |= {a.asname or a.name.split(".")[0] for a in node.names if a.name in MODULES}
+    return out
+
+
+def test_host_operations_are_read_through_their_type_never_with_getattr_or_hasattr():
+    from components.host.contract import Operation
+    from components.host.registry import OPERATIONS
+    assert OPERATIONS and all(isinstance(op, Operation) for op in OPERATIONS.values()), OPERATIONS
+    found = []
+    for rel in OPERATION_CONSUMERS:
+        found += [f"{rel}:{n.lineno}: {ast.unparse(n)}" for n in _reflection(ast.parse((ROOT / rel).read_text()))]
+    for name, path in MODULES.items():  # and nowhere on a module of the project (an operation's above all)
+        tree = ast.parse(path.read_text())
+        bound = _modules_bound(name, path, tree)
+        found += [f"{path.relative_to(ROOT)}:{n.lineno}: {ast.unparse(n)}" for n in _reflection(tree)
+                  if n.args and isinstance(n.args[0], ast.Name) and n.args[0].id in bound]
+    assert not found, "read a host operation through its Operation:\n" + "\n".join(found)
