@@ -118,3 +118,19 @@ def test_every_dynamic_provider_is_stored_in_state_by_reference_so_its_imports_s
         stored = base64.b64decode(serialize_provider(provider))
         assert module in stored and b"sriov_plan" not in stored and b"def attach" not in stored
         assert type(dill.loads(stored)) is type(provider)
+
+
+@pulumi.runtime.test
+def test_an_operations_legacy_aliases_become_pulumi_aliases_of_the_resource_they_take_over():
+    from components.host.gpu_handover import OPERATION as GPU
+    from components.host.sriov_attachment import OPERATION as SRIOV
+    from components.host_operations import _alias
+    (sriov,) = [_alias(a) for a in SRIOV.aliases]  # same name and parent, another type
+    assert (sriov.type_, sriov.name, sriov.parent) == ("pulumi-python:dynamic/host:SriovAttachment", ..., ...)
+    (gpu,) = [_alias(a) for a in GPU.aliases]  # another type, name and parent
+    assert (gpu.type_, gpu.name) == ("pulumi-python:dynamic/host:GpuDriverHandover", "gpu-handover-gpu")
+    return gpu.parent.apply(lambda urn: assert_parent(urn))
+
+
+def assert_parent(urn: str) -> None:
+    assert urn.endswith("::openkasugai-aio:host:HostDevices::gpu-handover"), urn
