@@ -6,10 +6,9 @@ import pulumi
 from components.addons import PlatformAddons, PlatformAddonsArgs
 from components.cluster import Cluster
 from components.controller import Controller, ControllerArgs
-from components.devices import Attachment, HostDevices, HostDevicesArgs
 from components.external_cluster import ExternalCluster, ExternalClusterArgs
 from components.function_images import FunctionImages, FunctionImagesArgs
-from components.host.facts import host_facts
+from components.host.probe import host_facts
 from components.harbor_project import HarborProject, HarborProjectArgs
 from components.host_operations import HostOperations, HostOperationsArgs
 from components.kind_cluster import KindCluster, KindClusterArgs
@@ -45,15 +44,9 @@ else:
     cluster = ExternalCluster("cluster", ExternalClusterArgs(
         kubeconfig_file=settings.external_kubeconfig, node_names=[w.node for w in settings.workers]))
 
-# PFs and VFs go into the workers' network namespaces, which exist once the cluster does.
-host = None
-if settings.uses_kind and settings.sriov_workers:
-    host = HostDevices("host", HostDevicesArgs(
-        stack=settings.stack, cluster_name=settings.cluster_name,
-        attachments=[Attachment(w.node, w.sriov.pf, w.sriov.vfs, w.sriov.address) for w in settings.sriov_workers],
-        claims_dir=settings.host_claims_dir, root=settings.host_root,
-        management_address=settings.management_address or None,
-        cluster=cluster.deletes_with, after=cluster.ready))
+# Once the cluster's nodes exist: PFs and VFs go into the workers' network namespaces.
+on_nodes = HostOperationsArgs.from_settings(settings, "after", after=cluster.ready, replace_with=cluster.deletes_with)
+host = HostOperations("host", on_nodes) if on_nodes.specs else None
 
 registry = ImageRegistry("registry", ImageRegistryArgs(
     registry=settings.registry, cluster_name=settings.cluster_name, after=cluster.ready, stack=settings.stack,

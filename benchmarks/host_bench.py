@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pyroute2 import IPRoute  # noqa: E402
 
 from components.host import sriov  # noqa: E402
-from components.host.runner import for_root  # noqa: E402
+from tests.host_context import ctx  # noqa: E402
 from tests import hostlock  # noqa: E402
 # Names unique to this run, made and removed here only (tests/host/conftest.py).
 from tests.host.conftest import WORKERS, FakeSriov, Workers, import_image, pf_name, pid_of, vf_name  # noqa: E402
@@ -68,10 +68,10 @@ def specs(root: str, claims_dir: str, n: int) -> list[sriov.SriovSpec]:
 def in_process(ss: list[sriov.SriovSpec]) -> tuple[float, float]:
     t0 = time.perf_counter()
     for s in ss:
-        sriov.attach(s, runner=for_root(s.root))
+        sriov.attach(s, None, ctx(s))
     t1 = time.perf_counter()
     for s in ss:
-        sriov.detach(s, runner=for_root(s.root))
+        sriov.detach(s, None, ctx(s))
     return t1 - t0, time.perf_counter() - t1
 
 

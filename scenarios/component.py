@@ -37,7 +37,7 @@ class ScenarioArgs:
     after: list[pulumi.Resource] = field(default_factory=list)  # every object waits for these
     dataflow_after: list[pulumi.Resource] = field(default_factory=list)  # the DataFlow alone also waits for these
     # Registers a resource that moves VFs back into the workers; called for SR-IOV scenarios with
-    # (name, trigger) where trigger changes with the DataFlow (HostDevices.reassert fits).
+    # (name, trigger) where trigger changes with the DataFlow (HostOperations.reassert fits).
     reassert: Optional[Callable[..., Optional[pulumi.Resource]]] = None
     # The cluster's kubeconfig (content), given when verifyScenarios is on: a check then feeds the
     # scenario its inputs and compares the result. None: no check.
@@ -113,7 +113,7 @@ def deploy_scenarios(settings, images: Mapping[str, str], gpu_region_type: Optio
 
     after: what every scenario object waits for (the controller, the function image builds);
     infra_after: what the shared objects also wait for (Multus and nv-ipam for the NADs);
-    reassert: HostDevices.reassert, so that SR-IOV DataFlows re-attach the VFs first.
+    reassert: HostOperations.reassert (stage "after"), so that SR-IOV DataFlows re-attach the VFs first.
     Returns (infra, {scenario name: ScenarioDeployment}).
     """
     s = settings

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from components.constants import CLAIMS_DIR, PROJECT_DIR
 
-from . import claims, facts, records, validate
+from . import claims, probe, records, validate
+from .contract import HostContext
 from .errors import HostOpError, Invalid, Refused
-from .operations import OPERATIONS
+from .registry import OPERATIONS
 from .runner import for_root
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DRIFT, EXIT_REFUSED, EXIT_DETACHED = 0, 1, 2, 3, 4, 5
@@ -89,18 +90,18 @@ def _sriov(args) -> int:
     spec = sriov.SriovSpec(stack=args.stack, worker=args.worker, pf=args.pf, vfs=args.vfs, address=args.address,
                            claims_dir=args.claims_dir, root=args.root,
                            management_address=args.management_address)
-    runner = for_root(args.root)
+    ctx = HostContext.for_root(args.root, args.claims_dir)
     if args.action == "status":
-        st = sriov.status(spec, runner=runner)
+        st = sriov.status(spec, None, ctx)
         lines = [f"{spec.pf} -> {spec.worker}: {st['state']}"] + [f"  {r}" for r in st.get("drift", [])]
         _print(args, st, "\n".join(lines))
         return {"attached": EXIT_OK, "drift": EXIT_DRIFT}.get(st["state"], EXIT_DETACHED)
     if args.action == "attach":
-        rec = sriov.attach(spec, runner=runner)
+        rec = sriov.attach(spec, None, ctx)
         _print(args, {**rec, "state": "attached"}, f"{spec.pf} and {spec.vfs} VFs attached to {spec.worker}"
                + ("" if rec["changed"] else " (no change)"))
     else:
-        rec = sriov.detach(spec, runner=runner)
+        rec = sriov.detach(spec, None, ctx)
         _print(args, rec, f"{spec.pf} detached from {spec.worker}" + ("" if rec["changed"] else " (no change)"))
     return EXIT_OK
 
@@ -115,14 +116,14 @@ def _gpu(args) -> int:
         _print(args, st, f"gpu: {gpus}\nmodules: {mods}\npersistenced: {st['persistenced']}\n"
                f"holders: {'; '.join(st['holders']) or 'none'}")
         return EXIT_OK
-    found = facts.gpus(args.root)
+    found = probe.gpus(args.root)
     if not found:
         raise Refused("failed to find an NVIDIA GPU (PCI vendor 10de) on this host")
     key = claims.gpu_claim_key(found[0]['pci'])
-    runner = for_root(args.root)
+    ctx = HostContext.for_root(args.root, args.claims_dir)
     if args.action == "unload":
-        rec = gpu_handover.apply(gpu_handover.SPEC(args.stack, "manual", args.claims_dir, args.root), None,
-                                 runner=runner)
+        spec = gpu_handover.GpuHandoverSpec(args.stack, "manual", args.claims_dir, args.root)
+        rec = gpu_handover.apply(spec, None, ctx)
         _print(args, rec, f"unloaded {', '.join(rec['unloaded']) or 'nothing'}")
         return EXIT_OK
     held = claims.holder(args.claims_dir, key, root=args.root)
@@ -130,7 +131,7 @@ def _gpu(args) -> int:
         _print(args, {"changed": False}, f"nothing handed over by stack {args.stack!r}")
         return EXIT_DETACHED
     record = gpu_handover.recorded(held["record"], records.source_of(args.claims_dir))
-    res = gpu.restore(record, runner, args.root)
+    res = gpu.restore(record, ctx.runner, ctx.root)
     claims.release(args.claims_dir, key, args.stack, root=args.root)
     _print(args, res, "host GPU driver restored")
     return EXIT_OK
@@ -159,7 +160,7 @@ def _stack_settings(args):
         _, raw, secret_keys = load_stack_config(stack, config_file)
         # This host's GPU model, as `pulumi up` passes it: a GPU scenario needs one model or another.
         settings = load(raw, stack=stack, base_dir=PROJECT_DIR, secret_keys=secret_keys, host_files=True,
-                        host_gpu_model=facts.host_facts(args.root).gpu_model or "")
+                        host_gpu_model=probe.host_facts(args.root).gpu_model or "")
     except SettingsError as err:
         raise _Usage(list(err.problems)) from err
     except (RunError, ValueError, OSError) as err:  # a file that is no YAML mapping, config only load() judges
@@ -187,7 +188,8 @@ def _doctor(args) -> int:
 
 
 def _operations(args) -> int:
-    ops = [{"name": name, "summary": op.SUMMARY, "module": op.__name__} for name, op in OPERATIONS.items()]
+    ops = [{"name": name, "summary": op.summary, "stage": op.stage, "module": op.apply.__module__}
+           for name, op in OPERATIONS.items()]
     _print(args, ops, "\n".join(f"{o['name']}: {o['summary']}" for o in ops))
     return 0
 

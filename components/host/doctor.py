@@ -15,11 +15,11 @@ from pathlib import Path
 
 from components.constants import HUGEPAGES_1G
 
-from . import claims, doctor_build, facts, gpu
+from . import claims, doctor_build, gpu, probe
+from .contract import HostContext
+from .doctor_hugepages import REQUIRED_PAGES, hugepages_problem, pages_1g
 from .errors import HostOpError
-from .hugepages import REQUIRED_PAGES, hugepages_problem, pages_1g
-from .operation import spec_props, specs_of
-from .operations import OPERATIONS
+from .registry import OPERATIONS
 from .runner import not_found
 
 TOOLS = {"docker": ["docker", "--version"], "kind": ["kind", "version"],
@@ -144,7 +144,7 @@ def stack_checks(settings, runner, root: str = "/", network: str = "kind", regis
     else:
         out.append(registry_check(s.registry.host))
     out += operation_checks(s, runner, root)
-    if s.gpu_worker is not None and s.uses_kind and facts.gpus(root):  # none: operation:gpu says so
+    if s.gpu_worker is not None and s.uses_kind and probe.gpus(root):  # none: operation:gpu says so
         out.append(_gpu_uuid_check(s, root))
     problem = hugepages_problem(root, s.controller.fpga_agents) if s.hugepages_1g < REQUIRED_PAGES else None
     if problem:
@@ -181,28 +181,27 @@ def stack_checks(settings, runner, root: str = "/", network: str = "kind", regis
 def operation_checks(s, runner, root: str = "/") -> list[dict]:
     """Each registered host operation this stack needs, by its own check (nothing is changed): one line
     per spec, so each problem is reported once, with the stack key it comes from (the operation's
-    KEYS). Every operation reads the claims file: a broken one is one line, and no operation is checked."""
-    needed = [(name, op, spec) for name, op in OPERATIONS.items() for spec in specs_of(op, s)]
+    keys). Every operation reads the claims file: a broken one is one line, and no operation is checked."""
+    needed = [(op, dataclasses.replace(spec, root=root)) for op in OPERATIONS.values() for spec in op.specs(s)]
     try:
         if needed:
             claims.everything(s.host_claims_dir, root=root)
     except HostOpError as err:
         return [_check("claims", False, str(err))]
     out = []
-    for name, op, spec in needed:
-        spec = dataclasses.replace(spec, root=root)
+    for op, spec in needed:
+        ctx = HostContext(root, spec.claims_dir, runner)
         try:
-            problems = op.check(spec, runner=runner)
+            problems = op.check(spec, None, ctx)
         except HostOpError as err:
             problems = [("", str(err))]
-        keys = getattr(op, "KEYS", {})
-        detail = "; ".join(f"{r} ({keys[f]} in the stack config)" if keys.get(f) and keys[f] not in r else r
-                           for f, r in problems)
-        wanted = ", ".join(f"{k} {v}" for k, v in spec_props(spec).items()
+        detail = "; ".join(f"{r} ({op.keys[f]} in the stack config)" if op.keys.get(f) and op.keys[f] not in r
+                           else r for f, r in problems)
+        wanted = ", ".join(f"{k} {v}" for k, v in dataclasses.asdict(spec).items()
                            if k not in ("stack", "claims_dir", "root") and v is not None)
-        label = f"operation:{name}:{op.spec_id(spec)}" if hasattr(op, "spec_id") else f"operation:{name}"
-        if not problems and hasattr(op, "describe"):
-            detail = op.describe(spec)
+        if not problems and op.describe:
+            detail = op.describe(spec, ctx)
+        label = ":".join(filter(None, ("operation", op.name, op.spec_id(spec))))
         out.append(_check(label, not problems, detail or f"{wanted}: `pulumi up` can apply it"))
     return out
 
@@ -210,7 +209,7 @@ def operation_checks(s, runner, root: str = "/") -> list[dict]:
 def _gpu_uuid_check(s, root: str) -> dict:
     """The GPU worker's UUID, which no operation checks: the controller needs it (CUDA_VISIBLE_DEVICES).
     The GPU itself (present, not held) is operation:gpu's."""
-    found = facts.gpus(root)
+    found = probe.gpus(root)
     where = f"{s.gpu_worker.node}: {found[0]['model']} at {found[0]['pci']}"
     uuid = s.host_gpu_uuid or found[0]["uuid"]
     if not uuid:  # `pulumi up` stops without it
@@ -241,5 +240,5 @@ def _metallb(runner, rng: str, network: str) -> dict:
 
 
 def summary(checks: list[dict]) -> dict:
-    return {"ok": all(c["ok"] is not False for c in checks), "facts": facts.host_facts().__dict__,
+    return {"ok": all(c["ok"] is not False for c in checks), "facts": probe.host_facts().__dict__,
             "checks": checks}

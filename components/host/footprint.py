@@ -19,14 +19,8 @@ from dataclasses import dataclass
 from components.constants import CLAIMS_DIR, footprint_claim_key
 
 from . import claims, validate
+from .contract import HostContext, Operation
 from .errors import Refused
-
-NAME = "footprint"
-SUMMARY = ("claim this stack's Kind cluster name, embedded registry port, MetalLB range and Kind subnet on the "
-           "host, so that no other stack on it collides; released on destroy")
-REPLACES = ("stack", "claims_dir", "root")
-KEYS = {"cluster": "clusterName", "registry_port": "localRegistryPort", "metallb": "metallbAddresses",
-        "kind_subnet": "kindNetworkSubnet"}
 
 
 @dataclass(frozen=True)
@@ -38,9 +32,6 @@ class FootprintSpec:
     registry_port: int | None = None  # None: no embedded registry listens on the host
     claims_dir: str = CLAIMS_DIR
     root: str = "/"
-
-
-SPEC = FootprintSpec
 
 
 def from_settings(s) -> FootprintSpec | None:
@@ -92,33 +83,43 @@ def collisions(spec: FootprintSpec, every: dict[str, dict]) -> list[tuple[str, s
     return out
 
 
-def check(spec: FootprintSpec, record: dict | None = None, *, runner) -> list[tuple[str, str]]:
-    # runner is unused: the footprint is claims alone (the contract hands every operation one).
+def check(spec: FootprintSpec, record: dict | None, ctx: HostContext) -> list[tuple[str, str]]:
+    # ctx.runner is unused: the footprint is claims alone.
     if validate.stack(spec.stack):
         return [("stack", validate.stack(spec.stack))]
-    return collisions(spec, claims.everything(spec.claims_dir, root=spec.root))
+    return collisions(spec, claims.everything(ctx.claims_dir, root=ctx.root))
 
 
-def apply(spec: FootprintSpec, record: dict | None, *, runner) -> dict:
+def apply(spec: FootprintSpec, record: dict | None, ctx: HostContext) -> dict:
     """Claim the footprint; checked again under the claims lock, so two stacks never both pass."""
     def refused(every: dict) -> str | None:
         found = collisions(spec, every)
         return "; ".join(r for _, r in found) if found else None
-    problems = check(spec, runner=runner)
+    problems = check(spec, record, ctx)
     if problems:
         raise Refused(f"failed to claim the host-wide names of stack {spec.stack!r}: "
                       + "; ".join(r for _, r in problems))
-    claims.claim(spec.claims_dir, footprint_claim_key(spec.stack), spec.stack, root=spec.root, worker="host",
+    claims.claim(ctx.claims_dir, footprint_claim_key(spec.stack), spec.stack, root=ctx.root, worker="host",
                  record=_record(spec), conflicts=refused)
     return _record(spec)
 
 
-def status(spec: FootprintSpec, record: dict, *, runner) -> dict:
-    held = claims.holder(spec.claims_dir, footprint_claim_key(spec.stack), root=spec.root)
+def status(spec: FootprintSpec, record: dict, ctx: HostContext) -> dict:
+    held = claims.holder(ctx.claims_dir, footprint_claim_key(spec.stack), root=ctx.root)
     if held and held.get("stack") == spec.stack and held.get("record") == _record(spec):
         return {"present": True, "drift": []}
     return {"present": True, "drift": [f"the claims no longer hold stack {spec.stack!r}'s host-wide names"]}
 
 
-def release(spec: FootprintSpec, record: dict, *, runner) -> None:
-    claims.release(spec.claims_dir, footprint_claim_key(spec.stack), spec.stack, root=spec.root)
+def release(spec: FootprintSpec, record: dict, ctx: HostContext) -> None:
+    claims.release(ctx.claims_dir, footprint_claim_key(spec.stack), spec.stack, root=ctx.root)
+
+
+OPERATION = Operation(
+    name="footprint", spec=FootprintSpec, from_settings=from_settings,
+    summary=("claim this stack's Kind cluster name, embedded registry port, MetalLB range and Kind subnet on the "
+             "host, so that no other stack on it collides; released on destroy"),
+    check=check, apply=apply, status=status, release=release,
+    gate=True,  # a stack that collides with another changes nothing at all
+    keys={"cluster": "clusterName", "registry_port": "localRegistryPort", "metallb": "metallbAddresses",
+          "kind_subnet": "kindNetworkSubnet"})

@@ -1,7 +1,7 @@
 """Hand the GPU's kernel driver from the host to a Kind worker and back; never forced."""
 from __future__ import annotations
 
-from . import facts, modules as mods
+from . import modules as mods, probe
 from .errors import HostOpError, Refused
 from .runner import missing
 
@@ -45,7 +45,7 @@ def holders(root: str = "/", ignore_persistenced: bool = True) -> list[str]:
 
 def status(root: str = "/") -> dict:
     loaded = mods.loaded(root)
-    return {"gpus": facts.gpus(root),
+    return {"gpus": probe.gpus(root),
             "modules": {n: {"refcount": loaded[n].refcount, "users": list(loaded[n].users),
                             "srcversion": mods.srcversion(n, root)} for n in mods.NVIDIA_ORDER if n in loaded},
             "persistenced": bool(_persistenced(root)),
@@ -55,7 +55,7 @@ def status(root: str = "/") -> dict:
 def check_unload(runner, root: str = "/") -> list[str]:
     """Refused (nothing changed) unless unload may run: a GPU, nothing holding it, and every tool that
     unload or its undo needs in the runner's root. The modules to unload, in order."""
-    if not facts.gpus(root):
+    if not probe.gpus(root):
         raise Refused("failed to unload the GPU driver: no NVIDIA GPU (PCI vendor 10de) on this host")
     found = holders(root)
     if found:

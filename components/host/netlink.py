@@ -120,24 +120,6 @@ def links(ipr) -> list[Link]:
     return [_link(m) for m in ipr.get_links()]
 
 
-def identity(link: Link, pci: str | None = None) -> dict:
-    """What to look a link up by later: names change when VFs fall back to the host."""
-    return {"name": link.name, "pci": link.pci or pci, "perm_mac": link.perm_mac, "mac": link.mac}
-
-
-def matches(link: Link, ident: dict) -> bool:
-    # Strongest key both sides know wins; veth stand-ins have only a MAC.
-    if link.pci and ident.get("pci"):
-        return link.pci == ident["pci"]
-    if link.perm_mac and ident.get("perm_mac"):
-        return link.perm_mac == ident["perm_mac"]
-    return bool(ident.get("mac")) and link.mac == ident["mac"]
-
-
-def find(found: list[Link], ident: dict) -> Link | None:
-    return next((l for l in found if matches(l, ident)), None)
-
-
 def move(ipr, link: Link, to_pid: int | None, label: str) -> None:
     """Move link out of ipr's netns into the netns of to_pid (None: this process's netns)."""
     try:

@@ -1,17 +1,20 @@
-"""Converge functions for one PF and its VFs in one Kind worker: check, attach, status, detach.
+"""One PF and its VFs in one Kind worker, as read, plan, apply: check, attach, status and detach over one
+SriovSpec, the `sriov` host operation's (sriov_attachment.py), the CLI's and the re-assert's.
 
-The CLI drives them directly and the `sriov` host operation (sriov_attachment.py) through the
-contract, both with one SriovSpec; finding the links again is in sriov_links.py."""
+read() reads the host once before any change: every claim on the host, the record, the PF's SR-IOV files
+in sysfs, what protects the PF (routes, the management address) and the worker's PID. The decisions are
+sriov_plan.py's, pure. attach and detach apply them under one Undo: a failure part way undoes every change
+made so far, newest first, so the host is left as it was. The links are read after the VF count is
+written, since a new count destroys the VFs and makes new ones."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from components.constants import CLAIMS_DIR
 
-from . import claims, containers, facts, netlink as nl, records, validate
+from . import claims, containers, netlink as nl, probe, records, sriov_plan as plan, validate
+from .contract import HostContext
 from .errors import HostOpError, Invalid, Refused
-from .sriov_links import Links, identities, move_back, move_in, to_move, where
 from .sysfs import Sysfs
 
 
@@ -29,206 +32,224 @@ class SriovSpec:
     root: str = "/"  # the host's filesystem root; sysfs is under root/sys (tests give a fake tree)
     management_address: str | None = None
 
-    @property
-    def key(self) -> str:
-        return claims.pf_claim_key(self.pf)
-
     def problems(self) -> list[tuple[str, str]]:
         """Malformed arguments, as (field, reason); checked before the host is read or changed."""
         return validate.sriov_problems(self.worker, self.pf, self.vfs, self.address, self.management_address,
                                        self.root, self.stack)
 
     def validate(self, action: str) -> None:
-        """action as in the error: 'attach PF to WORKER'."""
+        """Invalid for malformed arguments; action as in its message: 'attach PF to WORKER'."""
         bad = self.problems()
         if bad:
             raise Invalid(action, bad)
 
 
+class Undo:
+    """The undo steps of one change made in steps, newest last. A block that raises (anything, an interrupt
+    too) runs them newest first and raises on; a step that fails is passed over, since the first error is
+    the one that matters."""
+
+    def __init__(self) -> None:
+        self.steps: list = []
+
+    def push(self, step) -> None:
+        self.steps.append(step)
+
+    def __enter__(self) -> "Undo":
+        return self
+
+    def __exit__(self, kind, err, tb) -> bool:
+        for step in reversed(self.steps if kind else []):
+            try:
+                step()
+            except Exception:  # noqa: BLE001 - keep undoing
+                pass
+        return False
+
+
 _UNREAD = object()
 
 
-def recorded(spec: SriovSpec, record: dict | None, held=_UNREAD) -> dict | None:
-    """The record attach left: passed in (provider state) or from the claims file (CLI), checked before
-    any of its names, PCI addresses or counts is used (a RecordError names where it came from)."""
+def recorded(spec: SriovSpec, record: dict | None, ctx: HostContext, held=_UNREAD) -> dict | None:
+    """The record attach left: passed in (provider state) or from the claims (CLI), checked before any of
+    its names, PCI addresses or counts is used (a RecordError names where it came from)."""
     if isinstance(record, dict) and record.get("pf") == spec.pf:
-        return records.checked(record, records.SRIOV, spec.key, records.STATE)
+        return records.checked(record, records.SRIOV, claims.pf_claim_key(spec.pf), records.STATE)
     if held is _UNREAD:
-        held = claims.holder(spec.claims_dir, spec.key, root=spec.root)
+        held = claims.holder(ctx.claims_dir, claims.pf_claim_key(spec.pf), root=ctx.root)
     if not held or held.get("stack") != spec.stack or held.get("record") is None:
         return None
-    return records.checked(held["record"], records.SRIOV, spec.key, records.source_of(spec.claims_dir))
+    return records.checked(held["record"], records.SRIOV, claims.pf_claim_key(spec.pf),
+                           records.source_of(ctx.claims_dir))
 
 
-def check(spec: SriovSpec, record: dict | None = None, need_worker: bool = True, *,
-          runner) -> list[tuple[str, str]]:
-    """Every reason attach would be refused, as (property, reason); empty means go."""
+def read(spec: SriovSpec, record: dict | None, ctx: HostContext, host, action: str,
+         need_worker: bool = True) -> plan.Seen:
+    """Everything check and attach decide on, once, before any change: every claim on the host, the record,
+    the PF's SR-IOV files, what protects the PF, the worker's PID. Malformed arguments raise Invalid before
+    anything is read (action as in its message: 'attach PF to WORKER'). host: the host's netlink."""
+    spec.validate(action)
+    key = claims.pf_claim_key(spec.pf)
+    held = claims.everything(ctx.claims_dir, root=ctx.root).get(key)  # a broken claims file raises here
+    record = recorded(spec, record, ctx, held)
+    fs, pci = Sysfs(ctx.root), (record or {}).get("pf_pci")
+    present = fs.exists(spec.pf, pci)
+    sriov = present and fs.is_sriov(spec.pf, pci)
+    totalvfs, numvfs = (fs.totalvfs(spec.pf, pci), fs.numvfs(spec.pf, pci)) if sriov else (0, 0)
+    pci = pci or (fs.pci_of(spec.pf) if present else None)
+    protected = nl.protected_ifaces(host, spec.management_address).get(spec.pf)
+    if not protected and spec.pf in probe.default_route_ifaces(ctx.root):  # a tree given by doctor --root
+        protected = "it carries the default route"
+    pid = error = None
+    try:
+        pid = containers.container_pid(spec.worker, ctx.runner) if need_worker else None
+    except HostOpError as err:  # no runtime to ask (a fake root without one): a refusal among the others
+        error = str(err)
+    return plan.Seen(key=key, held=held, record=record, present=present, pf_pci=pci, sriov=sriov,
+                     totalvfs=totalvfs, numvfs=numvfs, protected=protected, pid=pid, worker_error=error)
+
+
+def check(spec: SriovSpec, record: dict | None, ctx: HostContext) -> list[tuple[str, str]]:
+    """Every reason attach would be refused, as (field, reason); [] means go. Before the first apply (no
+    record) the Kind cluster may be created in the same `up`, so its worker is not asked for; who holds the
+    PF and where it is come from the claims, as the CLI sees them."""
     bad = spec.problems()
     if bad:
         return bad
-    held = claims.holder(spec.claims_dir, spec.key, root=spec.root)
     with nl.open_ns(None) as host:
-        return _check(spec, recorded(spec, record, held), held, host, need_worker, runner)[0]
+        return plan.refusals(spec, read(spec, None, ctx, host, "check", need_worker=bool(record)), bool(record))
 
 
-def _check(spec: SriovSpec, record: dict | None, held: dict | None, host,
-           need_worker: bool, runner) -> tuple[list[tuple[str, str]], int | None]:
-    """check() with the claims entry already read and the host netns open; also the worker's PID."""
-    fs, bad, pid = Sysfs(spec.root), [], None
-    pci = (record or {}).get("pf_pci")
-    if not fs.exists(spec.pf, pci):
-        return [("pf", f"{spec.pf}: no such network interface in {Path(spec.root) / 'sys/class/net'}")], None
-    if not fs.is_sriov(spec.pf, pci):
-        bad.append(("pf", f"{spec.pf}: not SR-IOV capable (no sriov_totalvfs)"))
-    else:
-        total = fs.totalvfs(spec.pf, pci)
-        if total < spec.vfs:
-            bad.append(("vfs", f"{spec.pf}: {spec.vfs} VFs requested, sriov_totalvfs is {total}"))
-    why = nl.protected_ifaces(host, spec.management_address).get(spec.pf)
-    if not why and spec.pf in facts.default_route_ifaces(spec.root):  # a tree given by doctor --root
-        why = "it carries the default route"
-    if why:
-        bad.append(("pf", f"{spec.pf}: refusing to move it, {why}; pick another PF"))
-    if need_worker:
-        try:
-            pid = containers.container_pid(spec.worker, runner)
-        except HostOpError as err:  # no runtime to ask (a fake root without one): a refusal among the others
-            bad.append(("worker", str(err)))
-        else:
-            if pid is None:
-                bad.append(("worker", f"{spec.worker}: no running container of that name (is the Kind cluster up?)"))
-    held_by = claims.refusal(held, spec.key, spec.stack, spec.claims_dir)
-    if held_by:
-        bad.append(("pf", held_by))
-    return bad, pid
+def attach(spec: SriovSpec, record: dict | None, ctx: HostContext) -> dict:
+    """Put the PF and its VFs into the worker, address and raise the PF, all or nothing; the record, and
+    whether anything changed.
 
-
-def attach(spec: SriovSpec, record: dict | None = None, *, runner) -> dict:
-    """Put the PF and its VFs into the worker, address and raise the PF. All or nothing.
-
-    Fixed costs per call: one read of the claims file, one write before any change (only when the
-    claim is new, so a second stack is refused before it changes anything) and one at the end
-    (none when nothing changed); two container lookups (before, and after the moves to catch a
-    worker that died mid-run); the host and the worker netns opened once each."""
-    spec.validate(f"attach {spec.pf} to {spec.worker}")
-    held = claims.holder(spec.claims_dir, spec.key, root=spec.root)
-    record, fs = recorded(spec, record, held), Sysfs(spec.root)
+    Fixed costs per call: one read of the claims, one write before any change (only when the claim is new,
+    so a second stack is refused before it changes anything) and one at the end (none when nothing
+    changed); two container lookups (before, and after the moves to catch a worker that died mid-run); the
+    host and the worker netns opened once each."""
     with nl.open_ns(None) as host:
-        bad, pid = _check(spec, record, held, host, True, runner)
-        if record and int(record.get("vfs", spec.vfs)) != spec.vfs:
-            # A new count is written as 0 then N: it would destroy the VFs in the worker.
-            bad.append(("vfs", f"{spec.pf} is attached with {record['vfs']} VFs; detach it first to change "
-                               f"the count to {spec.vfs}"))
+        seen = read(spec, record, ctx, host, f"attach {spec.pf} to {spec.worker}")
+        bad = plan.refusals(spec, seen)
         if bad:
             raise Refused(f"failed to attach {spec.pf} to {spec.worker}: " + "; ".join(r for _, r in bad))
-        mine = held is not None  # and by this stack: another stack's claim was refused above
-        if not mine:
-            claims.claim(spec.claims_dir, spec.key, spec.stack, root=spec.root, worker=spec.worker)
-        undo: list = []
-        changed = False
-        try:
-            with nl.pinned(pid) as ns:
-                try:
-                    pf_pci = (record or {}).get("pf_pci") or fs.pci_of(spec.pf)
-                    cur = fs.numvfs(spec.pf, pf_pci)
-                    before = (record or {}).get("numvfs_before", cur)
-                    if fs.set_numvfs(spec.pf, spec.vfs, pf_pci):
-                        undo.append(lambda: fs.set_numvfs(spec.pf, cur, pf_pci))
-                        changed = True
-                    vfs = None
-                    if cur != spec.vfs:  # new VFs: their netdevs show up a little after the write
-                        vfs = fs.wait_vf_netdevs(spec.pf, spec.vfs, pci=pf_pci)
-                    host_links, work_links = Links(host), Links(ns=ns)
-                    idents = identities(spec, fs, record, host_links, work_links, vfs)
-                    for ident in idents[1:] + idents[:1]:  # VFs, then the PF
-                        link = to_move(spec, ident, host_links, work_links)
-                        if link is None:
-                            continue  # already in the worker
-                        nl.move(host, link, pid, spec.worker)
-                        undo.append(lambda i=ident: move_back(ns, i))
-                        changed = True
-                    with nl.open_ns(ns=ns) as work:
-                        pf = nl.get(work, idents[0]["name"])  # moving keeps the name; fall back to a dump if not
-                        if pf is None or not nl.matches(pf, idents[0]):
-                            pf = nl.find(nl.links(work), idents[0])
-                        if spec.address and nl.ensure_address(work, pf, spec.address):
-                            changed = True
-                        if nl.ensure_up(work, pf):
-                            changed = True
-                    if containers.container_pid(spec.worker, runner) != pid:  # the worker died or restarted mid-run
-                        raise HostOpError(f"failed to attach {spec.pf}: container {spec.worker} went away mid-run")
-                    out = {"pf": spec.pf, "pf_pci": pf_pci, "worker": spec.worker, "pid": pid, "vfs": spec.vfs,
-                           "address": spec.address, "numvfs_before": before, "links": idents, "changed": changed}
-                    rec = {k: v for k, v in out.items() if k != "changed"}
-                    if not (held and held.get("worker") == spec.worker and held.get("record") == rec):
-                        # claim(), not update(): it also re-takes a claim dropped meanwhile, or refuses
-                        # (and the moves are undone) if another stack took it.
-                        claims.claim(spec.claims_dir, spec.key, spec.stack, root=spec.root, worker=spec.worker, record=rec)
-                except BaseException:
-                    for step in reversed(undo):
-                        try:
-                            step()
-                        except Exception:  # noqa: BLE001 - keep undoing; the first error is what matters
-                            pass
-                    raise
-        except BaseException:
-            if not mine:
-                claims.release(spec.claims_dir, spec.key, spec.stack, root=spec.root)
-            raise
-    return out
+        fs, changed = Sysfs(ctx.root), False
+        with nl.pinned(seen.pid) as ns, Undo() as undo:
+            if seen.held is None:  # a new claim (another stack's was refused above)
+                claims.claim(ctx.claims_dir, seen.key, spec.stack, root=ctx.root, worker=spec.worker)
+                undo.push(lambda: claims.release(ctx.claims_dir, seen.key, spec.stack, root=ctx.root))
+            if fs.set_numvfs(spec.pf, spec.vfs, seen.pf_pci):
+                undo.push(lambda: fs.set_numvfs(spec.pf, seen.numvfs, seen.pf_pci))
+                changed = True
+            # The VFs and links are read now: a new count makes new VFs, whose netdevs show up a little later.
+            vfs = tuple(fs.wait_vf_netdevs(spec.pf, spec.vfs, pci=seen.pf_pci) if seen.numvfs != spec.vfs
+                        else fs.vfs(spec.pf, seen.pf_pci))
+            names = [spec.pf, *(i["name"] for i in (seen.record or {}).get("links", [])), *(v.netdev for v in vfs)]
+            # By name, a `link get` each (a dump decodes every link of the host); the worker's links only where
+            # the record says they were moved there.
+            links = plan.Links({n: nl.get(host, n) for n in dict.fromkeys(names) if n}, vfs,
+                               worker=_worker_links(ns) if seen.record else None)
+            todo = plan.attach(spec, seen, links)
+            if todo is None:  # the names did not settle where everything is: both netns in full
+                links = plan.Links(links.named, vfs, tuple(nl.links(host)),
+                                   links.worker if links.worker is not None else _worker_links(ns))
+                todo = plan.attach(spec, seen, links)
+            for ident, link in todo.moves:
+                nl.move(host, link, seen.pid, spec.worker)
+                undo.push(lambda i=ident: _move_back(ns, i))
+                changed = True
+            with nl.open_ns(ns=ns) as work:
+                pf = nl.get(work, todo.pf_name)
+                if pf is None:
+                    raise HostOpError(f"failed to attach {spec.pf}: {todo.pf_name} is not in {spec.worker} after "
+                                      "the move")
+                if spec.address and nl.ensure_address(work, pf, spec.address):
+                    changed = True
+                if nl.ensure_up(work, pf):
+                    changed = True
+            if containers.container_pid(spec.worker, ctx.runner) != seen.pid:  # died or restarted mid-run
+                raise HostOpError(f"failed to attach {spec.pf}: container {spec.worker} went away mid-run")
+            held = seen.held or {}
+            if not (held.get("worker") == spec.worker and held.get("record") == todo.record):
+                # claim(), not update(): it also re-takes a claim dropped meanwhile, or refuses (and the
+                # changes are undone) if another stack took it.
+                claims.claim(ctx.claims_dir, seen.key, spec.stack, root=ctx.root, worker=spec.worker,
+                             record=todo.record)
+    return {**todo.record, "changed": changed}
 
 
-def status(spec: SriovSpec, record: dict | None = None, *, runner) -> dict:
+def apply(spec: SriovSpec, record: dict | None, ctx: HostContext) -> dict:
+    """attach, as the `sriov` operation's apply: the record alone."""
+    rec = attach(spec, record, ctx)
+    return {k: v for k, v in rec.items() if k != "changed"}
+
+
+def status(spec: SriovSpec, record: dict | None, ctx: HostContext) -> dict:
     """Where every interface is now. state: attached, drift (some left the worker, or the worker
-    restarted), detached (nothing recorded)."""
+    restarted), detached (nothing recorded); present and drift as the `sriov` operation's status."""
     spec.validate(f"read the state of {spec.pf} in {spec.worker}")
-    record = recorded(spec, record)
+    record = recorded(spec, record, ctx)
     if not record:
-        return {"pf": spec.pf, "worker": spec.worker, "state": "detached", "interfaces": {}}
-    pid = containers.container_pid(spec.worker, runner)
-    work_links = []
+        return {"pf": spec.pf, "worker": spec.worker, "state": "detached", "present": False, "interfaces": {},
+                "drift": []}
+    pid = containers.container_pid(spec.worker, ctx.runner)
+    worker: tuple = ()
     if pid:
         with nl.open_ns(pid) as work:
-            work_links = nl.links(work)
+            worker = tuple(nl.links(work))
     with nl.open_ns(None) as host:
-        host_links = Links(host)
-        places = {i["name"]: where(i, host_links, work_links) for i in record["links"]}
-    reasons = [f"{n} is in the {w}" if w == "host" else f"{n} is missing" for n, w in places.items() if w != "worker"]
-    if pid != record["pid"]:
-        reasons.insert(0, f"{spec.worker} pid is {pid} (was {record['pid']}): the worker restarted or is gone")
-    return {"pf": spec.pf, "worker": spec.worker, "state": "drift" if reasons else "attached",
-            "pid": pid, "recorded_pid": record["pid"], "interfaces": places, "drift": reasons}
+        links = plan.Links({i["name"]: nl.get(host, i["name"]) for i in record["links"]}, worker=worker)
+        where = plan.places(record, links)
+        if where is None:  # a recorded name is gone from the host, or names another link now
+            where = plan.places(record, plan.Links(worker=worker, host=tuple(nl.links(host))))
+    drift = plan.drift(spec, record, pid, where)
+    return {"pf": spec.pf, "worker": spec.worker, "state": "drift" if drift else "attached", "present": True,
+            "pid": pid, "recorded_pid": record["pid"], "interfaces": where, "drift": drift}
 
 
-def detach(spec: SriovSpec, record: dict | None = None, *, runner) -> dict:
-    """Return every recorded interface to the host and restore the VF count; then release the claim."""
+def detach(spec: SriovSpec, record: dict | None, ctx: HostContext) -> dict:
+    """Return every recorded interface to the host and restore the VF count, all or nothing; then release
+    the claim. The `sriov` operation's release."""
     spec.validate(f"detach {spec.pf} from {spec.worker}")
-    claims.everything(spec.claims_dir, root=spec.root)  # a broken claims file stops it here, before any change
-    record = recorded(spec, record)
+    key = claims.pf_claim_key(spec.pf)
+    held = claims.everything(ctx.claims_dir, root=ctx.root).get(key)  # a broken claims file stops it here
+    record = recorded(spec, record, ctx, held)
     if not record:
         return {"pf": spec.pf, "state": "detached", "changed": False}
-    fs, changed = Sysfs(spec.root), False
-    pid = containers.container_pid(spec.worker, runner)
-    undo: list = []
-    if pid:
-        with nl.open_ns(pid) as work:
-            try:
-                work_links = nl.links(work)
-                for ident in record["links"]:
-                    link = nl.find(work_links, ident)
-                    if link:
-                        nl.move(work, link, None, "the host netns")
-                        undo.append(lambda i=ident: move_in(pid, i, spec.worker))
-                        changed = True
-            except BaseException:
-                for step in reversed(undo):
-                    try:
-                        step()
-                    except Exception:  # noqa: BLE001
-                        pass
-                raise
-    # Last, because it cannot be undone: writing 0 destroys the VFs wherever they are.
-    if fs.exists(spec.pf, record.get("pf_pci")) and fs.set_numvfs(spec.pf, int(record["numvfs_before"]), record.get("pf_pci")):
-        changed = True
-    claims.release(spec.claims_dir, spec.key, spec.stack, root=spec.root)
+    fs, changed = Sysfs(ctx.root), False
+    pid = containers.container_pid(spec.worker, ctx.runner)
+    with Undo() as undo:
+        if pid:
+            with nl.open_ns(pid) as work:
+                for ident, link in plan.detach_moves(record, nl.links(work)):
+                    nl.move(work, link, None, "the host netns")
+                    undo.push(lambda i=ident: _move_in(pid, i, spec.worker))
+                    changed = True
+        # Last, because it cannot be undone: writing 0 destroys the VFs wherever they are.
+        pci = record.get("pf_pci")
+        if fs.exists(spec.pf, pci) and fs.set_numvfs(spec.pf, int(record["numvfs_before"]), pci):
+            changed = True
+    claims.release(ctx.claims_dir, key, spec.stack, root=ctx.root)
     return {"pf": spec.pf, "state": "detached", "changed": changed}
+
+
+def _worker_links(ns: int) -> tuple:
+    # Any socket opened in the worker's netns, even one closed at once, slows every later move into it.
+    with nl.open_ns(ns=ns) as work:
+        return tuple(nl.links(work))
+
+
+def _move_back(ns: int, ident: dict) -> None:
+    """Undo one move into the worker: ns is the pinned fd of its netns, alive even if the worker died."""
+    with nl.open_ns(ns=ns) as work:
+        link = plan.find(nl.links(work), ident)
+        if link:
+            nl.move(work, link, None, "the host netns")
+
+
+def _move_in(pid: int, ident: dict, worker: str) -> None:
+    """Undo one move out of the worker (detach): back into its netns by its PID."""
+    with nl.open_ns(None) as host:
+        link = plan.find(nl.links(host), ident)
+        if link:
+            nl.move(host, link, pid, worker)

@@ -1,23 +1,12 @@
 """Host operation `sriov`: one PF and its VFs moved into one Kind worker's netns, once the cluster's
-nodes exist (the steps are in sriov.py; the PF is claimed as pf:<name>). One spec, and one resource,
-per PF; replaced with the cluster, whose new nodes have new netns."""
+nodes exist (read, plan and apply are in sriov.py and sriov_plan.py; the PF is claimed as pf:<name>). One
+spec, and one resource, per PF; replaced with the cluster, whose new nodes have new netns."""
 from __future__ import annotations
 
 from . import sriov
+from .contract import HostContext, LegacyAlias, Operation
 from .sriov import SriovSpec
 from .sysfs import Sysfs
-
-NAME = "sriov"
-SUMMARY = "move a PF and its VFs into a Kind worker's network namespace; move them back on destroy"
-REPLACES = ("stack", "worker", "pf", "vfs", "claims_dir", "root")
-# The stack key each spec field comes from, so doctor names what to fix.
-KEYS = {"pf": "workers[].sriov.pf", "vfs": "workers[].sriov.vfs", "address": "workers[].sriov.address",
-        "management_address": "managementAddress"}
-STAGE = "after"
-# Created before the contract as SriovAttachment '<component>-sriov-<pf>' with flat inputs.
-LEGACY_TYPE = "pulumi-python:dynamic/host:SriovAttachment"
-LEGACY_INPUTS = {"sysfs_root": "root"}
-SPEC = SriovSpec  # one class with the CLI's and the re-assert's spec
 
 
 def node_container(cluster_name: str, worker: str) -> str:
@@ -33,34 +22,24 @@ def from_settings(s) -> list[SriovSpec] | None:
                  management_address=s.management_address or None) for w in s.sriov_workers]
 
 
-def spec_id(spec: SriovSpec) -> str:
-    return spec.pf
-
-
-def check(spec: SriovSpec, record: dict | None = None, *, runner) -> list[tuple[str, str]]:
-    # Before the first apply the Kind cluster may be created in the same `up`: its node is checked then.
-    # The claims file, not the record, says who holds the PF (as the CLI sees it).
-    return sriov.check(spec, need_worker=bool(record), runner=runner)
-
-
-def describe(spec: SriovSpec) -> str:
+def describe(spec: SriovSpec, ctx: HostContext) -> str:
     """The PF's VF counts now, and whether this stack has it attached (its netdev is then in the worker)."""
-    rec = sriov.recorded(spec, None)
-    fs, pci = Sysfs(spec.root), (rec or {}).get("pf_pci")
+    rec = sriov.recorded(spec, None, ctx)
+    fs, pci = Sysfs(ctx.root), (rec or {}).get("pf_pci")
     where = f", attached to {rec.get('worker', spec.worker)} by this stack" if rec else ""
     return (f"{spec.pf} (for {spec.worker}): {spec.vfs} VFs wanted, {fs.numvfs(spec.pf, pci)}/"
             f"{fs.totalvfs(spec.pf, pci)} (numvfs/totalvfs){where}")
 
 
-def apply(spec: SriovSpec, record: dict | None, *, runner) -> dict:
-    rec = sriov.attach(spec, record=record, runner=runner)
-    return {k: v for k, v in rec.items() if k != "changed"}
-
-
-def status(spec: SriovSpec, record: dict, *, runner) -> dict:
-    st = sriov.status(spec, record=record, runner=runner)
-    return {"present": st["state"] != "detached", "drift": st.get("drift", [])}
-
-
-def release(spec: SriovSpec, record: dict, *, runner) -> None:
-    sriov.detach(spec, record=record, runner=runner)
+OPERATION = Operation(
+    name="sriov", spec=SriovSpec, from_settings=from_settings,
+    summary="move a PF and its VFs into a Kind worker's network namespace; move them back on destroy",
+    check=sriov.check, apply=sriov.apply, status=sriov.status, release=sriov.detach, describe=describe,
+    replaces=("stack", "worker", "pf", "vfs", "claims_dir", "root"),
+    stage="after", id_field="pf",
+    # The stack key each spec field comes from, so doctor names what to fix.
+    keys={"pf": "workers[].sriov.pf", "vfs": "workers[].sriov.vfs", "address": "workers[].sriov.address",
+          "management_address": "managementAddress"},
+    # Created before the contract as SriovAttachment '<component>-sriov-<pf>' (same name and parent), its
+    # inputs flat, the sysfs root named sysfs_root.
+    aliases=(LegacyAlias("pulumi-python:dynamic/host:SriovAttachment"),), legacy_inputs={"sysfs_root": "root"})

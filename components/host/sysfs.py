@@ -1,4 +1,4 @@
-"""SR-IOV facts from sysfs under an injectable root (tests point it at a fake tree)."""
+"""A PF's SR-IOV files in sysfs under an injectable root (tests point it at a fake tree)."""
 from __future__ import annotations
 
 import os

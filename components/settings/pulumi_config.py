@@ -19,7 +19,7 @@ Facts = TypeVar("Facts")
 
 def from_pulumi(read_host: Callable[[str, str, str], Facts]) -> tuple[Settings, Facts]:
     """The stack's Settings and the facts of its host, read by `read_host(root, claims_dir, stack)` (the
-    host facts of components.host.facts: a `gpu_uuid` and a `gpu_model`, None when the host does not
+    host facts of components.host.probe: a `gpu_uuid` and a `gpu_model`, None when the host does not
     tell). The host is the one hostRoot names, its claims those in hostClaimsDir, as configured: the
     GPU's identity may come from this stack's own claim once its `up` has unloaded the driver."""
     import pulumi

@@ -1,8 +1,8 @@
 """The NVIDIA installer given by gpuDriverFile, in a folder of its own in the cache.
 
 The GPU node image takes the installer's folder as a named build context, and the build tool hashes and
-sends a whole context on every build: given in place (`~/NVIDIA-...run`, or `work/` beside `DATA/video`
-as the reference stack has it) that is the user's home or the videos. So `pulumi up` links (or, across
+sends a whole context on every build: given in place (`~/NVIDIA-...run`, or `work/` beside the video
+folder as the reference stack has it) that is the user's home or the videos. So `pulumi up` links (or, across
 filesystems, copies) the file into `<cache>/gpu-driver/<sha256>/`, named as given, and builds from there.
 """
 from __future__ import annotations
@@ -18,8 +18,9 @@ class StageError(Exception):
     pass
 
 
-def staged(driver: str, cache: Path) -> str:
-    """The path of the installer's own copy in `cache` (made when missing; the same content is reused)."""
+def staged(key: str, driver: str, cache: Path) -> str:
+    """The path of the installer's own copy in `cache` (made when missing; the same content is reused);
+    a failure is a StageError naming `key`, like a failed fetch."""
     source = Path(driver)
     digest = sha256_file(source)
     dest = Path(cache) / "gpu-driver" / digest[:16] / source.name
@@ -35,6 +36,6 @@ def staged(driver: str, cache: Path) -> str:
             shutil.copyfile(source, part)
         os.replace(part, dest)
     except OSError as err:
-        raise StageError(f"gpuDriverFile: could not place {source} in {dest.parent} for the GPU image build: "
+        raise StageError(f"{key}: could not place {source} in {dest.parent} for the GPU image build: "
                          f"{err.strerror or err}; set sourceCache to a writable folder") from err
     return str(dest)

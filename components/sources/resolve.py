@@ -135,7 +135,7 @@ def provide(s: Settings, *, fetch: bool, strict: bool,
     driver = s.gpu_driver_file
     if driver and s.uses_kind and fetch and Path(driver).is_file():  # the offline preview writes nothing
         try:
-            driver = staged(driver, cache)
+            driver = staged("gpuDriverFile", driver, cache)
         except StageError as err:
             r.problems.append(str(err))
     out = dataclasses.replace(s, controller=controller, kind_source=kind_source,

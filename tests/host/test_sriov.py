@@ -12,8 +12,9 @@ import pytest
 
 from components.host import claims, containers, netlink as nl, sriov
 from components.host.errors import HostOpError, Refused
-from components.host.runner import for_root
+from components.host.sysfs import Sysfs
 from tests.host.conftest import RUN, WORKERS, pf_name, pid_of, vf_name
+from tests.host_context import ctx
 
 W1, W2 = WORKERS
 
@@ -27,15 +28,15 @@ def names_in(pid=None) -> set[str]:
 
 
 def attach(s: sriov.SriovSpec) -> dict:
-    return sriov.attach(s, runner=for_root(s.root))
+    return sriov.attach(s, None, ctx(s))
 
 
 def detach(s: sriov.SriovSpec) -> dict:
-    return sriov.detach(s, runner=for_root(s.root))
+    return sriov.detach(s, None, ctx(s))
 
 
 def status(s: sriov.SriovSpec) -> dict:
-    return sriov.status(s, runner=for_root(s.root))
+    return sriov.status(s, None, ctx(s))
 
 
 def cli(*args) -> subprocess.CompletedProcess:
@@ -164,7 +165,7 @@ def test_second_stack_claim_is_refused(workers, fake, tmp_path):
     fake.pf(0, vfs=2)
     attach(spec(fake, tmp_path, vfs=2, stack="alice"))
     bob = spec(fake, tmp_path, vfs=2, stack="bob", worker=W2)
-    assert any("held by stack 'alice'" in r for _, r in sriov.check(bob, runner=for_root(bob.root)))
+    assert any("held by stack 'alice'" in r for _, r in sriov.check(bob, None, ctx(bob)))
     with pytest.raises(Refused, match="alice"):
         attach(bob)
     assert pf_name(0) in names_in(pid_of(W1))
@@ -225,3 +226,21 @@ def test_vf_renamed_in_the_host_is_found_and_repaired(workers, fake, tmp_path):
     detach(s)
     with nl.open_ns(None) as h:  # back under its own name, so the fixture's clean-up finds it
         h.link("set", index=h.link_lookup(ifname=f"a{RUN}ren1")[0], ifname=vf_name(0, 1))
+
+
+def test_a_detach_that_fails_part_way_puts_everything_back_into_the_worker(workers, fake, tmp_path, monkeypatch):
+    """Attach and detach share one undo stack: the VF count cannot be written back, so the links moved out
+    go back in, and the claim and the record stay."""
+    fake.pf(0, vfs=3)
+    s = spec(fake, tmp_path, vfs=3)
+    pid = attach(s)["pid"]
+    inside, held = names_in(pid), claims.load(s.claims_dir)
+
+    def refused(self, pf, n, pci=None):
+        raise HostOpError(f"failed to set sriov_numvfs of {pf} to {n}: Device or resource busy")
+    monkeypatch.setattr(Sysfs, "set_numvfs", refused)
+    with pytest.raises(HostOpError, match="Device or resource busy"):
+        detach(s)
+    assert names_in(pid) == inside and claims.load(s.claims_dir) == held and fake.numvfs(0) == "3"
+    monkeypatch.undo()
+    assert detach(s)["changed"] is True and fake.numvfs(0) == "0"

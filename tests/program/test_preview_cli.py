@@ -116,8 +116,8 @@ def test_gpu_scenario_without_a_known_gpu_model_exits_2_naming_what_to_set(tmp_p
     stack["config"]["openkasugai-aio:controllerCheckout"] = str(CONTROLLER_CHECKOUT)
     path = tmp_path / "Pulumi.nogpu.yaml"
     path.write_text(yaml.safe_dump(stack))
-    from components.host import facts
-    if facts.host_facts().gpu_model:
+    from components.host import probe
+    if probe.host_facts().gpu_model:
         pytest.skip("this machine has a GPU: its model is known")
     code = main(["--config-file", str(path), "--out", str(tmp_path / "out"), "--quiet"])
     assert code == 2 and "hostGpuModel" in capsys.readouterr().err

@@ -179,9 +179,9 @@ def test_components_take_their_dependencies_as_after():
     # One keyword with one meaning: what everything the component creates waits for.
     import dataclasses
 
-    from components import addons, controller, devices, function_images, kind_cluster, registry
+    from components import addons, controller, function_images, host_operations, kind_cluster, registry
     from scenarios import component, infra_component
-    for args in (addons.PlatformAddonsArgs, controller.ControllerArgs, devices.HostDevicesArgs,
+    for args in (addons.PlatformAddonsArgs, controller.ControllerArgs, host_operations.HostOperationsArgs,
                  function_images.FunctionImagesArgs, kind_cluster.KindClusterArgs, registry.ImageRegistryArgs,
                  component.ScenarioArgs, infra_component.ScenarioInfraArgs):
         names = {f.name for f in dataclasses.fields(args)}
@@ -230,55 +230,50 @@ def test_component_constructors_end_with_register_outputs():
     assert not unregistered, unregistered
 
 
-# The Pulumi SDK and provider packages: only their public names are used, anywhere in the repository (a
-# private one, `rc._SECRET_KEYS`, `pulumi.automation._server`, changes without notice between releases).
-SDK_PACKAGES = ("pulumi", "pulumi_kubernetes", "pulumi_command", "pulumi_docker", "pulumi_docker_build",
-                "pulumiverse_harbor")
-
-
-def _private(dotted: str) -> bool:
-    return any(part.startswith("_") and not part.startswith("__") for part in dotted.split("."))
-
-
-def private_sdk_names(source: str) -> list[tuple[int, str]]:
-    """(line, name) for each private name of the SDK a module imports or reaches through an imported name."""
-    tree, bound, found = ast.parse(source), set(), []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for a in node.names:
-                if a.name.split(".")[0] in SDK_PACKAGES:
-                    bound.add(a.asname or a.name.split(".")[0])
-                    found += [(node.lineno, a.name)] if _private(a.name) else []
-        elif isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").split(".")[0] in SDK_PACKAGES:
-            for a in node.names:
-                bound.add(a.asname or a.name)
-                found += [(node.lineno, f"{node.module}.{a.name}")] if _private(f"{node.module}.{a.name}") else []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and _private(node.attr):
-            root = node.value
-            while isinstance(root, ast.Attribute):
-                root = root.value
-            if isinstance(root, ast.Name) and root.id in bound:
-                found.append((node.lineno, ast.unparse(node)))
-    return found
-
-
-def test_private_sdk_names_are_found():
-    assert private_sdk_names("from pulumi.runtime import config as rc\nrc._SECRET_KEYS.get()") == [
-        (2, "rc._SECRET_KEYS")]
-    assert private_sdk_names("from pulumi.automation._server import LanguageServer") == [
-        (1, "pulumi.automation._server.LanguageServer")]
-    assert private_sdk_names("import pulumi\npulumi.runtime.settings._set_stack('x')") == [
-        (2, "pulumi.runtime.settings._set_stack")]
-    assert private_sdk_names("import pulumi\nfrom x import y\ny._z\npulumi.Config().__class__") == []
-
-
 def test_the_generated_files_are_up_to_date():
     stale = [path for path, (now, new) in generate.generated().items() if now != new]
     assert not stale, f"run `./venv/bin/python -m components.settings.generate`: {stale} are stale"
 
 
-def test_no_private_sdk_name_is_used_outside_the_sdk():
-    used = [f"{p.relative_to(ROOT)}:{line} {name}" for p in _python_files()
-            for line, name in private_sdk_names(p.read_text())]
-    assert not used, "use the SDK's public API:\n" + "\n".join(used)
+# What serves the registered host operations (components/host/contract.py): each reads an operation through
+# its type, so none of them calls getattr or hasattr at all.
+OPERATION_CONSUMERS = ("components/host/contract.py", "components/host/registry.py",
+                       "components/host/operation_provider.py", "components/host_operations.py",
+                       "components/host/doctor.py", "components/host/cli.py", "__main__.py")
+
+
+def _reflection(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "hasattr"):
+            yield node
+
+
+def _modules_bound(name: str, path: Path, tree: ast.Module) -> set[str]:
+    """Names a module binds to a project module by its imports (`from . import sriov`, `import x.y as z`)."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            out |= {a.asname or a.name for a in node.names if f"{base}.{a.name}" in MODULES}
+        elif isinstance(node, ast.Import):
+            out |= {a.asname or a.name.split(".")[0] for a in node.names if a.name in MODULES}
+    return out
+
+
+def test_host_operations_are_read_through_their_type_never_with_getattr_or_hasattr():
+    from components.host.contract import Operation
+    from components.host.registry import OPERATIONS
+    assert OPERATIONS and all(isinstance(op, Operation) for op in OPERATIONS.values()), OPERATIONS
+    found = []
+    for rel in OPERATION_CONSUMERS:
+        found += [f"{rel}:{n.lineno}: {ast.unparse(n)}" for n in _reflection(ast.parse((ROOT / rel).read_text()))]
+    for name, path in MODULES.items():  # and nowhere on a module of the project (an operation's above all)
+        tree = ast.parse(path.read_text())
+        bound = _modules_bound(name, path, tree)
+        found += [f"{path.relative_to(ROOT)}:{n.lineno}: {ast.unparse(n)}" for n in _reflection(tree)
+                  if n.args and isinstance(n.args[0], ast.Name) and n.args[0].id in bound]
+    assert not found, "read a host operation through its Operation:\n" + "\n".join(found)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from components.host import gpu, gpu_handover
 from components.host.operation_provider import HostOperationProvider
-from components.host.runner import for_root
+from components.host.contract import HostContext
 from tests import roottools
 from tests.unit.test_host_gpu import FakeHost, FakeRunner
 from tests.unit.test_host_gpu_operation import host, props  # noqa: F401  (the fixture)
@@ -67,9 +67,10 @@ def test_whether_the_worker_runs_is_asked_of_the_roots_own_docker(tmp_path):
         roottools.install(h.root, tool, body)
     spec = gpu_handover.GpuHandoverSpec(stack="alice", worker="kind-worker", claims_dir=str(tmp_path / "claims"),
                                         root=str(h.root))
-    rec = gpu_handover.apply(spec, None, runner=for_root(str(h.root)))
+    ctx = HostContext.for_root(str(h.root), spec.claims_dir)
+    rec = gpu_handover.apply(spec, None, ctx)
     _worker_boots_the_same_build(h)
     roottools.install(h.root, "docker", 'print(json.dumps([{"State": {"Running": True, "Pid": 4242}}]))',
                       folder="usr/bin")
-    assert gpu_handover.status(spec, rec, runner=for_root(str(h.root)))["drift"] == []
+    assert gpu_handover.status(spec, rec, ctx)["drift"] == []
     assert ["docker", "inspect", "--type", "container", "--", "kind-worker"] in roottools.calls(h.root)

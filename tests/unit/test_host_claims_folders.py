@@ -12,6 +12,7 @@ from components.constants import CLAIMS_DIR
 from components.host import claims, hugepage_reservation as hp
 from components.host.errors import ClaimsError, Refused
 from tests.unit.test_host_hugepages import NO_COMMANDS
+from tests.host_context import ctx
 
 
 @pytest.fixture
@@ -54,10 +55,10 @@ def test_a_stack_on_the_default_folder_is_seen_from_a_folder_of_its_own(tmp_path
 def test_two_stacks_with_their_own_folders_cannot_both_take_the_hugepage_pool(tmp_path, root):
     alice = hp.HugepageSpec(stack="alice", pages=4, claims_dir=str(tmp_path / "a"), root=root)
     bob = hp.HugepageSpec(stack="bob", pages=4, claims_dir=str(tmp_path / "b"), root=root)
-    hp.apply(alice, None, runner=NO_COMMANDS)
-    assert "held by stack 'alice'" in hp.check(bob, runner=NO_COMMANDS)[0][1]
+    hp.apply(alice, None, ctx(alice, NO_COMMANDS))
+    assert "held by stack 'alice'" in hp.check(bob, None, ctx(bob, NO_COMMANDS))[0][1]
     with pytest.raises(Refused, match="held by stack 'alice'"):
-        hp.apply(bob, None, runner=NO_COMMANDS)
+        hp.apply(bob, None, ctx(bob, NO_COMMANDS))
 
 
 def test_a_listed_folder_that_is_gone_drops_out_and_a_broken_one_is_named(tmp_path, root):

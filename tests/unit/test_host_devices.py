@@ -1,5 +1,6 @@
-"""HostDevices and HostOperations under Pulumi mocks: one `sriov` host operation per PF (aliased from the
-SriovAttachment it replaces), one `gpu` host operation when asked."""
+"""HostOperations under Pulumi mocks, both stages: one `sriov` host operation per PF on the nodes (the stage's
+component keeps HostDevices' type token; each resource aliased from the SriovAttachment it replaces), one `gpu`
+host operation before the cluster when asked."""
 from __future__ import annotations
 
 import base64
@@ -9,12 +10,11 @@ import pulumi
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from components.devices import Attachment, HostDevices, HostDevicesArgs
-from components.host.gpu_handover import GpuHandoverSpec as GpuSpec
-from components.host.operation import record_of
-from components.host.operation_provider import HostOperationProvider
+from components.host.operation_provider import HostOperationProvider, record_of
 from components.host.providers import SriovAttachmentProvider  # the old name, kept for state
-from components.host.providers import SriovReassertProvider
+from components.host.sriov_reassert import SriovReassertProvider
+from components.host.gpu_handover import GpuHandoverSpec as GpuSpec
+from components.host.sriov import SriovSpec
 from components.host_operations import HostOperations, HostOperationsArgs
 from components.preview import engine
 
@@ -37,12 +37,12 @@ def reset():
 
 @pulumi.runtime.test
 def test_full_profile_registers_one_attachment_per_pf_and_the_gpu():
-    ops = HostOperations("host-operations", HostOperationsArgs({"gpu": GpuSpec(stack="dev", worker="kind-worker")}))
-    host = HostDevices("host", HostDevicesArgs(
-        stack="dev", cluster_name="kind",
-        attachments=[Attachment("worker", "enp23s0f0np0", 8, "192.168.10.1/24"),
-                     ("kind-worker2", "enp23s0f1np1", 8, "192.168.11.1/24")]))
+    ops = HostOperations("host-operations", HostOperationsArgs(specs={"gpu": [GpuSpec("dev", "kind-worker")]}))
+    host = HostOperations("host", HostOperationsArgs("after", {"sriov": [
+        SriovSpec("dev", "kind-worker", "enp23s0f0np0", 8, "192.168.10.1/24"),
+        SriovSpec("dev", "kind-worker2", "enp23s0f1np1", 8, "192.168.11.1/24")]}))
     again = host.reassert("flow-reassert", trigger="abc")
+    assert ops.reassert("none") is None  # no SR-IOV attachment in the "before" stage
 
     def check(_):
         assert sorted(types("HostOperation")) == ["host-operations-gpu", "host-sriov-enp23s0f0np0",
@@ -53,14 +53,15 @@ def test_full_profile_registers_one_attachment_per_pf_and_the_gpu():
                 by_op.setdefault(i["operation"], []).append(i["spec"])
         assert [g["worker"] for g in by_op["gpu"]] == ["kind-worker"]
         assert types("SriovReassert") == ["flow-reassert"]
-        assert any(t == "openkasugai-aio:host:HostDevices" for t, _, _ in created())
+        assert [n for t, n, _ in created() if t == "openkasugai-aio:host:HostDevices"] == ["host"]
+        assert [n for t, n, _ in created() if t == "openkasugai-aio:host:HostOperations"] == ["host-operations"]
         assert sorted(p["worker"] for p in by_op["sriov"]) == ["kind-worker", "kind-worker2"]
     return pulumi.Output.all(*[r.id for r in host.ready], again.id, *[r.id for r in ops.ready]).apply(check)
 
 
 @pulumi.runtime.test
 def test_cpu_only_registers_no_device_resources():
-    host = HostDevices("host", HostDevicesArgs(stack="dev", cluster_name="kind"))
+    host = HostOperations("host", HostOperationsArgs("after"))
     assert host.reassert("r") is None
 
     def check(_):
@@ -103,8 +104,24 @@ def test_an_attachment_created_before_the_contract_is_updated_in_place_not_repla
 
 
 def test_every_dynamic_provider_is_stored_in_state_by_reference_so_its_imports_stay_at_module_top():
-    for provider, module in ((SriovReassertProvider(), b"components.host.providers"),
+    for provider, module in ((SriovReassertProvider(), b"components.host.sriov_reassert"),
                              (HostOperationProvider("sriov"), b"components.host.operation_provider")):
         stored = base64.b64decode(serialize_provider(provider))
-        assert module in stored and b"sriov_links" not in stored and b"def attach" not in stored
+        assert module in stored and b"sriov_plan" not in stored and b"def attach" not in stored
         assert type(dill.loads(stored)) is type(provider)
+
+
+@pulumi.runtime.test
+def test_an_operations_legacy_aliases_become_pulumi_aliases_of_the_resource_they_take_over():
+    from components.host.gpu_handover import OPERATION as GPU
+    from components.host.sriov_attachment import OPERATION as SRIOV
+    from components.host_operations import _alias
+    (sriov,) = [_alias(a) for a in SRIOV.aliases]  # same name and parent, another type
+    assert (sriov.type_, sriov.name, sriov.parent) == ("pulumi-python:dynamic/host:SriovAttachment", ..., ...)
+    (gpu,) = [_alias(a) for a in GPU.aliases]  # another type, name and parent
+    assert (gpu.type_, gpu.name) == ("pulumi-python:dynamic/host:GpuDriverHandover", "gpu-handover-gpu")
+    return gpu.parent.apply(lambda urn: assert_parent(urn))
+
+
+def assert_parent(urn: str) -> None:
+    assert urn.endswith("::openkasugai-aio:host:HostDevices::gpu-handover"), urn

@@ -10,11 +10,11 @@ import pytest
 from components.constants import footprint_claim_key
 from components.host import claims, doctor, footprint as fp
 from components.host.errors import Refused
-from components.host.operation import spec_props
-from components.host.operation_provider import HostOperationProvider
-from components.host.operations import GATES, OPERATIONS
+from components.host.operation_provider import HostOperationProvider, spec_props
+from components.host.registry import OPERATIONS, of_stage
 from tests.unit.test_host_doctor import FakeRunner, by_name, fake_root, settings_of, stack_file
 from tests.unit.test_host_hugepages import NO_COMMANDS
+from tests.host_context import ctx
 
 
 def spec(tmp_path, stack="alice", **over) -> fp.FootprintSpec:
@@ -28,7 +28,8 @@ def props(s: fp.FootprintSpec) -> dict:
 
 
 def test_footprint_is_registered_and_gates_the_other_operations():
-    assert OPERATIONS["footprint"] is fp and GATES == ("footprint",)
+    assert OPERATIONS["footprint"] is fp.OPERATION and [op.name for op in OPERATIONS.values() if op.gate] == ["footprint"]
+    assert of_stage("before")[0] is fp.OPERATION
 
 
 @pytest.mark.parametrize("over, field, words", [
@@ -46,19 +47,20 @@ def test_a_second_stack_that_collides_is_refused_naming_the_first(tmp_path, over
     (failure,) = [f for f in p.check({}, props(bob)).failures if f.property == field]
     assert words in failure.reason and f"{tmp_path / 'claims-alice' / 'claims.json'}" in failure.reason
     with pytest.raises(Refused, match=words.replace("(", r"\(")):
-        fp.apply(bob, None, runner=NO_COMMANDS)
+        fp.apply(bob, None, ctx(bob, NO_COMMANDS))
     assert claims.holder(bob.claims_dir, footprint_claim_key("bob"), root=bob.root) is None  # nothing taken
     p.delete(alice.id, alice.outs)
     assert p.check({}, props(bob)).failures == []  # once alice is destroyed, bob may go
 
 
 def test_stacks_apart_share_the_kind_network_and_a_harbor_stack_takes_no_port(tmp_path):
-    fp.apply(spec(tmp_path), None, runner=NO_COMMANDS)
+    mine = spec(tmp_path)
+    fp.apply(mine, None, ctx(mine, NO_COMMANDS))
     bob = spec(tmp_path, "bob", cluster="bob", registry_port=None, metallb="172.18.9.11-172.18.9.20")
-    assert fp.check(bob, runner=NO_COMMANDS) == []  # same subnet: the one `kind` network, shared by design
-    assert fp.apply(bob, None, runner=NO_COMMANDS)["registry_port"] is None
+    assert fp.check(bob, None, ctx(bob, NO_COMMANDS)) == []  # same subnet: the one `kind` network, shared by design
+    assert fp.apply(bob, None, ctx(bob, NO_COMMANDS))["registry_port"] is None
     carol = spec(tmp_path, "carol", cluster="carol", registry_port=5002, metallb="172.18.9.21-172.18.9.30")
-    assert fp.check(carol, runner=NO_COMMANDS) == []
+    assert fp.check(carol, None, ctx(carol, NO_COMMANDS)) == []
 
 
 def test_the_same_stack_applies_again_and_a_lost_claim_is_drift_that_update_repairs(tmp_path):
@@ -78,8 +80,9 @@ def test_the_same_stack_applies_again_and_a_lost_claim_is_drift_that_update_repa
 def test_a_collision_found_only_under_the_lock_is_refused_too(tmp_path):
     """check() passed, then another stack claimed first: apply's claim checks again under the lock."""
     bob = spec(tmp_path, "bob")
-    assert fp.check(bob, runner=NO_COMMANDS) == []
-    fp.apply(spec(tmp_path), None, runner=NO_COMMANDS)
+    assert fp.check(bob, None, ctx(bob, NO_COMMANDS)) == []
+    mine = spec(tmp_path)
+    fp.apply(mine, None, ctx(mine, NO_COMMANDS))
     with pytest.raises(Refused, match="clusterName 'kind' is used by stack 'alice'"):
         claims.claim(bob.claims_dir, footprint_claim_key("bob"), "bob", root=bob.root,
                      conflicts=lambda every: "; ".join(r for _, r in fp.collisions(bob, every)) or None)
@@ -89,7 +92,7 @@ def test_doctor_stack_names_the_colliding_stack_and_the_key(tmp_path, listener):
     s = settings_of(stack_file(tmp_path, listener))
     root = str(fake_root(tmp_path))
     other = dataclasses.replace(fp.from_settings(s), stack="bob", claims_dir=str(tmp_path / "bob"), root=root)
-    fp.apply(other, None, runner=NO_COMMANDS)
+    fp.apply(other, None, ctx(other, NO_COMMANDS))
     got = by_name(doctor.stack_checks(s, FakeRunner({"kind": ["172.18.0.0/16"]}), root))
     line = got["operation:footprint"]
     assert line["ok"] is False and "clusterName 'kind' is used by stack 'bob'" in line["detail"]

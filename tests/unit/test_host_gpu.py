@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from components.host import facts, gpu
+from components.host import gpu, probe
 from components.host.errors import HostOpError, Refused
 from components.host.runner import CommandError, Result
 
@@ -182,12 +182,12 @@ def test_no_gpu_is_refused(tmp_path):
 
 
 def test_host_facts(host):
-    f = facts.host_facts(str(host.root))
+    f = probe.host_facts(str(host.root))
     assert (f.cpu_model, f.cpu_sockets, f.gpu_model, f.gpu_pci) == ("Xeon Gold", 2, "NVIDIA H100 SXM5", "0000:3b:00.0")
     info = host.root / "proc/driver/nvidia/gpus/0000:3b:00.0"
     info.mkdir(parents=True)
     (info / "information").write_text("Model: \t\t NVIDIA H100 80GB HBM3\nIRQ: 1\n")
-    assert facts.host_facts(str(host.root)).gpu_model == "NVIDIA H100 80GB HBM3"
+    assert probe.host_facts(str(host.root)).gpu_model == "NVIDIA H100 80GB HBM3"
 
 
 def test_unload_without_rmmod_in_the_root_is_refused_before_any_change(host):

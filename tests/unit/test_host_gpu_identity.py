@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from components.host import facts, gpu_identity
+from components.host import gpu_identity, probe
 
 PCI = "0000:3b:00.0"
 UUID = "GPU-5c4b8e1f-2a3d-4e6f-8a9b-0c1d2e3f4a5b"
@@ -37,13 +37,13 @@ def test_uuid_and_model_come_from_the_drivers_information_file(tmp_path):
     root = str(fake_root(tmp_path))
     assert gpu_identity.identity(PCI, root) == {"model": "NVIDIA H100 80GB HBM3", "uuid": UUID}
     assert gpu_identity.information(PCI, root)["Bus Location"] == PCI
-    f = facts.host_facts(root)
+    f = probe.host_facts(root)
     assert (f.gpu_pci, f.gpu_model, f.gpu_uuid) == (PCI, "NVIDIA H100 80GB HBM3", UUID)
 
 
 def test_without_a_loaded_driver_the_uuid_is_unknown_never_made_up(tmp_path):
     root = str(fake_root(tmp_path, information=None))
-    f = facts.host_facts(root)
+    f = probe.host_facts(root)
     assert f.gpu_uuid is None and f.gpu_model == "NVIDIA H100 SXM5"  # the model from the PCI device id
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from components.host import claims, facts, gpu_identity
+from components.host import claims, gpu_identity, probe
 from components.host.operation_provider import HostOperationProvider
 from tests import roottools
 from tests.unit.test_host_gpu import FakeHost
@@ -54,16 +54,16 @@ def test_the_handover_records_the_gpus_identity_in_its_claim_before_unloading(ho
 
 def test_with_the_driver_unloaded_by_this_stack_its_facts_come_from_its_claim(host):
     HostOperationProvider("gpu").create(_props(host))
-    mine = facts.host_facts(str(host.root), host.claims, "dev")
+    mine = probe.host_facts(str(host.root), host.claims, "dev")
     assert (mine.gpu_pci, mine.gpu_uuid, mine.gpu_model) == (PCI, UUID, "NVIDIA H100 80GB HBM3")
-    assert facts.host_facts(str(host.root), host.claims, "bob").gpu_uuid is None  # not bob's claim
-    assert facts.host_facts(str(host.root)).gpu_uuid is None  # without the claims: only the driver tells
+    assert probe.host_facts(str(host.root), host.claims, "bob").gpu_uuid is None  # not bob's claim
+    assert probe.host_facts(str(host.root)).gpu_uuid is None  # without the claims: only the driver tells
 
 
 def test_a_loaded_driver_is_asked_first(host):
     p, news = HostOperationProvider("gpu"), _props(host)
     p.delete("gpu", p.create(news).outs)  # loaded back; the claim is released
-    assert facts.host_facts(str(host.root), host.claims, "dev").gpu_uuid == UUID
+    assert probe.host_facts(str(host.root), host.claims, "dev").gpu_uuid == UUID
     assert claims.holder(host.claims, KEY, root=str(host.root)) is None
 
 

@@ -11,9 +11,9 @@ from pulumi.dynamic.dynamic import serialize_provider
 
 from components.host import claims, cli, hugepage_reservation as hp
 from components.host.errors import HostOpError, Refused
-from components.host.operation_provider import HostOperationProvider
-from components.host.operation import spec_props
-from components.host.operations import OPERATIONS
+from components.host.operation_provider import HostOperationProvider, spec_props
+from components.host.registry import OPERATIONS
+from tests.host_context import ctx
 
 
 class Kernel:
@@ -70,25 +70,25 @@ def spec(kernel, pages=16, stack="alice"):
 
 
 def test_hugepages_is_registered_once_under_its_name():
-    assert OPERATIONS["hugepages"] is hp and list(OPERATIONS).count("hugepages") == 1
+    assert OPERATIONS["hugepages"] is hp.OPERATION and list(OPERATIONS).count("hugepages") == 1
 
 
 def test_apply_reserves_the_pages_and_release_puts_the_previous_count_back(kernel):
     kernel.set(2)
     s = spec(kernel)
-    rec = hp.apply(s, None, runner=NO_COMMANDS)
+    rec = hp.apply(s, None, ctx(s, NO_COMMANDS))
     assert kernel.pages == 16 and rec == {"before": 2, "pages": 16}
     assert claims.holder(s.claims_dir, hp.CLAIM, root=s.root)["stack"] == "alice"
-    assert hp.apply(s, rec, runner=NO_COMMANDS) == rec and kernel.pages == 16  # twice is a no-op
-    hp.release(s, rec, runner=NO_COMMANDS)
+    assert hp.apply(s, rec, ctx(s, NO_COMMANDS)) == rec and kernel.pages == 16  # twice is a no-op
+    hp.release(s, rec, ctx(s, NO_COMMANDS))
     assert kernel.pages == 2 and claims.holder(s.claims_dir, hp.CLAIM, root=s.root) is None
 
 
 def test_a_pool_already_large_enough_is_left_as_it_is(kernel):
     kernel.set(32)
     s = spec(kernel)
-    rec = hp.apply(s, None, runner=NO_COMMANDS)
-    hp.release(s, rec, runner=NO_COMMANDS)
+    rec = hp.apply(s, None, ctx(s, NO_COMMANDS))
+    hp.release(s, rec, ctx(s, NO_COMMANDS))
     assert kernel.pages == 32
 
 
@@ -97,42 +97,43 @@ def test_fewer_pages_granted_puts_the_count_back_and_says_how_many(kernel):
     kernel.limit = 10
     s = spec(kernel)
     with pytest.raises(Refused, match=r"the kernel gave 10 \(.*\); the count was put back to 3"):
-        hp.apply(s, None, runner=NO_COMMANDS)
+        hp.apply(s, None, ctx(s, NO_COMMANDS))
     assert kernel.pages == 3 and claims.holder(s.claims_dir, hp.CLAIM, root=s.root) is None
 
 
 def test_a_host_without_1_gib_pages_is_refused_before_anything_changes(tmp_path):
     s = hp.HugepageSpec(stack="alice", pages=16, claims_dir=str(tmp_path / "claims"), root=str(tmp_path / "bare"))
-    assert hp.check(s, runner=NO_COMMANDS)[0][0] == "pages" and "no 1 GiB hugepages" in hp.check(s, runner=NO_COMMANDS)[0][1]
+    assert hp.check(s, None, ctx(s, NO_COMMANDS))[0][0] == "pages" and "no 1 GiB hugepages" in hp.check(s, None, ctx(s, NO_COMMANDS))[0][1]
     with pytest.raises(Refused, match="set hugepages1Gi: 0"):
-        hp.apply(s, None, runner=NO_COMMANDS)
+        hp.apply(s, None, ctx(s, NO_COMMANDS))
     assert not (tmp_path / "claims").exists()
 
 
 def test_a_second_stack_is_refused_the_pool(kernel):
-    hp.apply(spec(kernel, stack="alice"), None, runner=NO_COMMANDS)
+    alice = spec(kernel, stack="alice")
+    hp.apply(alice, None, ctx(alice, NO_COMMANDS))
     bob = spec(kernel, pages=20, stack="bob")
-    assert "held by stack 'alice'" in hp.check(bob, runner=NO_COMMANDS)[0][1]
+    assert "held by stack 'alice'" in hp.check(bob, None, ctx(bob, NO_COMMANDS))[0][1]
     with pytest.raises(Refused, match="held by stack 'alice'"):
-        hp.apply(bob, None, runner=NO_COMMANDS)
+        hp.apply(bob, None, ctx(bob, NO_COMMANDS))
     assert kernel.pages == 16
 
 
 def test_lowered_by_hand_is_drift_and_apply_repairs_it(kernel):
     s = spec(kernel)
-    rec = hp.apply(s, None, runner=NO_COMMANDS)
+    rec = hp.apply(s, None, ctx(s, NO_COMMANDS))
     kernel.set(4)
-    assert hp.status(s, rec, runner=NO_COMMANDS)["drift"] == ["the host has 4 1 GiB hugepages, 16 reserved (changed by hand?)"]
-    assert hp.apply(s, rec, runner=NO_COMMANDS) == {"before": 0, "pages": 16} and kernel.pages == 16
-    assert hp.status(s, rec, runner=NO_COMMANDS)["drift"] == []
+    assert hp.status(s, rec, ctx(s, NO_COMMANDS))["drift"] == ["the host has 4 1 GiB hugepages, 16 reserved (changed by hand?)"]
+    assert hp.apply(s, rec, ctx(s, NO_COMMANDS)) == {"before": 0, "pages": 16} and kernel.pages == 16
+    assert hp.status(s, rec, ctx(s, NO_COMMANDS))["drift"] == []
 
 
 def test_release_refuses_while_pages_are_in_use(kernel):
     s = spec(kernel)
-    rec = hp.apply(s, None, runner=NO_COMMANDS)
+    rec = hp.apply(s, None, ctx(s, NO_COMMANDS))
     kernel.set(16, free=6)
     with pytest.raises(Refused, match="10 are in use"):
-        hp.release(s, rec, runner=NO_COMMANDS)
+        hp.release(s, rec, ctx(s, NO_COMMANDS))
     assert kernel.pages == 16
 
 
@@ -141,7 +142,7 @@ def test_an_unreadable_pool_is_a_host_error_naming_the_file_and_nothing_is_claim
     (kernel.pool / "nr_hugepages").unlink()
     (kernel.pool / "nr_hugepages").mkdir()  # unreadable for root too
     with pytest.raises(HostOpError, match="failed to read .*nr_hugepages"):
-        hp.apply(s, None, runner=NO_COMMANDS)
+        hp.apply(s, None, ctx(s, NO_COMMANDS))
     assert claims.holder(s.claims_dir, hp.CLAIM, root=s.root) is None
 
 
@@ -176,7 +177,7 @@ def test_the_generic_provider_check_reports_the_operations_refusal(tmp_path):
 def test_the_provider_is_stored_in_state_by_reference_with_only_the_operations_name():
     stored = base64.b64decode(serialize_provider(HostOperationProvider("hugepages")))
     assert b"components.host.operation_provider" in stored and b"hugepage_reservation" not in stored
-    assert dill.loads(stored).op is hp
+    assert dill.loads(stored).op is hp.OPERATION
 
 
 def test_the_cli_lists_the_registered_operations(capsys):

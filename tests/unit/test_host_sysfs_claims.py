@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from components.host import claims, cli, netlink as nl
+from components.host import claims, cli
 from components.host.errors import HostOpError, Refused
 from components.host.sysfs import Sysfs
 
@@ -69,15 +69,6 @@ def test_claims_refuse_another_stack_and_release(tmp_path):
     assert claims.load(d) == {} and claims.check(d, "pf:p0", "bob", root=root) is None
 
 
-def test_link_matching_prefers_pci_then_perm_mac_then_mac():
-    vf = nl.Link(5, "dev5", "aa:aa:aa:aa:aa:01", "bb:bb:bb:bb:bb:01", "0000:17:02.0", False)
-    assert nl.matches(vf, {"pci": "0000:17:02.0", "mac": "other"})  # renamed, MAC reset: still found
-    assert not nl.matches(vf, {"pci": "0000:17:02.1", "mac": "aa:aa:aa:aa:aa:01"})
-    veth = nl.Link(6, "v", "aa:aa:aa:aa:aa:02", None, None, True)
-    assert nl.matches(veth, {"pci": "0000:17:02.0", "mac": "aa:aa:aa:aa:aa:02"})
-    assert not nl.matches(veth, {"pci": None, "mac": None})
-
-
 def test_cli_usage_and_gpu_status_json(tmp_path, capsys):
     assert cli.main(["sriov", "attach"]) == cli.EXIT_USAGE
     (tmp_path / "proc").mkdir()
@@ -92,7 +83,7 @@ def test_status_paths_import_without_pulumi_or_pyroute2():
     import subprocess
     import sys
     code = ("import sys, components.host.cli, components.host.doctor, components.host.gpu, "
-            "components.host.facts; print([m for m in sys.modules if m.startswith(('pulumi', 'pyroute2'))])")
+            "components.host.probe; print([m for m in sys.modules if m.startswith(('pulumi', 'pyroute2'))])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "[]", out.stderr

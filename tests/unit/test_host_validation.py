@@ -12,10 +12,10 @@ import pytest
 from components.host import claims, cli, doctor, sriov
 from components.host.errors import ClaimsError, HostOpError
 from components.host.operation_provider import HostOperationProvider
-from components.host.providers import SriovReassertProvider
-from components.host.runner import for_root
+from components.host.sriov_reassert import SriovReassertProvider
 from tests.unit.test_host_doctor import FakeRunner, by_name, fake_root, settings_of, stack_file
 from tests.unit.test_host_sysfs_claims import tree
+from tests.host_context import ctx
 
 REPO = Path(__file__).resolve().parents[2]
 BROKEN = {"not JSON": "{\"pf:x\": ", "a list": "[1, 2]", "an entry without stack": "{\"pf:x\": {\"worker\": \"w\"}}"}
@@ -120,7 +120,7 @@ def test_attached_pf_with_another_vf_count_is_refused(tmp_path, capsys):
     spec = sriov.SriovSpec(stack="alice", worker="kind-worker", pf="pf0", vfs=4, claims_dir=str(tmp_path / "c"),
                            root=str(tmp_path / "root"))
     with pytest.raises(HostOpError, match="attached with 8 VFs; detach it first") as refused:
-        sriov.attach(spec, runner=for_root(spec.root))
+        sriov.attach(spec, None, ctx(spec))
     # The fake root has no Docker of its own: the worker is refused too, and the host's Docker is never asked.
     assert "docker not found under --root" in str(refused.value)
     assert fs.numvfs("pf0") == 8

@@ -1,4 +1,5 @@
-"""Host facts on the standard library only: CPU model and sockets, NVIDIA GPU model and PCI address."""
+"""The host probe: what this host has, read from /proc and /sys under a root on the standard library only
+(CPU model and sockets, the NVIDIA GPUs with model, PCI address and UUID, the default-route interfaces)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

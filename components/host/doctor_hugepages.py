@@ -1,4 +1,5 @@
-"""Host check (read-only): the doctor's check for the 1 GiB hugepages the PCIeConnection agent requests."""
+"""Doctor's check (read-only) of the 1 GiB hugepages the FPGA (PCIeConnection) agent requests; the reservation
+itself is the host operation `hugepages` (hugepage_reservation.py)."""
 from __future__ import annotations
 
 from pathlib import Path
