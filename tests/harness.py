@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Optional
 from unittest import mock
 
-import pytest
-
 from components.platform import manifests as addons
 from components.preview import output
 from components.preview.engine import PROJECT_DIR, PreviewResult, run_program
@@ -56,6 +54,9 @@ _STAND_IN_PINS = _stand_in_addons(ADDON_MANIFESTS)
 
 def reference(*parts: str) -> Path:
     """A path inside the upstream reference data; skips without OPENKASUGAI_AIO_REFERENCE (fails under CI)."""
+    # pytest is imported here: benchmarks/preview_bench.py runs this module outside pytest, where importing
+    # it would be a tenth of the time measured.
+    import pytest
     root = os.environ.get(REFERENCE_ENV)
     if not root:
         why = (f"upstream-conformance test: set {REFERENCE_ENV} to the folder holding the upstream reference "
