@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 
 from e2e.fullstack.bundles import BundleError
+from e2e.fullstack.floor import FloorError
 from e2e.fullstack.run import E2eError, Report, full_stack, host_steps
 from e2e.simcluster.errors import ClusterError
-from e2e.toolchain import ToolchainError, locate
+from e2e.toolchain import ToolchainError, locate, locate_floor
 from e2e.toolchain import items
 
 
@@ -37,8 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         chain = locate()
-        if not chain.complete():
-            raise ToolchainError(f"the e2e toolchain is not built at {chain.home}: run e2e/toolchain/build")
+        for built in (chain, locate_floor()):
+            if not built.complete():
+                raise ToolchainError(f"the e2e toolchain is not built at {built.home}: run e2e/toolchain/build")
     except ToolchainError as err:
         print(f"ERROR: {err}", file=sys.stderr)
         return 1
@@ -52,12 +54,13 @@ def main(argv: list[str] | None = None) -> int:
         full_stack(chain, work, report, cache)
         if not args.skip_host:
             host_steps(report, work / "host-steps.json")
-    except (E2eError, ClusterError, BundleError) as err:
+    except (E2eError, ClusterError, BundleError, FloorError) as err:
         failed = str(err)
     except Exception as err:  # noqa: BLE001 - an engine failure (CommandError): its diagnostics, not a traceback
         failed = diagnostics(f"{type(err).__name__}: {err}")
     (args.report / "report.json").write_text(json.dumps(
         {"toolchain": report.toolchain, "steps": report.steps, "api_objects_left": report.api_objects_left,
+         "floor": report.floor,
          **({"failed": failed} if failed else {})}, indent=2) + "\n")
     if failed:
         print(f"ERROR: {failed[-4000:]}", file=sys.stderr)

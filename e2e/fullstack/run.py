@@ -20,7 +20,7 @@ from typing import Any, Callable
 from pulumi import automation as auto
 
 from e2e.engine import REPO, changes, inline_stack
-from e2e.fullstack import objects
+from e2e.fullstack import floor, objects
 from e2e.fullstack.bundles import multus_folder
 from e2e.simcluster.cluster import Cluster
 from e2e.standin import ControllerStandIn
@@ -47,6 +47,7 @@ class Report:
     toolchain: dict[str, str]
     steps: list[dict[str, Any]] = field(default_factory=list)
     api_objects_left: int = -1
+    floor: dict[str, float] = field(default_factory=dict)  # kubectl alone, same objects (e2e/fullstack/floor.py)
 
     def step(self, name: str, seconds: float, counts: dict[str, int], **extra: Any) -> dict[str, Any]:
         entry = {"name": name, "seconds": round(seconds, 2), "changes": counts, **extra}
@@ -135,7 +136,8 @@ def _lifecycle(chain: Toolchain, work: Path, report: Report, cluster: Cluster, c
     report.step("preview", seconds, changes(preview.change_summary))
 
     up, seconds = timed(lambda: stack.up(on_output=say))
-    live = objects.from_state(stack.export_stack().deployment["resources"])
+    state = stack.export_stack().deployment["resources"]
+    live = objects.from_state(state)
     counts, problems = objects.problems_after_up(index, live)
     report.step("up", seconds, changes(up.summary.resource_changes), objects=counts)
     if problems:
@@ -154,7 +156,8 @@ def _lifecycle(chain: Toolchain, work: Path, report: Report, cluster: Cluster, c
     foreign = [u for u in touched.urns if not is_scenario_resource(u)]
     if foreign or not touched.urns:
         raise E2eError(f"the scenario switch touched {foreign or 'nothing'}; only scenario resources may change")
-    after_switch = objects.from_state(stack.export_stack().deployment["resources"])
+    switched = stack.export_stack().deployment["resources"]
+    after_switch = objects.from_state(switched)
     gone = [o for o in live if o not in after_switch]
     if index.left(gone):
         raise E2eError(f"objects of dropped scenarios are still in the API: {index.left(gone)}")
@@ -170,6 +173,10 @@ def _lifecycle(chain: Toolchain, work: Path, report: Report, cluster: Cluster, c
     report.api_objects_left = len(left)
     if left:
         raise E2eError(f"destroy left {len(left)} objects in the API: {', '.join(map(str, left[:10]))}")
+    report.floor = floor.measure(state, switched, cluster.kubeconfig, work / "floor")
+    floor.annotate(report.steps, report.floor)
+    if index.left(live):
+        raise E2eError(f"the floor's kubectl delete left objects in the API: {index.left(live)[:10]}")
     stack.workspace.remove_stack(STACK)
 
 
