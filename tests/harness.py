@@ -49,7 +49,7 @@ def _stand_in_addons(folder: Path) -> tuple[addons.Bundle, ...]:
 
 
 ADDON_MANIFESTS = _SCRATCH / "addons"
-_STAND_IN_PINS = _stand_in_addons(ADDON_MANIFESTS)
+STAND_IN_PINS = _stand_in_addons(ADDON_MANIFESTS)
 
 
 def reference(*parts: str) -> Path:
@@ -97,7 +97,7 @@ def run(stack: str = "dev", overrides: Optional[dict] = None) -> PreviewResult:
     config_file = STACKS / f"{stack}.yaml"
     overrides = {"controllerCheckout": str(CONTROLLER_CHECKOUT), "addonManifests": str(ADDON_MANIFESTS),
                  **(overrides or {})}
-    with mock.patch.object(addons, "BUNDLES", _STAND_IN_PINS):
+    with mock.patch.object(addons, "BUNDLES", STAND_IN_PINS):
         return run_program(stack, config_file if config_file.exists() else None, overrides)
 
 
