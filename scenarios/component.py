@@ -78,8 +78,8 @@ class ScenarioDeployment(pulumi.ComponentResource):
         for t in r.function_types:
             info = r.info_of(t)
             own = [configs[c["metadata"]["name"]] for c in r.configs_of(info)]
-            if info["metadata"]["name"] not in infos:
-                infos[info["metadata"]["name"]] = make(info, own)
+            if info["metadata"]["name"] not in infos:  # names its configs; nothing reads it before the type
+                infos[info["metadata"]["name"]] = make(info, [])
             types.append(make(t, [infos[info["metadata"]["name"]], *own]))
         self.chain = make(r.chain, types)
         before = list(args.dataflow_after)
