@@ -159,8 +159,8 @@ def measure(after_up: list[dict[str, Any]], after_switch: list[dict[str, Any]], 
 
 
 def annotate(steps: list[dict[str, Any]], floors: dict[str, float]) -> None:
-    """Each engine step gets its floor and its ratio to it."""
+    """Each engine step gets its floor and the ratio of its command (`pulumi up`, as a user runs it) to it."""
     for step in steps:
         if step["name"] in STEPS:
             floor = floors[STEPS[step["name"]]]
-            step.update(floor=floor, ratio=round(step["seconds"] / floor, 2))
+            step.update(floor=floor, ratio=round(step.get("command_seconds", step["seconds"]) / floor, 2))

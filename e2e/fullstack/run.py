@@ -130,21 +130,24 @@ def _program() -> None:
 
 def _lifecycle(chain: Toolchain, work: Path, report: Report, cluster: Cluster, config: dict) -> None:
     stack = inline_stack(chain, work / "engine", PROJECT, STACK, _program, config)
+    cli = stack.workspace.pulumi_command  # e2e.engine.TimedCommand: `last`, the operation's own command
     index = objects.Index(cluster.api())
     say = lambda line: print(line, flush=True)  # noqa: E731 - the engine's own output, as `pulumi up` prints it
     preview, seconds = timed(lambda: stack.preview(on_output=say))
-    report.step("preview", seconds, changes(preview.change_summary))
+    report.step("preview", seconds, changes(preview.change_summary), command_seconds=round(cli.last, 2))
 
     up, seconds = timed(lambda: stack.up(on_output=say))
     state = stack.export_stack().deployment["resources"]
     live = objects.from_state(state)
     counts, problems = objects.problems_after_up(index, live)
-    report.step("up", seconds, changes(up.summary.resource_changes), objects=counts)
+    report.step("up", seconds, changes(up.summary.resource_changes), command_seconds=round(cli.last, 2),
+                objects=counts)
     if problems:
         raise E2eError("after up: " + "; ".join(problems))
 
     noop, seconds = timed(lambda: stack.up(on_output=say))
-    noop_counts = report.step("noop-up", seconds, changes(noop.summary.resource_changes))["changes"]
+    noop_counts = report.step("noop-up", seconds, changes(noop.summary.resource_changes),
+                              command_seconds=round(cli.last, 2))["changes"]
     if any(noop_counts[k] for k in ("create", "update", "delete", "replace")):
         raise E2eError(f"a second up changed something: {noop_counts}")
 
@@ -152,7 +155,8 @@ def _lifecycle(chain: Toolchain, work: Path, report: Report, cluster: Cluster, c
     stack.set_config(f"{PROJECT}:scenarios", auto.ConfigValue(json.dumps(kept)))
     touched = Touched()
     switch, seconds = timed(lambda: stack.up(on_output=say, on_event=touched))
-    report.step("switch-scenarios", seconds, changes(switch.summary.resource_changes), touched=touched.urns)
+    report.step("switch-scenarios", seconds, changes(switch.summary.resource_changes),
+                command_seconds=round(cli.last, 2), touched=touched.urns)
     foreign = [u for u in touched.urns if not is_scenario_resource(u)]
     if foreign or not touched.urns:
         raise E2eError(f"the scenario switch touched {foreign or 'nothing'}; only scenario resources may change")
@@ -163,12 +167,13 @@ def _lifecycle(chain: Toolchain, work: Path, report: Report, cluster: Cluster, c
         raise E2eError(f"objects of dropped scenarios are still in the API: {index.left(gone)}")
 
     refresh, seconds = timed(lambda: stack.refresh(on_output=say))
-    drift = report.step("refresh", seconds, changes(refresh.summary.resource_changes))["changes"]
+    drift = report.step("refresh", seconds, changes(refresh.summary.resource_changes),
+                        command_seconds=round(cli.last, 2))["changes"]
     if any(drift[k] for k in ("create", "update", "delete", "replace")):
         raise E2eError(f"refresh found drift: {drift}")
 
     destroy, seconds = timed(lambda: stack.destroy(on_output=say))
-    report.step("destroy", seconds, changes(destroy.summary.resource_changes))
+    report.step("destroy", seconds, changes(destroy.summary.resource_changes), command_seconds=round(cli.last, 2))
     left = index.left(live)
     report.api_objects_left = len(left)
     if left:

@@ -46,8 +46,8 @@ def test_a_dependency_cycle_is_refused():
         floor.waves(state)
 
 
-def test_each_engine_step_gets_its_floor_and_ratio():
-    steps = [{"name": "preview", "seconds": 3.0}, {"name": "up", "seconds": 12.0},
+def test_each_engine_step_gets_its_floor_and_the_ratio_of_its_command():
+    steps = [{"name": "preview", "seconds": 3.0}, {"name": "up", "seconds": 12.8, "command_seconds": 12.0},
              {"name": "noop-up", "seconds": 2.0}, {"name": "destroy", "seconds": 9.0}]
     floor.annotate(steps, {"apply": 8.0, "noop-apply": 0.5, "delete": 6.0})
     assert "ratio" not in steps[0]
