@@ -108,9 +108,10 @@ class Kubectl:
             raise FloorError(f"kubectl {' '.join(call[:2])} failed: {output.strip()[-2000:]}")
 
 
-def apply(kubectl: Kubectl, stages: list[list[dict[str, Any]]]) -> float:
+def apply(kubectl: Kubectl, stages: list[list[dict[str, Any]]], took: list[float]) -> float:
     start = time.monotonic()
     for wave in stages:
+        began = time.monotonic()
         kubectl.run(("apply", "--server-side", "-f", kubectl.file(wave)))
         waits = [("wait", f"--for={cond}", f"--timeout={TIMEOUT}", "-f", kubectl.file(objs))
                  for cond in sorted(set(WAITS.values()))
@@ -119,6 +120,7 @@ def apply(kubectl: Kubectl, stages: list[list[dict[str, Any]]]) -> float:
                   for o in wave if o["kind"] == "DaemonSet"]
         if waits:
             kubectl.run(*waits)
+        took.append(time.monotonic() - began)
     return time.monotonic() - start
 
 
@@ -128,10 +130,12 @@ def noop_apply(kubectl: Kubectl, stages: list[list[dict[str, Any]]]) -> float:
     return time.monotonic() - start
 
 
-def delete(kubectl: Kubectl, stages: list[list[dict[str, Any]]]) -> float:
+def delete(kubectl: Kubectl, stages: list[list[dict[str, Any]]], took: list[float]) -> float:
     start = time.monotonic()
     for wave in (w for w in reversed(stages) if w):
+        began = time.monotonic()
         kubectl.run(("delete", "--wait", "--ignore-not-found", f"--timeout={TIMEOUT}", "-f", kubectl.file(wave)))
+        took.append(time.monotonic() - began)
     return time.monotonic() - start
 
 
@@ -149,12 +153,16 @@ def measure(after_up: list[dict[str, Any]], after_switch: list[dict[str, Any]], 
     """The floors, in seconds, of up (apply), the no-op up (noop-apply) and destroy (delete), from the state
     after up and after the scenario switch; the cluster is left without any of the objects."""
     kubectl, stages, final = Kubectl(kubeconfig, folder), waves(after_up), waves(after_switch)
-    floors = {"apply": apply(kubectl, stages), "noop-apply": noop_apply(kubectl, stages)}
+    applied: list[float] = []
+    deleted: list[float] = []
+    floors = {"apply": apply(kubectl, stages, applied), "noop-apply": noop_apply(kubectl, stages)}
     kept = {_key(o) for wave in final for o in wave}
-    delete(kubectl, [[o for o in wave if _key(o) not in kept] for wave in stages])
-    floors["delete"] = delete(kubectl, final)
+    delete(kubectl, [[o for o in wave if _key(o) not in kept] for wave in stages], [])
+    floors["delete"] = delete(kubectl, final, deleted)
     print(f"e2e: floor: {sum(map(len, stages))} objects in {len(stages)} waves, {len(kept)} kept by the switch; "
-          + ", ".join(f"{k} {v:.2f} s" for k, v in floors.items()), flush=True)
+          + ", ".join(f"{k} {v:.2f} s" for k, v in floors.items())
+          + f"; apply waves {[round(t, 1) for t in applied]}, delete waves {[round(t, 1) for t in deleted]}",
+          flush=True)
     return {k: round(v, 2) for k, v in floors.items()}
 
 
