@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from components import kube
 from components.platform import manifests as r
@@ -84,8 +83,9 @@ class PlatformAddons(pulumi.ComponentResource):
                 return []
             o = pulumi.ResourceOptions(parent=self, depends_on=list(args.after) + deps, transforms=[images, *extra])
             local = f"{args.manifests}/{b.local_name}"
-            res = (k8s.kustomize.v2.Directory(f"{name}-{b.name}", directory=f"{local}/{b.folder}", opts=o)
-                   if b.kustomize else k8s.yaml.v2.ConfigFile(f"{name}-{b.name}", file=local, opts=o))
+            res = (kube.remote("kubernetes:kustomize/v2:Directory", f"{name}-{b.name}",
+                               {"directory": f"{local}/{b.folder}"}, o) if b.kustomize else
+                   kube.remote("kubernetes:yaml/v2:ConfigFile", f"{name}-{b.name}", {"file": local}, o))
             self.ready.append(res)
             return [res]
 

@@ -88,7 +88,9 @@ class Controller(pulumi.ComponentResource):
         agents = workloads.agent_daemonsets(a.checkout, a.version, a.image_registry, a.image_tag, a.fpga_agents)
 
         def apply(obj: dict[str, Any], deps: Sequence[pulumi.Resource] = ()) -> pulumi.Resource:
-            return kube.child(self, name, obj, [*a.after, *deps])
+            # An object that follows others waits for `after` through them: listing it again changes no
+            # order, and the SDK walks every listed dependency's graph on each registration.
+            return kube.child(self, name, obj, list(deps) or list(a.after))
 
         crd_res = [apply(o) for o in crd_objs]
         namespaces = {n: apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}}) for n in NAMESPACES}
@@ -108,7 +110,7 @@ class Controller(pulumi.ComponentResource):
         # run_controllers.sh, and FPGAFunction/PCIeConnection read the region tables.
         device_info = apply(agents[0], [*crd_res, *map_res.values()])
         self.ready.append(device_info)
-        self.ready += [apply(o, [*crd_res, *map_res.values(), device_info]) for o in agents[1:]]
+        self.ready += [apply(o, [device_info]) for o in agents[1:]]  # it waits for the CRDs and the maps
 
         self.version = pulumi.Output.from_input(a.version)
         self.images = workloads.images(a.image_registry, a.image_tag, a.kube_rbac_proxy_image, a.fpga_agents)

@@ -10,7 +10,6 @@ from typing import Optional
 
 import pulumi
 import pulumi_command.local as local
-import pulumi_docker as docker
 
 from components.harbor_project import HarborProject
 from components import kube
@@ -92,6 +91,9 @@ class ImageRegistry(pulumi.ComponentResource):
         if args.prebuilt:
             self.prefix, self.ready = None, []
         elif reg.embedded:
+            # Imported here, as Harbor's package is in _harbor: each costs tens of ms of every preview's
+            # start, and a stack uses one registry or none.
+            import pulumi_docker as docker
             image = docker.RemoteImage(f"{name}-image", name=REGISTRY_IMAGE, keep_locally=True,
                                        opts=pulumi.ResourceOptions(parent=self))
             container = docker.Container(

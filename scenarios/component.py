@@ -78,8 +78,8 @@ class ScenarioDeployment(pulumi.ComponentResource):
         for t in r.function_types:
             info = r.info_of(t)
             own = [configs[c["metadata"]["name"]] for c in r.configs_of(info)]
-            if info["metadata"]["name"] not in infos:
-                infos[info["metadata"]["name"]] = make(info, own)
+            if info["metadata"]["name"] not in infos:  # names its configs; nothing reads it before the type
+                infos[info["metadata"]["name"]] = make(info, [])
             types.append(make(t, [infos[info["metadata"]["name"]], *own]))
         self.chain = make(r.chain, types)
         before = list(args.dataflow_after)
@@ -124,9 +124,11 @@ def deploy_scenarios(settings, images: Mapping[str, str], gpu_region_type: Optio
         send_video_tool_image=images.get("send_video_tool"),
         # The Kind config mounts videoDir into this worker (kind_config.VIDEO_NODE_PATH).
         video_node=s.video_worker.node if s.video_worker else None, after=[*after, *infra_after]), opts)
+    # A scenario's objects wait for its namespace's shared objects, which wait for `after`: listing `after`
+    # again changes no order, and the SDK walks every listed dependency's graph on each registration.
     scenarios = {n: ScenarioDeployment(f"scenario-{n}", ScenarioArgs(
         scenario=n, checkout=s.controller.checkout, images=images, controller_version=s.controller.version,
         gpu_region_type=gpu_region_type, multi_worker=s.multi_worker,
-        after=[*after, *infra.for_scenario(n)], reassert=reassert,
+        after=infra.for_scenario(n), reassert=reassert,
         verify_kubeconfig=kubeconfig if s.verify_scenarios else None, kubectl=s.kubectl), opts) for n in s.scenarios}
     return infra, scenarios

@@ -17,6 +17,7 @@ from components.function_catalog import FUNCTION_IMAGES
 from components.openkasugai import configmaps, crds, workloads
 from scenarios.catalog import CATALOG
 
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter: the checkout is written per test process
 XEON = "Intel(R) Xeon(R) Gold 6348 CPU @ 2.60GHz"
 _OBJ = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
 _SPEC = {  # the fields the scenario objects set, typed so that a wrong type is caught
@@ -32,7 +33,7 @@ def _write(root: Path, rel: str, content) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not isinstance(content, str):
         docs = content if isinstance(content, list) else [content]
-        content = yaml.safe_dump_all(docs, sort_keys=False) if len(docs) > 1 else yaml.safe_dump(docs[0], sort_keys=False)
+        content = yaml.dump_all(docs, Dumper=_DUMPER, sort_keys=False)
     path.write_text(content)
 
 

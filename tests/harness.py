@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Optional
 from unittest import mock
 
-import pytest
-
 from components.platform import manifests as addons
 from components.preview import output
 from components.preview.engine import PROJECT_DIR, PreviewResult, ProgramMocks, run_program
@@ -51,11 +49,14 @@ def _stand_in_addons(folder: Path) -> tuple[addons.Bundle, ...]:
 
 
 ADDON_MANIFESTS = _SCRATCH / "addons"
-_STAND_IN_PINS = _stand_in_addons(ADDON_MANIFESTS)
+STAND_IN_PINS = _stand_in_addons(ADDON_MANIFESTS)
 
 
 def reference(*parts: str) -> Path:
     """A path inside the upstream reference data; skips without OPENKASUGAI_AIO_REFERENCE (fails under CI)."""
+    # pytest is imported here: benchmarks/preview_bench.py runs this module outside pytest, where importing
+    # it would be a tenth of the time measured.
+    import pytest
     root = os.environ.get(REFERENCE_ENV)
     if not root:
         why = (f"upstream-conformance test: set {REFERENCE_ENV} to the folder holding the upstream reference "
@@ -97,7 +98,7 @@ def run(stack: str = "dev", overrides: Optional[dict] = None, mocks: Optional[Pr
     config_file = STACKS / f"{stack}.yaml"
     overrides = {"controllerCheckout": str(CONTROLLER_CHECKOUT), "addonManifests": str(ADDON_MANIFESTS),
                  **(overrides or {})}
-    with mock.patch.object(addons, "BUNDLES", _STAND_IN_PINS):
+    with mock.patch.object(addons, "BUNDLES", STAND_IN_PINS):
         return run_program(stack, config_file if config_file.exists() else None, overrides, mocks=mocks)
 
 

@@ -33,6 +33,13 @@ AGENTS = (Workload("DeviceInfo", "deviceinfo"), Workload("PCIeConnection", "pcie
           Workload("GPUFunction", "gpufunction"), Workload("CPUFunction", "cpufunction"))
 # Left out with fpgaAgents: false. EthernetConnection stays: it wires every CPU/GPU function pod.
 FPGA_ONLY = ("PCIeConnection", "FPGAFunction")
+# What `up` awaits of the controllers' Services (kube-rbac-proxy's metrics endpoints): their cluster IP.
+# pulumi-kubernetes' own Service await ends 10 s after the last change of the Service's Endpoints
+# ("give it a few seconds for them to settle", provider pkg/await/service.go), and a Deployment waits for
+# its module's Service: that was 10 s of every `up`. Nothing reads these Services during `up`; a waitFor
+# annotation replaces the provider's await (pkg/await/await.go: "only if the user hasn't specified any
+# await overrides").
+SERVICE_READY = {"pulumi.com/waitFor": "jsonpath={.spec.clusterIP}"}
 
 
 def image(registry: str, name: str, tag: str) -> str:
@@ -68,6 +75,9 @@ def controller_objects(checkout: str | Path, version: str, registry: str, tag: s
                                 f"with containers manager and kube-rbac-proxy; is it a {version} checkout?")
         containers["manager"]["image"] = image(registry, m.image, tag)
         containers["kube-rbac-proxy"]["image"] = kube_rbac_proxy
+        for service in (o for o in objs if o["kind"] == "Service"):
+            meta = service["metadata"]
+            meta["annotations"] = {**meta.get("annotations", {}), **SERVICE_READY}
         out[m.module] = sorted(objs, key=lambda o: o["kind"] != "Namespace")
     return out
 

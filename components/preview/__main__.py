@@ -5,8 +5,10 @@ Exit codes: 0 written; 2 invalid stack config (one line per problem on stderr); 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from pulumi.errors import RunError
 
@@ -55,5 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def finish(code: int) -> NoReturn:
+    """Exit without the interpreter's teardown of the SDK's objects and threads (about 0.1 s of a preview):
+    by now every file is written and closed, and nothing registered at exit matters to the preview."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    finish(main())

@@ -69,11 +69,12 @@ def write(result: PreviewResult, out: Path, kind_config: str | None) -> int:
         (out / "kind-config.yaml").write_text(kind_config)
     mdir = out / "manifests"
     mdir.mkdir(exist_ok=True)
-    for old in mdir.glob("*.yaml"):
-        old.unlink()
-    count = 0
+    written = set()
     for r in result.registrations:
         if is_object(r):
-            (mdir / f"{r.name}.yaml").write_text(yaml.dump(manifest(r), Dumper=_Dumper, sort_keys=False))
-            count += 1
-    return count
+            path = mdir / f"{r.name}.yaml"
+            path.write_text(yaml.dump(manifest(r), Dumper=_Dumper, sort_keys=False))
+            written.add(path)
+    for stale in set(mdir.glob("*.yaml")) - written:  # from an earlier preview of other resources
+        stale.unlink()
+    return len(written)

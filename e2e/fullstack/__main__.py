@@ -11,10 +11,11 @@ from pathlib import Path
 from e2e.cli.journey import JourneyError
 from e2e.cli.session import CliError
 from e2e.fullstack.bundles import BundleError
+from e2e.fullstack.floor import FloorError
 from e2e.fullstack.run import E2eError, Report, full_stack, host_steps
 from e2e.kindhost.run import kind_host
 from e2e.simcluster.errors import ClusterError
-from e2e.toolchain import ToolchainError, locate
+from e2e.toolchain import ToolchainError, locate, locate_floor
 from e2e.toolchain import items
 
 
@@ -40,8 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         chain = locate()
-        if not chain.complete():
-            raise ToolchainError(f"the e2e toolchain is not built at {chain.home}: run e2e/toolchain/build")
+        for built in (chain, locate_floor()):
+            if not built.complete():
+                raise ToolchainError(f"the e2e toolchain is not built at {built.home}: run e2e/toolchain/build")
     except ToolchainError as err:
         print(f"ERROR: {err}", file=sys.stderr)
         return 1
@@ -56,13 +58,13 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_host:
             host_steps(report, work / "host-steps.json")
             kind_host(chain, work / "kindhost", cache, report.kindhost)
-    except (E2eError, ClusterError, BundleError, JourneyError, CliError) as err:
+    except (E2eError, ClusterError, BundleError, FloorError, JourneyError, CliError) as err:
         failed = str(err)
     except Exception as err:  # noqa: BLE001 - an engine failure (CommandError): its diagnostics, not a traceback
         failed = diagnostics(f"{type(err).__name__}: {err}")
     (args.report / "report.json").write_text(json.dumps(
         {"toolchain": report.toolchain, "steps": report.steps, "api_objects_left": report.api_objects_left,
-         "cli": report.cli, **report.kindhost,
+         "floor": report.floor, "cli": report.cli, **report.kindhost,
          **({"failed": failed} if failed else {})}, indent=2) + "\n")
     if failed:
         print(f"ERROR: {failed[-4000:]}", file=sys.stderr)

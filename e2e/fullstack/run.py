@@ -21,7 +21,7 @@ from pulumi import automation as auto
 
 from e2e.cli.journey import journey, readme_profiles
 from e2e.engine import REPO, changes, inline_stack
-from e2e.fullstack import objects
+from e2e.fullstack import floor, objects
 from e2e.fullstack.bundles import multus_folder
 from e2e.simcluster.cluster import Cluster
 from e2e.standin import ControllerStandIn
@@ -51,6 +51,7 @@ class Report:
     api_objects_left: int = -1
     cli: dict[str, Any] = field(default_factory=dict)
     kindhost: dict[str, Any] = field(default_factory=dict)  # kindhost, kindhost_checks (e2e/kindhost/run.py)
+    floor: dict[str, float] = field(default_factory=dict)  # kubectl alone, same objects (e2e/fullstack/floor.py)
 
     def step(self, name: str, seconds: float, counts: dict[str, int], **extra: Any) -> dict[str, Any]:
         entry = {"name": name, "seconds": round(seconds, 2), "changes": counts, **extra}
@@ -151,20 +152,24 @@ def _program() -> None:
 
 def _lifecycle(chain: Toolchain, work: Path, report: Report, cluster: Cluster, config: dict) -> None:
     stack = inline_stack(chain, work / "engine", PROJECT, STACK, _program, config)
+    cli = stack.workspace.pulumi_command  # e2e.engine.TimedCommand: `last`, the operation's own command
     index = objects.Index(cluster.api())
     say = lambda line: print(line, flush=True)  # noqa: E731 - the engine's own output, as `pulumi up` prints it
     preview, seconds = timed(lambda: stack.preview(on_output=say))
-    report.step("preview", seconds, changes(preview.change_summary))
+    report.step("preview", seconds, changes(preview.change_summary), command_seconds=round(cli.last, 2))
 
     up, seconds = timed(lambda: stack.up(on_output=say))
-    live = objects.from_state(stack.export_stack().deployment["resources"])
+    state = stack.export_stack().deployment["resources"]
+    live = objects.from_state(state)
     counts, problems = objects.problems_after_up(index, live)
-    report.step("up", seconds, changes(up.summary.resource_changes), objects=counts)
+    report.step("up", seconds, changes(up.summary.resource_changes), command_seconds=round(cli.last, 2),
+                objects=counts)
     if problems:
         raise E2eError("after up: " + "; ".join(problems))
 
     noop, seconds = timed(lambda: stack.up(on_output=say))
-    noop_counts = report.step("noop-up", seconds, changes(noop.summary.resource_changes))["changes"]
+    noop_counts = report.step("noop-up", seconds, changes(noop.summary.resource_changes),
+                              command_seconds=round(cli.last, 2))["changes"]
     if any(noop_counts[k] for k in ("create", "update", "delete", "replace")):
         raise E2eError(f"a second up changed something: {noop_counts}")
 
@@ -172,26 +177,33 @@ def _lifecycle(chain: Toolchain, work: Path, report: Report, cluster: Cluster, c
     stack.set_config(f"{PROJECT}:scenarios", auto.ConfigValue(json.dumps(kept)))
     touched = Touched()
     switch, seconds = timed(lambda: stack.up(on_output=say, on_event=touched))
-    report.step("switch-scenarios", seconds, changes(switch.summary.resource_changes), touched=touched.urns)
+    report.step("switch-scenarios", seconds, changes(switch.summary.resource_changes),
+                command_seconds=round(cli.last, 2), touched=touched.urns)
     foreign = [u for u in touched.urns if not is_scenario_resource(u)]
     if foreign or not touched.urns:
         raise E2eError(f"the scenario switch touched {foreign or 'nothing'}; only scenario resources may change")
-    after_switch = objects.from_state(stack.export_stack().deployment["resources"])
+    switched = stack.export_stack().deployment["resources"]
+    after_switch = objects.from_state(switched)
     gone = [o for o in live if o not in after_switch]
     if index.left(gone):
         raise E2eError(f"objects of dropped scenarios are still in the API: {index.left(gone)}")
 
     refresh, seconds = timed(lambda: stack.refresh(on_output=say))
-    drift = report.step("refresh", seconds, changes(refresh.summary.resource_changes))["changes"]
+    drift = report.step("refresh", seconds, changes(refresh.summary.resource_changes),
+                        command_seconds=round(cli.last, 2))["changes"]
     if any(drift[k] for k in ("create", "update", "delete", "replace")):
         raise E2eError(f"refresh found drift: {drift}")
 
     destroy, seconds = timed(lambda: stack.destroy(on_output=say))
-    report.step("destroy", seconds, changes(destroy.summary.resource_changes))
+    report.step("destroy", seconds, changes(destroy.summary.resource_changes), command_seconds=round(cli.last, 2))
     left = index.left(live)
     report.api_objects_left = len(left)
     if left:
         raise E2eError(f"destroy left {len(left)} objects in the API: {', '.join(map(str, left[:10]))}")
+    report.floor = floor.measure(state, switched, cluster.kubeconfig, work / "floor")
+    floor.annotate(report.steps, report.floor)
+    if index.left(live):
+        raise E2eError(f"the floor's kubectl delete left objects in the API: {index.left(live)[:10]}")
     stack.workspace.remove_stack(STACK)
 
 

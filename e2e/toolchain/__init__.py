@@ -2,6 +2,8 @@
 
 The cache is keyed by the versions and tools modules (items.py, modules/*/go.mod, go.sum) and the
 Go version, so a change of any of them builds a new folder and an unchanged tree reuses the old one.
+Two folders: ITEMS (the engine and the control plane) and FLOOR_ITEMS (kubectl, for the engine floor),
+each keyed by its own items and the modules they name.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from e2e.toolchain.items import ITEMS
+from e2e.toolchain.items import FLOOR_ITEMS, ITEMS, Item
 
 HERE = Path(__file__).resolve().parent
 MODULES = HERE / "modules"
@@ -32,13 +34,15 @@ def go_version() -> str:
     return out.stdout.strip()
 
 
-def cache_key(go: str) -> str:
-    """Hash of what the binaries depend on: the item table, the tools modules, the Go version."""
+def cache_key(go: str, items: tuple[Item, ...] | None = None) -> str:
+    """Hash of what the binaries depend on: the item table, the tools modules its items name, the Go version."""
+    items = ITEMS if items is None else items
     digest = hashlib.sha256(go.encode())
-    for item in ITEMS:
+    for item in items:
         digest.update(repr((item.name, item.version, item.kind, item.package, item.ldflags, item.tags,
                             sorted(item.extra.items()))).encode())
-    for path in sorted(MODULES.glob("*/go.*")):
+    modules = {item.module for item in items}
+    for path in sorted(p for p in MODULES.glob("*/go.*") if p.parent.name in modules):
         lines = [ln for ln in path.read_text().splitlines() if not ln.startswith("//")]
         digest.update(f"{path.parent.name}/{path.name}\n".encode() + "\n".join(lines).encode())
     return digest.hexdigest()[:16]
@@ -50,8 +54,9 @@ class ToolchainError(Exception):
 
 @dataclass(frozen=True)
 class Toolchain:
-    """A built cache folder: bin/ (every tool), pulumi-home/ (installed provider plugins)."""
+    """A built cache folder of `items`: bin/ (every tool), pulumi-home/ (installed provider plugins)."""
     home: Path
+    items: tuple[Item, ...] = ITEMS
 
     @property
     def bin(self) -> Path:
@@ -86,9 +91,14 @@ class Toolchain:
 
     def complete(self) -> bool:
         done = self.manifest()
-        return all(done.get(item.name, {}).get("version") == item.version for item in ITEMS)
+        return all(done.get(item.name, {}).get("version") == item.version for item in self.items)
 
 
 def locate() -> Toolchain:
     """The cache folder for this tree's versions (it may not be built yet)."""
     return Toolchain(cache_root() / cache_key(go_version()))
+
+
+def locate_floor() -> Toolchain:
+    """The floor tools' cache folder (kubectl), beside the main one."""
+    return Toolchain(cache_root() / f"floor-{cache_key(go_version(), FLOOR_ITEMS)}", FLOOR_ITEMS)

@@ -86,6 +86,14 @@ ITEMS: tuple[Item, ...] = (
     Item("kind", KIND, "go", "kind", "sigs.k8s.io/kind", outputs=("kind",), version_args=("version",)),
 )
 
+# The engine floor's tools (e2e/fullstack/floor.py): kubectl, from the same k8s.io/kubernetes as the control
+# plane. Cached in a folder of their own, keyed by these items alone, so that adding one leaves ITEMS' cache
+# (cold: about 33 min) as it is.
+FLOOR_ITEMS: tuple[Item, ...] = (
+    Item("kubectl", KUBERNETES, "go", "kubectl", "k8s.io/kubernetes/cmd/kubectl", tuple(_kube_ldflags()),
+         outputs=("kubectl",), version_args=("version", "--client")),
+)
+
 # Asked for by the pinned packages, not served by the Go module proxy (no version of the module, or
 # not the one asked for): the e2e tier says so instead of pretending.
 UNAVAILABLE = {

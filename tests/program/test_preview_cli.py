@@ -26,6 +26,16 @@ def test_dev_preview_writes_resources_kind_config_and_manifest_folder(tmp_path, 
     assert "s3cret" not in json.dumps(password_inputs)
 
 
+def test_a_second_preview_into_the_same_folder_leaves_only_its_own_manifests(tmp_path):
+    stale = tmp_path / "manifests" / "configmap-gone.yaml"
+    stale.parent.mkdir()
+    stale.write_text("kind: ConfigMap\n")
+    assert main(["--stack", "dev", "--out", str(tmp_path), "--quiet"]) == 0
+    objects = {r["name"] for r in json.loads((tmp_path / "resources.json").read_text())
+               if r["type"].startswith("kubernetes:") and "kind" in r["inputs"]}
+    assert {p.stem for p in (tmp_path / "manifests").glob("*.yaml")} == objects
+
+
 def test_offline_preview_only_warns_about_files_of_the_kind_host(tmp_path, capsys):
     assert main(["--stack", "dev", "--out", str(tmp_path), "--quiet"]) == 0
     assert "warning: gpuDriverFile:" in capsys.readouterr().err

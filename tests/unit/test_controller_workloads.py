@@ -47,6 +47,21 @@ def test_every_rbac_reference_points_at_a_rendered_object():
                 assert ("ServiceAccount", s["name"]) in names and s["namespace"].endswith("-system")
 
 
+def test_the_controllers_services_are_awaited_by_their_cluster_ip(tmp_path):
+    # Upstream's config/rbac has auth_proxy_service.yaml; the provider's own Service await settles for 10 s.
+    shutil.copytree(CHECKOUT / "src", tmp_path / "src")
+    rbac = tmp_path / "src/WBFunction/config/rbac"
+    (rbac / "auth_proxy_service.yaml").write_text(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: controller-manager-metrics-service\n  namespace: system\n"
+        "  annotations: {team: x}\nspec:\n  ports: [{name: https, port: 8443}]\n"
+        "  selector: {control-plane: controller-manager}\n")
+    kustomization = rbac / "kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace("- role_binding.yaml", "- role_binding.yaml\n- auth_proxy_service.yaml"))
+    (service,) = [o for o in _controllers(checkout=tmp_path)["WBFunction"] if o["kind"] == "Service"]
+    assert service["metadata"]["annotations"] == {"team": "x", "pulumi.com/waitFor": "jsonpath={.spec.clusterIP}"}
+    assert service["metadata"]["namespace"] == "wbfunction-system"
+
+
 def test_six_agents_share_registry_tag_and_node_kubeconfig():
     ds = workloads.agent_daemonsets(CHECKOUT, "v1.1.0", REG, TAG)
     assert [d["metadata"]["name"] for d in ds] == [f"crc-{m.image}-daemon" for m in workloads.AGENTS]
