@@ -111,7 +111,7 @@ def test_a_kubernetes_version_without_a_pinned_commit_is_refused_by_strict_and_w
                  "kindSource": str(harness.kind_checkout(tmp_path)), "kubernetesVersion": "v1.99.0",
                  "kubernetesBuild": "source",  # a release build fetches no Kubernetes tree
                  "crioVersion": "1.99"}
-    with mock.patch.object(addons, "BUNDLES", harness._STAND_IN_PINS):
+    with mock.patch.object(addons, "BUNDLES", harness.STAND_IN_PINS):
         if strict:
             with pytest.raises(SettingsError) as err:
                 run_program("cpu-only", harness.STACKS / "cpu-only.yaml", overrides, strict=True)

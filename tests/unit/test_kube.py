@@ -54,14 +54,14 @@ def _canonical(request) -> str:
 def _requests(monkeypatch, stack: str) -> list[str]:
     """Every RegisterResource request the program sends for `stack`, canonical, sorted."""
     seen: list[str] = []
-    original = engine._Recorder.RegisterResource
+    original = engine.RecordingMonitor.RegisterResource
 
     def record(self, request):
         seen.append(_canonical(request))
         return original(self, request)
 
     with monkeypatch.context() as m:
-        m.setattr(engine._Recorder, "RegisterResource", record)
+        m.setattr(engine.RecordingMonitor, "RegisterResource", record)
         run(stack)
     return sorted(seen)
 
