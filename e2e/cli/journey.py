@@ -24,6 +24,7 @@ from e2e.cli.session import CliError, Session, summary
 from e2e.fullstack import objects
 from e2e.simcluster.cluster import Cluster
 from e2e.toolchain import Toolchain
+from tests.host_files import write_nvidia_run
 
 PROJECT = "openkasugai-aio"
 STACK = "e2e-cli"
@@ -187,8 +188,7 @@ def user_files(cluster: Cluster, home: Path) -> dict[str, str]:
     a real certificate) and the lab cluster's kubeconfig (the simulated cluster's). Returns what each
     profile's block reads from the terminal: the registryPassword prompt."""
     (home / "DATA" / "video").mkdir(parents=True)
-    (home / "NVIDIA-Linux-x86_64-550.90.12.run").write_text(
-        "#!/bin/sh\n# This script was generated using Makeself 2.4.5 (a STAND-IN: no driver is built here)\n")
+    write_nvidia_run(home / "NVIDIA-Linux-x86_64-550.90.12.run")  # the installer's stub header, no payload
     shutil.copy(cluster.state / "pki" / "ca.crt", home / "harbor-ca.crt")
     (home / ".kube").mkdir()
     shutil.copy(cluster.kubeconfig, home / ".kube" / "lab-cluster.yaml")

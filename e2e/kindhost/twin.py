@@ -29,6 +29,7 @@ from e2e.kindhost import bundles, fakeroot, pfs, rootfs, state
 from e2e.kindhost.plugins.install import install
 from e2e.kindhost.tools import kind as kind_tool
 from e2e.toolchain import Toolchain
+from tests.host_files import write_nvidia_run
 
 PROJECT, STACK = "openkasugai-aio", "twin"
 NS = f"{PROJECT}:"
@@ -110,11 +111,11 @@ class Twin:
         kubernetes = self.work / "sources/kubernetes"
         (kubernetes / ".git").mkdir(parents=True, exist_ok=True)
         (kubernetes / ".git/HEAD").write_text("9edcffcde5595e8a5b1a35f88c421764e575afce\n")
-        # The dev stack's layout: work/NVIDIA-...run beside work/DATA/video (the driver's folder is the acc
-        # build's named context, so the twin's own files must not be in it).
+        # The dev stack's layout: work/NVIDIA-...run beside work/DATA/video (up builds the GPU image from a
+        # cache folder holding only the driver, components/sources/driver.py).
         driver = self.work / "host-work/NVIDIA-Linux-x86_64-550.90.12.run"
         (driver.parent / "DATA/video").mkdir(parents=True, exist_ok=True)
-        driver.write_text("stand-in for the NVIDIA installer: the twin never runs it\n")
+        write_nvidia_run(driver)  # the installer's stub header (settings check it), no payload: never run
         return {"hostRoot": str(self.root), "hostClaimsDir": str(self.claims), "kindSource": str(kind),
                 "kubernetesSource": str(kubernetes), "gpuDriverFile": str(driver),
                 "videoDir": str(driver.parent / "DATA/video"),
