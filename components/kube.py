@@ -14,11 +14,15 @@ registration with the typed class's. A built-in kind missing from `KINDS` takes 
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import re
 from typing import Any, Optional, Sequence
 
 import pulumi
-from pulumi_kubernetes._utilities import get_version
+
+# The typed classes send the package's version as semver; requirements.lock pins a release, whose
+# PEP 440 version is that semver string (tests/unit/test_kube.py compares the two).
+_SDK_VERSION = importlib.metadata.version("pulumi_kubernetes")
 
 # Built-in kinds the program applies: type token -> (fields besides apiVersion/kind/status, alias types),
 # as pulumi-kubernetes' typed class declares them.
@@ -74,7 +78,7 @@ class KubeObject(pulumi.CustomResource):
         if extra:
             raise ValueError(f"manifest {name!r} ({obj['kind']}) has fields its kind does not: {sorted(extra)}")
         # The typed classes merge the SDK's defaults under the caller's options and their aliases over them.
-        opts = pulumi.ResourceOptions.merge(pulumi.ResourceOptions(version=get_version()), opts)
+        opts = pulumi.ResourceOptions.merge(pulumi.ResourceOptions(version=_SDK_VERSION), opts)
         if aliases:
             opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
                 aliases=[pulumi.Alias(type_=a) for a in aliases]))
@@ -103,7 +107,7 @@ def apply(name: str, obj: dict[str, Any], opts: Optional[pulumi.ResourceOptions]
 def remote(token: str, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions) -> pulumi.Resource:
     """A component the provider expands (`kubernetes:yaml/v2:ConfigFile`, `kubernetes:kustomize/v2:Directory`),
     registered as its SDK class does: the token, its inputs and the SDK's version (which picks the plugin)."""
-    opts = pulumi.ResourceOptions.merge(pulumi.ResourceOptions(version=get_version()), opts)
+    opts = pulumi.ResourceOptions.merge(pulumi.ResourceOptions(version=_SDK_VERSION), opts)
     return pulumi.ComponentResource(token, name, props, opts, remote=True)
 
 
