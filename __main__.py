@@ -8,15 +8,15 @@ from components.cluster import Cluster
 from components.controller import Controller, ControllerArgs
 from components.external_cluster import ExternalCluster, ExternalClusterArgs
 from components.function_images import FunctionImages, FunctionImagesArgs
-from components.host.probe import host_facts
 from components.harbor_project import HarborProject, HarborProjectArgs
 from components.host_operations import HostOperations, HostOperationsArgs
 from components.kind_cluster import KindCluster, KindClusterArgs
 from components.node_images import NodeImages, NodeImagesArgs
 from components.registry import ImageRegistry, ImageRegistryArgs
-from components.settings import from_pulumi
-from components.sources import with_sources
+from host.probe import host_facts
+from host.sources import with_sources
 from scenarios.component import deploy_scenarios
+from settings import from_pulumi
 
 settings, facts = from_pulumi(host_facts)
 settings = with_sources(settings)

@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pyroute2 import IPRoute  # noqa: E402
 
-from components.host import sriov  # noqa: E402
-from tests.host_context import ctx  # noqa: E402
+from host import sriov  # noqa: E402
 from tests import hostlock  # noqa: E402
+from tests.host_context import ctx  # noqa: E402
 # Names unique to this run, made and removed here only (tests/host/conftest.py).
 from tests.host.conftest import WORKERS, FakeSriov, Workers, import_image, pf_name, pid_of, vf_name  # noqa: E402
 
@@ -79,7 +79,7 @@ def via_cli(ss: list[sriov.SriovSpec]) -> tuple[float, float]:
     def run(action: str) -> float:
         t = time.perf_counter()
         for s in ss:
-            subprocess.run([sys.executable, "-m", "components.host", "sriov", action, "--worker", s.worker,
+            subprocess.run([sys.executable, "-m", "host", "sriov", action, "--worker", s.worker,
                             "--pf", s.pf, "--vfs", str(s.vfs), "--address", s.address, "--stack", s.stack,
                             "--claims-dir", s.claims_dir, "--root", s.root],
                            check=True, capture_output=True, cwd=Path(__file__).resolve().parents[1])

@@ -2,7 +2,7 @@
 
 Goal: the full dev stack in <= 1.0 s and <= 2.5 x the SDK import floor on a quiet machine.
 Three figures, N runs each (default 7), run in turns so that all three see the same machine:
-- `python -m components.preview --stack dev` as a user runs it: with whatever upstream material this
+- `python -m preview --stack dev` as a user runs it: with whatever upstream material this
   clone's cache holds (none in a fresh clone: the controller, add-ons and scenarios are then not rendered);
 - the whole dev stack rendered and written the same way, with the tests' own controller checkout and
   stand-in add-on bundles (tests/harness.py, written once by this script) in place of the fetched material,
@@ -32,15 +32,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_S, GOAL_RATIO = 1.0, 2.5
-_PROGRAM = ("__main__.py", "components", "scenarios")
+_PROGRAM = ("__main__.py", "facts", "settings", "renderers", "host", "components", "preview", "scenarios")
 # harness.run("dev") with the fixtures this script wrote (the stand-in bundles' pins in place of upstream's),
 # written and left as the preview CLI does.
 _FULL = """import dataclasses, json, sys
 from pathlib import Path
-from components.platform import manifests
-from components.preview import output
-from components.preview.__main__ import finish
-from components.preview.engine import run_program
+from preview import output
+from preview.__main__ import finish
+from preview.engine import run_program
+from renderers.platform import manifests
 overrides, pins = json.loads(sys.argv[2]), json.loads(sys.argv[3])
 manifests.BUNDLES = tuple(dataclasses.replace(b, sha256=pins[b.name]) for b in manifests.BUNDLES)
 result = run_program("dev", None, overrides)
@@ -60,8 +60,7 @@ def program_imports() -> list[str]:
             for node in ast.walk(ast.parse(path.read_text())):
                 names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
                          [node.module] if isinstance(node, ast.ImportFrom) and not node.level else [])
-                found |= {n for n in names if n.split(".")[0] not in {*sys.stdlib_module_names, "components",
-                                                                       "scenarios"}}
+                found |= {n for n in names if n.split(".")[0] not in {*sys.stdlib_module_names, *_PROGRAM}}
     return sorted(found)
 
 
@@ -90,7 +89,7 @@ def main(runs: int = 7) -> None:
     overrides = {"controllerCheckout": str(harness.CONTROLLER_CHECKOUT), "addonManifests": str(harness.ADDON_MANIFESTS)}
     pins = {b.name: b.sha256 for b in harness.STAND_IN_PINS}
     with tempfile.TemporaryDirectory() as out:
-        user = [sys.executable, "-m", "components.preview", "--stack", "dev", "--out", f"{out}/user", "--quiet"]
+        user = [sys.executable, "-m", "preview", "--stack", "dev", "--out", f"{out}/user", "--quiet"]
         full = [sys.executable, "-c", _FULL, f"{out}/full", json.dumps(overrides), json.dumps(pins),
                 json.dumps(program_imports())]
         _, _, printed = _run(full)  # unmeasured: writes the bytecode cache, finds what the program loads

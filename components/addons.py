@@ -7,8 +7,8 @@ from typing import Any, Callable, Optional, Sequence
 import pulumi
 
 from components import kube
-from components.platform import manifests as r
-from components.settings.model import Settings, SriovIpam
+from renderers.platform import manifests as r
+from settings.model import Settings, SriovIpam
 
 Transform = Callable[[pulumi.ResourceTransformArgs], Optional[pulumi.ResourceTransformResult]]
 

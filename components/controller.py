@@ -7,9 +7,9 @@ from typing import Any, Optional, Sequence
 import pulumi
 
 from components import kube
-from components.openkasugai import configmaps as cm
-from components.openkasugai import crds, workloads
-from components.settings.model import Settings, kubectl_prefix
+from renderers.openkasugai import configmaps as cm
+from renderers.openkasugai import crds, workloads
+from settings.model import Settings, kubectl_prefix
 
 NAMESPACES = ("topologyinfo", "test01", "cluster01")  # run_controllers.sh; flowctrl reads topologyinfo
 

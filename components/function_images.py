@@ -7,9 +7,9 @@ from pathlib import Path
 import pulumi
 
 from components import image_build
-from components.function_catalog import function_images
-from components.imagespec import function_image_ref
-from components.settings import Registry
+from facts.function_catalog import function_images
+from renderers.imagespec import function_image_ref
+from settings import Registry
 
 
 @dataclass

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi.resource import create_urn
 
-from components.settings import Registry
+from settings import Registry
 
 
 def _moved(old_name: str) -> list[pulumi.Alias]:

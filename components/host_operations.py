@@ -1,5 +1,5 @@
 """Implements the HostOperations component: the registered host operations of one stage that this stack
-needs (components.host.registry), one HostOperation per spec. Stage "before" is applied before the Kind
+needs (host.registry), one HostOperation per spec. Stage "before" is applied before the Kind
 cluster is created, so the nodes see the host as the operations left it; stage "after" once the cluster's
 nodes exist, replaced with the cluster. Also the SR-IOV re-assert before DataFlows."""
 from __future__ import annotations
@@ -8,11 +8,11 @@ from dataclasses import asdict, dataclass, field
 
 import pulumi
 
-from components.host.contract import LegacyAlias
-from components.host.operation_provider import HostOperation
-from components.host.registry import OPERATIONS, of_stage
-from components.host.sriov import SriovSpec
-from components.host.sriov_reassert import SriovReassert
+from host.contract import LegacyAlias
+from host.operation_provider import HostOperation
+from host.registry import OPERATIONS, of_stage
+from host.sriov import SriovSpec
+from host.sriov_reassert import SriovReassert
 
 # The component's type token per stage, the URNs of existing stacks: the "after" stage's component was
 # HostDevices, holding the SR-IOV attachments, before one component served both stages.

@@ -6,7 +6,7 @@ from typing import Mapping, Optional
 import pulumi
 import pulumi_docker_build as docker_build
 
-from components.settings import Registry
+from settings import Registry
 
 
 def build(name: str, ref: str, context: str, dockerfile: str, registry: Registry, *,

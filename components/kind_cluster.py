@@ -9,9 +9,9 @@ import pulumi
 import pulumi_command.local as local
 import pulumi_kubernetes as k8s
 
-from components import kind_config
-from components.constants import NODE_KUBECONFIG
-from components.settings import Settings
+from facts.shared import NODE_KUBECONFIG
+from renderers import kind_config
+from settings import Settings
 
 AGENT_UID = 65532  # the controller's agents run as distroless nonroot
 

@@ -9,8 +9,8 @@ import pulumi
 import pulumi_command.local as local
 
 from components import image_build
-from components.imagespec import DOCKERFILES, UBUNTU_BASE, content_tag, crio_repository, kind_base
-from components.settings import Registry
+from renderers.imagespec import DOCKERFILES, UBUNTU_BASE, content_tag, crio_repository, kind_base
+from settings import Registry
 
 
 @dataclass

@@ -11,10 +11,10 @@ from typing import Optional
 import pulumi
 import pulumi_command.local as local
 
-from components.harbor_project import HarborProject
 from components import kube
-from components.kind_config import local_registry_hosting, local_registry_name
-from components.settings import Registry
+from components.harbor_project import HarborProject
+from renderers.kind_config import local_registry_hosting, local_registry_name
+from settings import Registry
 
 REGISTRY_IMAGE = "registry:2.8.3"
 # Where CRI-O in every Kind node looks for pull credentials: global_auth_file in

@@ -19,7 +19,7 @@ import pulumi
 import pulumi_command.local as local
 
 from components import kube
-from components.constants import PROJECT_DIR
+from facts.shared import PROJECT_DIR
 from scenarios.calc import DEFAULT_INPUTS
 from scenarios.commands import scenario_commands
 from scenarios.infra_component import ScenarioInfra, ScenarioInfraArgs

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from components.constants import NV_IPAM_POOL, SRIOV_RESOURCE, VIDEO_NODE_PATH
+from facts.shared import NV_IPAM_POOL, SRIOV_RESOURCE, VIDEO_NODE_PATH
 
 NAMESPACES = ("cpufunc-calcapp", "cpufunc-sample")
 TOOLS_NAMESPACE = "test"

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Mapping, Optional
 
-from components.openkasugai.checkout import load_yaml
+from renderers.openkasugai.checkout import load_yaml
 
 from .catalog import CATALOG, Scenario
 from .images import ScenarioError, rewrite_images

@@ -17,7 +17,7 @@ import tempfile
 import time
 from typing import Callable, Optional, Sequence
 
-from components.host.runner import Runner, SubprocessRunner
+from host.runner import Runner, SubprocessRunner
 
 from .calc import DEFAULT_INPUTS, check_calc_log, format_expected, parse_results
 from .catalog import CATALOG, Scenario

@@ -62,7 +62,7 @@ def docker_guard(request, monkeypatch):
     if parts[:1] != ("tests",) or parts[1] not in PURE_TIERS or request.node.get_closest_marker("runs_host_tier"):
         yield None
         return
-    from components.host import containers
+    from host import containers
     guard = request.getfixturevalue("_docker_guard_folder")
     guard.forget()
     monkeypatch.setenv("PATH", f"{guard.folder}{os.pathsep}{os.environ.get('PATH', '')}")

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import yaml
 
-from components.function_catalog import FUNCTION_IMAGES
-from components.openkasugai import configmaps, crds, workloads
+from facts.function_catalog import FUNCTION_IMAGES
+from renderers.openkasugai import configmaps, crds, workloads
 from scenarios.catalog import CATALOG
 
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter: the checkout is written per test process

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Optional
 from unittest import mock
 
-from components.platform import manifests as addons
-from components.preview import output
-from components.preview.engine import PROJECT_DIR, PreviewResult, ProgramMocks, run_program
+from preview import output
+from preview.engine import PROJECT_DIR, PreviewResult, ProgramMocks, run_program
+from renderers.platform import manifests as addons
 from tests.fake_checkout import write_checkout
 
 STACKS = Path(__file__).resolve().parent / "stacks"

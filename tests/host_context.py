@@ -2,8 +2,8 @@
 recording one) or the one the provider would build, runner.for_root(spec.root)."""
 from __future__ import annotations
 
-from components.host.contract import HostContext
-from components.host.runner import for_root
+from host.contract import HostContext
+from host.runner import for_root
 
 
 def ctx(spec, runner=None) -> HostContext:

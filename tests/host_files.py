@@ -1,4 +1,4 @@
-"""Stand-ins for the kind-host files that settings check by content (components/settings/contents.py):
+"""Stand-ins for the kind-host files that settings check by content (settings/contents.py):
 the registry's CA (a real, self-signed test certificate whose key was never kept) and the head of an
 NVIDIA driver installer (the makeself stub NVIDIA's .run files start with, without a payload)."""
 from __future__ import annotations

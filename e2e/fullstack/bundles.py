@@ -2,8 +2,8 @@
 
 Multus is a Go module (gopkg.in/k8snetworkplumbingwg/multus-cni.v4) whose zip carries the same
 deployments/multus-daemonset-thick.yml as the v4.1.1 tag; the program verifies it against its pinned
-SHA-256 (components/platform/manifests.py) before applying it. The other bundles are not needed by an
-external cluster (components/platform/manifests.bundles_for).
+SHA-256 (renderers/platform/manifests.py) before applying it. The other bundles are not needed by an
+external cluster (renderers/platform/manifests.bundles_for).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from components.platform.manifests import MULTUS
+from renderers.platform.manifests import MULTUS
 
 MODULE = "gopkg.in/k8snetworkplumbingwg/multus-cni.v4"
 FILE = "deployments/multus-daemonset-thick.yml"  # as MULTUS.url names it

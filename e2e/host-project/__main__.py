@@ -2,13 +2,13 @@
 to the host tests' fixture.
 
 Config (set by e2e/tests/test_host_engine.py): clusterName, claimsDir, sysfsRoot and attachments, a
-list of {worker, pf, vfs, address}. Runs from the repository root on PYTHONPATH (components.*).
+list of {worker, pf, vfs, address}. Runs from the repository root on PYTHONPATH (components.*, host.*).
 """
 import pulumi
 
-from components.host.sriov import SriovSpec
-from components.host.sriov_attachment import node_container
 from components.host_operations import HostOperations, HostOperationsArgs
+from host.sriov import SriovSpec
+from host.sriov_attachment import node_container
 
 config = pulumi.Config()
 host = HostOperations("host", HostOperationsArgs("after", {"sriov": [

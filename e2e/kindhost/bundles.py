@@ -22,8 +22,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from components.platform import manifests as addons
 from e2e.fullstack.bundles import BundleError, multus_folder
+from renderers.platform import manifests as addons
 
 METALLB_MODULE, METALLB_FILE = "go.universe.tf/metallb", "config/manifests/metallb-native.yaml"
 REFERENCE = {addons.CALICO.name: "openkasugai-all-in-one/kind/cni-manifest/calico.yaml",

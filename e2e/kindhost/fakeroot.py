@@ -15,11 +15,11 @@ import shlex
 import sys
 from pathlib import Path
 
-from components.host.containers import DOCKER_SOCK
 from e2e.kindhost.tools.gpu import DRIVER, GPU_PCI, Kernel
+from host.containers import DOCKER_SOCK
 
 REPO = Path(__file__).resolve().parents[2]
-GPU_DEVICE = "0x20b5"  # NVIDIA A100 PCIe 80GB (components/host/facts.py GPU_MODELS)
+GPU_DEVICE = "0x20b5"  # NVIDIA A100 PCIe 80GB (host/probe.py GPU_MODELS)
 # One driver version built for the host and for the GPU worker: the kernel hashes only the module's own
 # sources into srcversion (scripts/mod/sumversion.c), so both builds have the same one (issue 17 item 6).
 SRCVERSION = "8A7C1E0F3B5D2C4E6F9A1B3"
@@ -55,7 +55,7 @@ def make(root: Path, hugepages: int = 0) -> Path:
     if not (pool / "free_hugepages").exists():
         # Nothing maps them in the twin: the free count is the pool's, one file under two names.
         os.link(pool / "nr_hugepages", pool / "free_hugepages")
-    # The machine's Docker is the twin host's: the node containers are real (components/host/containers.py
+    # The machine's Docker is the twin host's: the node containers are real (host/containers.py
     # finds a root's Engine API at <root>/run/docker.sock).
     (root / "run").mkdir(exist_ok=True)
     if not (root / "run/docker.sock").is_symlink():

@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 from pulumi import automation as auto
 
-from components.constants import footprint_claim_key
+from facts.shared import footprint_claim_key
 
 from e2e.engine import changes
 from e2e.fullstack import objects

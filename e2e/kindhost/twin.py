@@ -21,14 +21,14 @@ from unittest import mock
 import yaml
 from pulumi import automation as auto
 
-from components.constants import CLAIMS_DIR
-from components.function_catalog import FUNCTION_IMAGES
-from components.platform import manifests as addons
 from e2e.engine import REPO, inline_stack
 from e2e.kindhost import bundles, fakeroot, pfs, rootfs, state
 from e2e.kindhost.plugins.install import install
 from e2e.kindhost.tools import kind as kind_tool
 from e2e.toolchain import Toolchain
+from facts.function_catalog import FUNCTION_IMAGES
+from facts.shared import CLAIMS_DIR
+from renderers.platform import manifests as addons
 from tests.host_files import write_nvidia_run
 
 PROJECT, STACK = "openkasugai-aio", "twin"
@@ -112,7 +112,7 @@ class Twin:
         (kubernetes / ".git").mkdir(parents=True, exist_ok=True)
         (kubernetes / ".git/HEAD").write_text("9edcffcde5595e8a5b1a35f88c421764e575afce\n")
         # The dev stack's layout: work/NVIDIA-...run beside work/DATA/video (up builds the GPU image from a
-        # cache folder holding only the driver, components/sources/driver.py).
+        # cache folder holding only the driver, host/sources/driver.py).
         driver = self.work / "host-work/NVIDIA-Linux-x86_64-550.90.12.run"
         (driver.parent / "DATA/video").mkdir(parents=True, exist_ok=True)
         write_nvidia_run(driver)  # the installer's stub header (settings check it), no payload: never run

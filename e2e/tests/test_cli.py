@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from components.settings.schema import KEYS, PROJECT
 from e2e.cli.journey import config_problems, preview_outcome
 from e2e.cli.session import Session
+from settings.schema import KEYS, PROJECT
 
 
 @pytest.fixture

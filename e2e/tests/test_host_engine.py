@@ -8,8 +8,8 @@ import os
 import time
 from pathlib import Path
 
-from components.host import netlink as nl
 from e2e.engine import Project, changes
+from host import netlink as nl
 # The host tests' fixtures: Kind-named busybox containers, veth PF/VF stand-ins, a fake sysfs tree.
 from tests.host.conftest import fake, host_ready, node_image, workers  # noqa: F401
 from tests.host.conftest import CLUSTER, WORKERS, pf_name, pid_of, vf_name

@@ -14,7 +14,7 @@ STACKS = {"dev": ["--stack", "dev"], "cpu-only": ["--config-file", "tests/stacks
 
 
 def _render(args: list[str], out: Path) -> Path:
-    done = subprocess.run([sys.executable, "-m", "components.preview", *args, "--out", str(out), "--quiet"],
+    done = subprocess.run([sys.executable, "-m", "preview", *args, "--out", str(out), "--quiet"],
                           cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     return out / "kind-config.yaml"

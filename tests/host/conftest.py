@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from components.host import containers
-from components.host.runner import for_root
+from host import containers
+from host.runner import for_root
 from tests import hostlock
 
 IMAGE = "aio-test-node:latest"  # imported once and kept: every run uses the same busybox image

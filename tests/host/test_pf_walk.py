@@ -1,9 +1,9 @@
 """A PF name's walk through `attach` stays short (issue 19: at most 8 modules, at most 6 returns to a module
 already left), measured on a real attach by the generic provider, as a stack's `up` runs it.
 
-How it is counted: every call into the program's code (components/) whose arguments carry the PF's name (a
-string holding it, or a spec, record, link or list holding one, two levels deep) is a stop, named by the
-module of the function called; consecutive stops in one module are one; returns = stops - modules (each
+How it is counted: every call into the program's code (test_architecture.MODULES) whose arguments carry
+the PF's name (a string holding it, or a spec, record, link or list holding one, two levels deep) is a stop,
+named by the module of the function called; consecutive stops in one module are one; returns = stops - modules (each
 stop in a module visited before). It is printed, so `pytest -s` shows the walk."""
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from components.host.operation_provider import HostOperationProvider
+from host.operation_provider import HostOperationProvider
 from tests.host.conftest import WORKERS, pf_name
+from tests.unit.test_architecture import MODULES as PROGRAM_MODULES
 
 pytestmark = pytest.mark.host
-COMPONENTS = str(Path(__file__).resolve().parents[2] / "components")
+ROOT = Path(__file__).resolve().parents[2]
+PROGRAM_FILES = {str(path) for path in PROGRAM_MODULES.values()}
 
 
 def _holds(value, name: str, depth: int = 0) -> bool:
@@ -38,11 +40,11 @@ def walk(call, name: str) -> list[tuple[str, list[str]]]:
 
     def profile(frame, event, arg):
         code = frame.f_code
-        if event != "call" or not code.co_filename.startswith(COMPONENTS):
+        if event != "call" or code.co_filename not in PROGRAM_FILES:
             return
         args = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
         if any(_holds(frame.f_locals.get(a), name) for a in args):
-            module = Path(code.co_filename).relative_to(Path(COMPONENTS).parent).as_posix()
+            module = Path(code.co_filename).relative_to(ROOT).as_posix()
             if stops and stops[-1][0] == module:
                 stops[-1][1].append(code.co_name)
             else:

@@ -7,9 +7,9 @@ import pickle
 import dill
 import pytest
 
-from components.host import netlink as nl
-from components.host.operation_provider import HostOperationProvider
-from components.host.sriov_reassert import SriovReassertProvider
+from host import netlink as nl
+from host.operation_provider import HostOperationProvider
+from host.sriov_reassert import SriovReassertProvider
 from tests.host.conftest import WORKERS, pf_name, pid_of, vf_name
 
 W1, W2 = WORKERS

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components.host import claims, cli, netlink as nl
+from host import claims, cli, netlink as nl
 from tests.host.conftest import CLUSTER, WORKERS, pf_name, pid_of
 
 W1, W2 = WORKERS

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from components.host import claims, containers, netlink as nl, sriov
-from components.host.errors import HostOpError, Refused
-from components.host.sysfs import Sysfs
+from host import claims, containers, netlink as nl, sriov
+from host.errors import HostOpError, Refused
+from host.sysfs import Sysfs
 from tests.host.conftest import RUN, WORKERS, pf_name, pid_of, vf_name
 from tests.host_context import ctx
 
@@ -40,7 +40,7 @@ def status(s: sriov.SriovSpec) -> dict:
 
 
 def cli(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "components.host", *args], cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "host", *args], cwd=REPO,
                           capture_output=True, text=True)
 
 

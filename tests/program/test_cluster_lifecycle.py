@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.preview import output
+from preview import output
 from tests.harness import run
 
 HOST_OPERATION = "pulumi-python:dynamic/host:HostOperation"
@@ -105,16 +105,16 @@ def _gpu_uuids(result) -> set[str]:
 
 def test_the_gpu_device_uuid_is_the_stack_key_or_the_hosts_never_made_up(dev):
     # controller v1.1.0 copies deviceUUID into CUDA_VISIBLE_DEVICES (GPUFunction gpufunction_controller.go).
-    from components.host.probe import host_facts
-    from components.openkasugai.configmaps import UNKNOWN_GPU_UUID
+    from host.probe import host_facts
+    from renderers.openkasugai.configmaps import UNKNOWN_GPU_UUID
     assert _gpu_uuids(dev) == {host_facts().gpu_uuid or UNKNOWN_GPU_UUID}
     uuid = "GPU-5c4b8e1f-2a3d-4e6f-8a9b-0c1d2e3f4a5b"
     assert _gpu_uuids(run("dev", {"hostGpuUuid": uuid})) == {uuid}
 
 
 def test_preview_warns_about_the_unknown_gpu_uuid_and_strict_refuses_it(tmp_path, capsys):
-    from components.host.probe import host_facts
-    from components.preview.__main__ import main
+    from host.probe import host_facts
+    from preview.__main__ import main
     known = bool(host_facts().gpu_uuid)  # a machine whose NVIDIA driver reports it needs no key
     assert main(["--stack", "dev", "--out", str(tmp_path), "--quiet"]) == 0
     assert ("warning: hostGpuUuid: required when a worker has gpu: true" in capsys.readouterr().err) is not known

@@ -5,9 +5,9 @@ import json
 import pytest
 import yaml
 
-from components.openkasugai import crds
-from tests import schema_check
+from renderers.openkasugai import crds
 from tests import harness
+from tests import schema_check
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from components.host import claims, gpu_identity
-from components.preview.__main__ import main
-from components.settings import SettingsError
+from host import claims, gpu_identity
+from preview.__main__ import main
+from settings import SettingsError
 from tests.harness import run
 from tests.program.test_cluster_lifecycle import _gpu_uuids
 from tests.unit.test_host_gpu_identity import PCI, UUID, fake_root

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from components.preview.__main__ import main
+from preview.__main__ import main
 from tests.harness import run
 
 HOST_OP = "pulumi-python:dynamic/host:HostOperation"

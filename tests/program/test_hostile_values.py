@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from components.preview import engine
-from components.settings import SettingsError, load, stackfile
-from components.settings.schema import IPAM_KEYS, KEYS, PROJECT, REGISTRY_KEYS, SRIOV_KEYS, WORKER_KEYS
+from preview import engine
+from settings import SettingsError, load, stackfile
+from settings.schema import IPAM_KEYS, KEYS, PROJECT, REGISTRY_KEYS, SRIOV_KEYS, WORKER_KEYS
 from tests import harness
 from tests.shellwords import ShellSyntaxError, bash_parses, literal_occurrences, words
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.settings import paths
+from settings import paths
 from tests.program.test_hostile_values import STACKS, _base, _problems, _set, key_paths
 
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")

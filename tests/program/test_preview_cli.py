@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from components.preview.__main__ import main
+from preview.__main__ import main
 from tests.harness import CONTROLLER_CHECKOUT, kind_host_checkout
 from tests.host_files import write_ca, write_nvidia_run
 from tests.unit.test_settings import INVALID, full
@@ -126,7 +126,7 @@ def test_gpu_scenario_without_a_known_gpu_model_exits_2_naming_what_to_set(tmp_p
     stack["config"]["openkasugai-aio:controllerCheckout"] = str(CONTROLLER_CHECKOUT)
     path = tmp_path / "Pulumi.nogpu.yaml"
     path.write_text(yaml.safe_dump(stack))
-    from components.host import probe
+    from host import probe
     if probe.host_facts().gpu_model:
         pytest.skip("this machine has a GPU: its model is known")
     code = main(["--config-file", str(path), "--out", str(tmp_path / "out"), "--quiet"])

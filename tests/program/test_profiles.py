@@ -96,7 +96,7 @@ def test_the_kubeconfig_output_stays_secret():
 
 
 def test_default_kubernetes_provider_is_disabled_in_the_project():
-    from components.settings.stackfile import load_stack_config
+    from settings.stackfile import load_stack_config
     _, config, _ = load_stack_config("dev")
     assert config["pulumi:disable-default-providers"] == '["kubernetes"]'
 

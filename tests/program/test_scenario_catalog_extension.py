@@ -13,9 +13,9 @@ from unittest import mock
 
 import pytest
 
-from components.settings.selection import validate_selection
 from scenarios import catalog
 from scenarios.catalog import CATALOG, SAMPLE_DATA, Scenario
+from settings.selection import validate_selection
 from tests.fake_checkout import write_checkout
 from tests.harness import run
 from tests.program import test_scenarios_program

@@ -8,11 +8,11 @@ import json
 import pytest
 import yaml
 
-from components.openkasugai import crds
-from tests.schema_check import validate
-from components.preview import output
+from preview import output
+from renderers.openkasugai import crds
 from scenarios.catalog import CATALOG
 from tests.harness import CONTROLLER_CHECKOUT, run
+from tests.schema_check import validate
 
 @pytest.fixture
 def program():

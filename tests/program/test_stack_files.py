@@ -9,10 +9,10 @@ import sys
 
 import pytest
 
-from components.host.cli import main as host_main
-from components.preview.__main__ import main as preview_main
-from components.preview.engine import run_program
-from components.settings import KEYS, SettingsError
+from host.cli import main as host_main
+from preview.__main__ import main as preview_main
+from preview.engine import run_program
+from settings import KEYS, SettingsError
 from tests.harness import PROJECT_DIR
 
 MALFORMED = [
@@ -62,8 +62,8 @@ def test_doctor_names_the_file_in_one_line(tmp_path, capsys, case, content, says
 
 def test_no_traceback_reaches_the_terminal(tmp_path):
     path = _write(tmp_path, bytes(range(256)))
-    for argv in (["components.preview", "--config-file", str(path), "--out", str(tmp_path / "o")],
-                 ["components.host", "doctor", "--config-file", str(path)]):
+    for argv in (["preview", "--config-file", str(path), "--out", str(tmp_path / "o")],
+                 ["host", "doctor", "--config-file", str(path)]):
         res = subprocess.run([sys.executable, "-m", *argv], cwd=PROJECT_DIR, capture_output=True, text=True)
         assert res.returncode == 2 and "Traceback" not in res.stderr and res.stderr.count("\n") == 1, res.stderr
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.preview.__main__ import main as preview_main
+from preview.__main__ import main as preview_main
 from tests.harness import PROJECT_DIR, STACKS
 from tests.host_files import CA_CERTIFICATE
 

@@ -1,5 +1,5 @@
 """Issue 18's own examples of hostile stack values, each as the process a user starts (`python -m
-components.preview`, `python -m components.host doctor`): exit code 2, one line naming the key (or the file),
+preview`, `python -m host doctor`): exit code 2, one line naming the key (or the file),
 no traceback, no password echoed; and the config `pulumi up` hands the program through pulumi.Config gets
 the same checks."""
 from __future__ import annotations
@@ -11,9 +11,9 @@ from unittest import mock
 
 import pytest
 
-from components.platform import manifests as addons
-from components.preview.engine import run_program
-from components.settings import SettingsError
+from preview.engine import run_program
+from renderers.platform import manifests as addons
+from settings import SettingsError
 from tests import harness
 from tests.harness import PROJECT_DIR
 from tests.program.test_stack_files_hostile import EXT, FILE, _write, dev, raw, stack
@@ -61,7 +61,7 @@ ISSUE = [
 @pytest.mark.parametrize("case,content,key", ISSUE, ids=[c[0] for c in ISSUE])
 def test_the_issues_examples_are_refused_by_the_preview_process(tmp_path, case, content, key):
     path = _write(tmp_path, content)
-    argv = [sys.executable, "-m", "components.preview", "--config-file", str(path), "--out", str(tmp_path / "o")]
+    argv = [sys.executable, "-m", "preview", "--config-file", str(path), "--out", str(tmp_path / "o")]
     res = subprocess.run(argv, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60,
                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     lines = res.stderr.splitlines()
@@ -75,7 +75,7 @@ def test_the_issues_examples_are_refused_by_the_preview_process(tmp_path, case, 
 def test_doctor_refuses_the_same_stack_files(tmp_path, case):
     content = next(c for name, c, _ in ISSUE if name == case)
     path = _write(tmp_path, content)
-    res = subprocess.run([sys.executable, "-m", "components.host", "doctor", "--config-file", str(path)],
+    res = subprocess.run([sys.executable, "-m", "host", "doctor", "--config-file", str(path)],
                          cwd=PROJECT_DIR, capture_output=True, text=True, timeout=60)
     assert res.returncode == 2 and res.stderr.count("\n") == 1 and res.stderr.startswith(f"{path}: "), res.stderr
 

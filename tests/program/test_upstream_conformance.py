@@ -10,12 +10,12 @@ import json
 import pytest
 import yaml
 
-from components.openkasugai import configmaps as cm
-from components.openkasugai import crds
-from tests.schema_check import validate
+from renderers.openkasugai import configmaps as cm
+from renderers.openkasugai import crds
 from scenarios.catalog import CATALOG, SAMPLE_DATA
 from scenarios.render import render
 from tests import harness
+from tests.schema_check import validate
 from tests.unit.test_scenarios_render import IMAGES
 
 XEON = "Intel(R) Xeon(R) Gold 6348 CPU @ 2.60GHz"

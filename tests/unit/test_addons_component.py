@@ -2,9 +2,9 @@
 import pulumi
 
 from components.addons import PlatformAddons, PlatformAddonsArgs, calico_pool_transform, image_transform
+from preview import output
+from settings.model import SriovIpam
 from tests import schema_check
-from components.preview import output
-from components.settings.model import SriovIpam
 from tests.unit.test_controller_component import by_kind, run_component
 
 IPAM = SriovIpam("192.168.20.0/24", 30, "192.168.20.1", (("192.168.20.0", "192.168.20.9"),))

@@ -4,7 +4,7 @@ import json
 import pytest
 import yaml
 
-from components.platform import manifests as a
+from renderers.platform import manifests as a
 from tests import schema_check
 from tests.harness import reference
 

@@ -5,36 +5,32 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from components.settings import generate
+from settings import generate
 
 ROOT = Path(__file__).resolve().parents[2]
-PROGRAM_CODE = ("__main__.py", "components", "scenarios")
+PROGRAM_CODE = ("__main__.py", "facts", "settings", "renderers", "host", "components", "preview", "scenarios")
 
-# Lowest first; a module may import its own layer or a lower one. The first matching prefix wins.
+# Lowest first; a module may import its own layer or a lower one. The first matching prefix wins: each
+# top-level package is one layer, named for it, but for scenarios/, which holds one scenario's code at
+# every layer, file by file.
 LAYERS = ("facts", "settings", "renderers", "host", "components", "program")
 _LAYER_OF = (
-    ("components/__init__.py", "facts"), ("scenarios/__init__.py", "facts"),
-    ("components/constants.py", "facts"), ("components/function_catalog.py", "facts"),
-    ("scenarios/catalog.py", "facts"),
-    ("components/settings/", "settings"),
-    ("components/kind_config.py", "renderers"), ("components/imagespec.py", "renderers"),
-    ("components/openkasugai/", "renderers"), ("components/platform/", "renderers"),
+    ("facts/", "facts"), ("settings/", "settings"), ("renderers/", "renderers"), ("host/", "host"),
+    ("components/", "components"), ("preview/", "program"), ("__main__.py", "program"),
+    ("scenarios/__init__.py", "facts"), ("scenarios/catalog.py", "facts"),
     ("scenarios/calc.py", "renderers"), ("scenarios/commands.py", "renderers"),
     ("scenarios/images.py", "renderers"), ("scenarios/infra.py", "renderers"),
     ("scenarios/multiworker.py", "renderers"), ("scenarios/render.py", "renderers"),
-    ("components/host/cli.py", "program"), ("components/host/__main__.py", "program"),
-    ("components/host/", "host"), ("components/sources/", "host"),
-    ("components/preview/", "program"), ("scenarios/verify.py", "program"), ("__main__.py", "program"),
-    ("components/", "components"), ("scenarios/", "components"),
+    ("scenarios/verify.py", "program"), ("scenarios/", "components"),
 )
 
 # Function-local imports of project modules that stay, and why. Anything else is a hidden import.
 LOCAL_IMPORTS_ALLOWED = {
-    # Not to dodge a cycle: `python -m components.host` runs on a system Python's standard library
+    # Not to dodge a cycle: `python -m host` runs on a system Python's standard library
     # (`gpu status` and plain `doctor` on a host without the venv), so what needs a package is imported
     # by the subcommand that uses it: pyroute2 under `sriov`, the settings (PyYAML, pulumi) under --stack.
-    "components/host/cli.py": "pyroute2 and the project's settings only in the subcommands that need them",
-    "components/host/doctor.py": "the upstream sources (pulumi) only when a stack is given",
+    "host/cli.py": "pyroute2 and the project's settings only in the subcommands that need them",
+    "host/doctor.py": "the upstream sources (pulumi) only when a stack is given",
 }
 
 
@@ -140,7 +136,7 @@ def test_no_class_name_is_defined_twice_in_the_program():
     assert not twice, twice
 
 
-# Each fact's text, and how it would be rebuilt by hand; only components/constants.py may hold them.
+# Each fact's text, and how it would be rebuilt by hand; only facts/shared.py may hold them.
 FACTS = ("/etc/k8s_node/config", "DATA/video", "mlnx_sriov_netdevice", "nv-pool1", "/var/lib/openkasugai-aio",
          "hugepages-1048576kB", 'f"gpu:{', 'f"pf:{', 'f"kind-{', "--context kind-",
          r"[^\s/:]{1,15}", "GPU-[0-9a-fA-F]{8}")  # the interface-name and GPU UUID patterns
@@ -149,7 +145,7 @@ FACTS = ("/etc/k8s_node/config", "DATA/video", "mlnx_sriov_netdevice", "nv-pool1
 def test_each_shared_fact_is_written_once():
     elsewhere = []
     for path in MODULES.values():
-        if path == ROOT / "components/constants.py":
+        if path == ROOT / "facts/shared.py":
             continue
         text = path.read_text()
         elsewhere += [f"{path.relative_to(ROOT)}: {fact}" for fact in FACTS if fact in text]
@@ -162,9 +158,9 @@ def test_only_the_runner_starts_processes():
         for node in ast.walk(ast.parse(path.read_text())):
             names = ([a.name for a in node.names] if isinstance(node, ast.Import)
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            if "subprocess" in names and path != ROOT / "components/host/runner.py":
+            if "subprocess" in names and path != ROOT / "host/runner.py":
                 starters.append(str(path.relative_to(ROOT)))
-    assert not starters, f"run host commands through components.host.runner: {starters}"
+    assert not starters, f"run host commands through host.runner: {starters}"
 
 
 def test_both_clusters_declare_the_cluster_contract():
@@ -232,14 +228,14 @@ def test_component_constructors_end_with_register_outputs():
 
 def test_the_generated_files_are_up_to_date():
     stale = [path for path, (now, new) in generate.generated().items() if now != new]
-    assert not stale, f"run `./venv/bin/python -m components.settings.generate`: {stale} are stale"
+    assert not stale, f"run `./venv/bin/python -m settings.generate`: {stale} are stale"
 
 
-# What serves the registered host operations (components/host/contract.py): each reads an operation through
+# What serves the registered host operations (host/contract.py): each reads an operation through
 # its type, so none of them calls getattr or hasattr at all.
-OPERATION_CONSUMERS = ("components/host/contract.py", "components/host/registry.py",
-                       "components/host/operation_provider.py", "components/host_operations.py",
-                       "components/host/doctor.py", "components/host/cli.py", "__main__.py")
+OPERATION_CONSUMERS = ("host/contract.py", "host/registry.py",
+                       "host/operation_provider.py", "components/host_operations.py",
+                       "host/doctor.py", "host/cli.py", "__main__.py")
 
 
 def _reflection(tree: ast.AST):
@@ -265,8 +261,8 @@ def _modules_bound(name: str, path: Path, tree: ast.Module) -> set[str]:
 
 
 def test_host_operations_are_read_through_their_type_never_with_getattr_or_hasattr():
-    from components.host.contract import Operation
-    from components.host.registry import OPERATIONS
+    from host.contract import Operation
+    from host.registry import OPERATIONS
     assert OPERATIONS and all(isinstance(op, Operation) for op in OPERATIONS.values()), OPERATIONS
     found = []
     for rel in OPERATION_CONSUMERS:

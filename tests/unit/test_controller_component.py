@@ -5,7 +5,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.controller import Controller, ControllerArgs, kubectl_commands
-from components.preview import engine, output
+from preview import engine, output
 from tests.harness import CONTROLLER_CHECKOUT as CHECKOUT
 
 EPYC = "AMD EPYC 9654 96-Core Processor"
@@ -92,7 +92,7 @@ def test_external_cluster_and_no_gpu():
 
 
 def test_from_settings_prefers_the_configured_models():
-    from components.settings.model import ControllerSettings as C, Registry, Settings, Worker
+    from settings.model import ControllerSettings as C, Registry, Settings, Worker
     s = Settings(stack="t", cluster_name="kind", kubernetes_version="v1.31.0", pod_subnet="10.100.0.0/16",
                  kind_network_subnet="172.18.0.0/16", workers=(Worker("kind-worker", gpu=True), Worker("kind-worker2")),
                  crio_version="1.31", gpu_driver_file="", kind_source="", kubernetes_source="", registry=Registry(),

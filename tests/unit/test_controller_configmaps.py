@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from components.openkasugai import configmaps as cm
+from renderers.openkasugai import configmaps as cm
 from tests.harness import CONTROLLER_CHECKOUT as CHECKOUT
 
 XEON = "Intel(R) Xeon(R) Gold 6348 CPU @ 2.60GHz"  # known to the sample data

@@ -3,8 +3,8 @@ import shutil
 
 import pytest
 
-from components.openkasugai import crds
-from components.openkasugai.checkout import CheckoutError
+from renderers.openkasugai import crds
+from renderers.openkasugai.checkout import CheckoutError
 from tests.harness import CONTROLLER_CHECKOUT as CHECKOUT
 from tests.harness import upstream_controller
 

@@ -4,8 +4,8 @@ import copy
 import pytest
 import yaml
 
-from components.openkasugai import configmaps as cm
-from components.openkasugai import crds, workloads
+from renderers.openkasugai import configmaps as cm
+from renderers.openkasugai import crds, workloads
 from tests import schema_check
 from tests.harness import CONTROLLER_CHECKOUT, upstream_controller
 

@@ -3,7 +3,7 @@ import shutil
 
 import pytest
 
-from components.openkasugai import kustomize, workloads
+from renderers.openkasugai import kustomize, workloads
 from tests.harness import CONTROLLER_CHECKOUT as CHECKOUT
 
 REG, TAG, PROXY = "ghcr.io/openkasugai/controller", "1.1.0", "quay.io/brancz/kube-rbac-proxy:v0.14.1"

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import yaml
 
-from components.platform.manifests import BUNDLES
-from components.settings import KEYS
-from components.sources import CACHE_ENV, FETCH_ENV, pins
+from host.sources import CACHE_ENV, FETCH_ENV, pins
+from renderers.platform.manifests import BUNDLES
+from settings import KEYS
 from tests.harness import REFERENCE_ENV
+from tests.unit.test_architecture import MODULES as PROGRAM_MODULES
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
@@ -67,7 +68,7 @@ def test_ci_runs_the_readme_test_command():
 
 def test_readme_set_up_commands_come_first():
     first = re.search(r"```sh\n(.*?)```", README, flags=re.S).group(1)
-    assert "pip install --require-hashes -r requirements.lock" in first and "components.preview --stack dev" in first
+    assert "pip install --require-hashes -r requirements.lock" in first and "preview --stack dev" in first
     assert "--require-hashes -r requirements.lock" in (ROOT / ".ci/run").read_text()
 
 
@@ -93,13 +94,13 @@ def _rules_section() -> str:
 
 
 def test_the_configuration_reference_states_exactly_the_rules_the_settings_check():
-    from components.settings.rules import STATED
+    from settings.rules import STATED
     bullets = re.findall(r"^- (.+)$", _rules_section(), flags=re.M)
     assert bullets == list(STATED.values())
 
 
 def test_every_stated_rule_has_table_tests_naming_its_keys():
-    from components.settings.rules import STATED
+    from settings.rules import STATED
     from tests.unit.test_settings import INVALID
     from tests.unit.test_settings_rules import RULES
     named = {key for _, _, key in INVALID + RULES}
@@ -108,9 +109,9 @@ def test_every_stated_rule_has_table_tests_naming_its_keys():
 
 
 def test_the_configuration_reference_lists_the_keys_each_profile_ignores():
-    from components.settings.ignored import ignored_keys
-    from components.settings.model import Registry, Worker
-    from components.settings.rules import Parsed
+    from settings.ignored import ignored_keys
+    from settings.model import Registry, Worker
+    from settings.rules import Parsed
     external = Parsed(values={"scenarios": []}, external=True, workers=(Worker("n"),), pod=None, kindnet=None,
                       ipam=None, registry=Registry(host="h"), metallb=None)
     ignored = section(CONFIGURATION, "## Keys a profile ignores")
@@ -143,7 +144,7 @@ def test_the_docs_document_the_variables_and_ci_sets_the_reference():
 
 def test_every_section_the_code_cites_exists_in_the_docs():
     cited = set()
-    for path in [ROOT / "__main__.py", *(ROOT / "components").rglob("*.py"), *(ROOT / "scenarios").rglob("*.py")]:
+    for path in list(PROGRAM_MODULES.values()):
         text = path.read_text()
         assert "controller-install.md" not in text, f"{path}: cite docs/facts.md, a file in the repository"
         for doc, sections in re.findall(r"(docs/[\w-]+\.md) (§[\d.]+(?:/§[\d.]+)*)", text):
@@ -241,10 +242,10 @@ def _touched(test_module) -> set[str]:
 
 
 def _files_every_bundle_appears_in() -> set[str]:
-    from components.platform import manifests
+    from renderers.platform import manifests
     names = [name for name, value in vars(manifests).items() if isinstance(value, manifests.Bundle)]
     assert sorted(names) == sorted(name for name in names if vars(manifests)[name] in BUNDLES) and names
-    code = [ROOT / "__main__.py", *(ROOT / "components").rglob("*.py"), *(ROOT / "scenarios").rglob("*.py")]
+    code = list(PROGRAM_MODULES.values())
     return {p.relative_to(ROOT).as_posix() for p in code
             if all(re.search(rf"\b{name}\b", p.read_text()) for name in names)} | {UPSTREAM_PAGE, ADDONS_PAGE}
 

@@ -7,9 +7,9 @@ import types
 
 import pytest
 
-from components.host import doctor, doctor_build as db
-from components.host.runner import Result
-from components.imagespec import DOCKERFILES, UBUNTU_BASE
+from host import doctor, doctor_build as db
+from host.runner import Result
+from renderers.imagespec import DOCKERFILES, UBUNTU_BASE
 
 JAMMY_GA = ("Linux version 5.15.0-119-generic (buildd@lcy02-amd64-075) (gcc (Ubuntu 11.4.0-1ubuntu1~22.04) "
             "11.4.0, GNU ld (GNU Binutils for Ubuntu) 2.38) #129-Ubuntu SMP Fri Aug 2 19:25:20 UTC 2024\n")

@@ -1,7 +1,7 @@
 """The doctor's hugepages check for the FPGA agents."""
 import pytest
 
-from components.host.doctor_hugepages import hugepages_problem
+from host.doctor_hugepages import hugepages_problem
 
 
 def host(tmp_path, pages):

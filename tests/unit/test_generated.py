@@ -1,6 +1,6 @@
 """One source for each stack key: Pulumi.yaml's declared keys, Settings' field list and the reference of
-docs/configuration.md are generated from components/settings/schema.py (and the stated rules from
-rules.py) by `python -m components.settings.generate`; tests/unit/test_architecture.py fails while a generated
+docs/configuration.md are generated from settings/schema.py (and the stated rules from
+rules.py) by `python -m settings.generate`; tests/unit/test_architecture.py fails while a generated
 block is stale, these show what the command does and that a new key needs only its schema entry there."""
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from unittest import mock
 import pytest
 import yaml
 
-from components.settings import generate, model, schema
-from components.settings.schema import KEYS, Key
+from settings import generate, model, schema
+from settings.schema import KEYS, Key
 
 ROOT = Path(__file__).resolve().parents[2]
 NEW = Key("testOnlyKey", "integer", 7, "A key for this test only (a stand-in).", field="test_only_key",
@@ -39,7 +39,7 @@ def test_check_names_each_stale_file_and_the_command_rewrites_it(scratch, capsys
     table = scratch / "docs/configuration.md"
     table.write_text(table.read_text().replace("| `podSubnet` | string |", "| `podSubnet` | text |"))
     assert generate.main(["--check"]) == 1
-    assert capsys.readouterr().err == "docs/configuration.md: stale; run `python -m components.settings.generate`\n"
+    assert capsys.readouterr().err == "docs/configuration.md: stale; run `python -m settings.generate`\n"
     assert generate.main([]) == 0 and generate.main(["--check"]) == 0
     assert table.read_text() == (ROOT / "docs/configuration.md").read_text()
 
@@ -81,7 +81,7 @@ def test_a_new_key_is_generated_into_pulumi_yaml_settings_and_the_reference_from
         files = {path: new for path, (_, new) in generate.generated().items()}
     assert yaml.safe_load(files["Pulumi.yaml"])["config"][NEW.name] == {
         "type": "integer", "description": NEW.description, "default": 7}
-    assert "    test_only_key: int\n" in files["components/settings/model.py"]
+    assert "    test_only_key: int\n" in files["settings/model.py"]
     assert f"| `{NEW.name}` | integer | `7` | 1-9 | {NEW.description} |" in files["docs/configuration.md"]
 
 

@@ -4,9 +4,9 @@ scripts/mod/sumversion.c hashes only the module's own source files, so the drive
 from the same .run as the host's has the host's srcversion: srcversion alone cannot tell them apart."""
 from __future__ import annotations
 
-from components.host import gpu, gpu_handover
-from components.host.operation_provider import HostOperationProvider
-from components.host.contract import HostContext
+from host import gpu, gpu_handover
+from host.contract import HostContext
+from host.operation_provider import HostOperationProvider
 from tests import roottools
 from tests.unit.test_host_gpu import FakeHost, FakeRunner
 from tests.unit.test_host_gpu_operation import host, props  # noqa: F401  (the fixture)
@@ -61,7 +61,7 @@ def test_restore_leaves_the_hosts_version_alone_while_the_host_uses_it(host):
 
 def test_whether_the_worker_runs_is_asked_of_the_roots_own_docker(tmp_path):
     """Unpatched: the hand-over's status reads the GPU worker's container through the runner of its root
-    (components.host.containers), here the root's own stand-in `docker`, never the host's."""
+    (host.containers), here the root's own stand-in `docker`, never the host's."""
     h = FakeHost(tmp_path / "root")
     for tool, body in roottools.GPU_TOOLS.items():
         roottools.install(h.root, tool, body)

@@ -5,7 +5,7 @@ import os
 import subprocess
 import tomllib
 
-from components.imagespec import DOCKERFILES
+from renderers.imagespec import DOCKERFILES
 from tests.harness import reference
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from components.constants import CLAIMS_DIR
-from components.host import claims, hugepage_reservation as hp
-from components.host.errors import ClaimsError, Refused
-from tests.unit.test_host_hugepages import NO_COMMANDS
+from facts.shared import CLAIMS_DIR
+from host import claims, hugepage_reservation as hp
+from host.errors import ClaimsError, Refused
 from tests.host_context import ctx
+from tests.unit.test_host_hugepages import NO_COMMANDS
 
 
 @pytest.fixture

@@ -244,7 +244,7 @@ def test_hostile_host_cli_invocation_is_refused_naming_its_argument_and_changes_
     env = {**os.environ, "PATH": f"{tripwires}{os.pathsep}{os.environ['PATH']}",
            "DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"}
     start = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "components.host", *argv], cwd=REPO, env=env,
+    done = subprocess.run([sys.executable, "-m", "host", *argv], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=60)
     seconds = time.monotonic() - start
     assert done.returncode == case.code, (done.stdout, done.stderr)

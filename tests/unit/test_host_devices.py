@@ -10,13 +10,13 @@ import pulumi
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from components.host.operation_provider import HostOperationProvider, record_of
 from components.host.providers import SriovAttachmentProvider  # the old name, kept for state
-from components.host.sriov_reassert import SriovReassertProvider
-from components.host.gpu_handover import GpuHandoverSpec as GpuSpec
-from components.host.sriov import SriovSpec
 from components.host_operations import HostOperations, HostOperationsArgs
-from components.preview import engine
+from host.gpu_handover import GpuHandoverSpec as GpuSpec
+from host.operation_provider import HostOperationProvider, record_of
+from host.sriov import SriovSpec
+from host.sriov_reassert import SriovReassertProvider
+from preview import engine
 
 MONITOR: list[engine.RecordingMonitor] = []
 
@@ -104,17 +104,18 @@ def test_an_attachment_created_before_the_contract_is_updated_in_place_not_repla
 
 
 def test_every_dynamic_provider_is_stored_in_state_by_reference_so_its_imports_stay_at_module_top():
-    for provider, module in ((SriovReassertProvider(), b"components.host.sriov_reassert"),
-                             (HostOperationProvider("sriov"), b"components.host.operation_provider")):
+    for provider, module in ((SriovReassertProvider(), b"host.sriov_reassert"),
+                             (HostOperationProvider("sriov"), b"host.operation_provider")):
         stored = base64.b64decode(serialize_provider(provider))
-        assert module in stored and b"sriov_plan" not in stored and b"def attach" not in stored
+        assert module in stored and b"components." not in stored
+        assert b"sriov_plan" not in stored and b"def attach" not in stored
         assert type(dill.loads(stored)) is type(provider)
 
 
 @pulumi.runtime.test
 def test_an_operations_legacy_aliases_become_pulumi_aliases_of_the_resource_they_take_over():
-    from components.host.gpu_handover import OPERATION as GPU
-    from components.host.sriov_attachment import OPERATION as SRIOV
+    from host.gpu_handover import OPERATION as GPU
+    from host.sriov_attachment import OPERATION as SRIOV
     from components.host_operations import _alias
     (sriov,) = [_alias(a) for a in SRIOV.aliases]  # same name and parent, another type
     assert (sriov.type_, sriov.name, sriov.parent) == ("pulumi-python:dynamic/host:SriovAttachment", ..., ...)

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.host import claims, cli, doctor
-from components.host.runner import Result
+from host import claims, cli, doctor
+from host.runner import Result
 from tests import roottools
-from tests.harness import kind_checkout, kind_host_checkout
 from tests.conftest import _own_address
+from tests.harness import kind_checkout, kind_host_checkout
 from tests.host_files import write_ca, write_nvidia_run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -256,11 +256,11 @@ def test_cli_doctor_with_stack_runs_only_the_tools_of_its_root(tmp_path, capsys,
 
 
 def test_doctor_without_stack_stays_on_the_standard_library():
-    code = ("import sys; from components.host import cli, doctor; from components.host.runner import Result\n"
+    code = ("import sys; from host import cli, doctor; from host.runner import Result\n"
             "class R:\n root = '/'\n def which(self, tool): return tool\n"
             " def run(self, argv, check=True): return Result(argv, 1)\n"
             "doctor.run(R(), registry=None)\n"
-            "print([m for m in sys.modules if m.startswith(('pulumi', 'pyroute2', 'yaml', 'components.settings'))])")
+            "print([m for m in sys.modules if m.startswith(('pulumi', 'pyroute2', 'yaml', 'settings'))])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "[]", out.stderr
 

@@ -7,14 +7,14 @@ import dataclasses
 
 import pytest
 
-from components.constants import footprint_claim_key
-from components.host import claims, doctor, footprint as fp
-from components.host.errors import Refused
-from components.host.operation_provider import HostOperationProvider, spec_props
-from components.host.registry import OPERATIONS, of_stage
+from facts.shared import footprint_claim_key
+from host import claims, doctor, footprint as fp
+from host.errors import Refused
+from host.operation_provider import HostOperationProvider, spec_props
+from host.registry import OPERATIONS, of_stage
+from tests.host_context import ctx
 from tests.unit.test_host_doctor import FakeRunner, by_name, fake_root, settings_of, stack_file
 from tests.unit.test_host_hugepages import NO_COMMANDS
-from tests.host_context import ctx
 
 
 def spec(tmp_path, stack="alice", **over) -> fp.FootprintSpec:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from components.host import gpu, probe
-from components.host.errors import HostOpError, Refused
-from components.host.runner import CommandError, Result
+from host import gpu, probe
+from host.errors import HostOpError, Refused
+from host.runner import CommandError, Result
 
 HOST_MODULES = {  # name: (refcount, users)
     "nvidia_drm": (0, []), "nvidia_modeset": (1, ["nvidia_drm"]), "nvidia_uvm": (0, []),

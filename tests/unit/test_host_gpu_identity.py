@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from components.host import gpu_identity, probe
+from host import gpu_identity, probe
 
 PCI = "0000:3b:00.0"
 UUID = "GPU-5c4b8e1f-2a3d-4e6f-8a9b-0c1d2e3f4a5b"
@@ -57,7 +57,7 @@ def test_gpu_status_reports_uuid_and_model_on_the_standard_library_only(tmp_path
     # no pulumi may be imported on this path.
     root = fake_root(tmp_path)
     code = ("import sys; sys.modules.update(pyroute2=None, pulumi=None, yaml=None); "
-            "from components.host.cli import main; sys.exit(main(sys.argv[1:]))")
+            "from host.cli import main; sys.exit(main(sys.argv[1:]))")
     out = subprocess.run([sys.executable, "-c", code, "gpu", "status", "--json", "--root", str(root)],
                          cwd=PROJECT, capture_output=True, text=True, check=True).stdout
     (g,) = json.loads(out)["gpus"]
@@ -68,7 +68,7 @@ def test_gpu_status_reports_uuid_and_model_on_the_standard_library_only(tmp_path
 
 
 def test_doctor_shows_the_gpu_uuid_and_warns_when_no_driver_tells_it(tmp_path):
-    from components.host import doctor
+    from host import doctor
     from tests.unit.test_host_doctor import FakeRunner, closed_port, fake_root as doctor_root, settings_of, stack_file
     s = settings_of(stack_file(tmp_path, closed_port()))
     root = doctor_root(tmp_path)
@@ -80,7 +80,7 @@ def test_doctor_shows_the_gpu_uuid_and_warns_when_no_driver_tells_it(tmp_path):
 
 
 def test_doctor_does_not_look_for_an_external_clusters_gpu_on_this_host(tmp_path):
-    from components.host import doctor
+    from host import doctor
     from tests.unit.test_host_doctor import FakeRunner, closed_port, settings_of
     import yaml
     from tests.harness import STACKS, kind_host_checkout

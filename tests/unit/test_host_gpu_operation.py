@@ -8,8 +8,8 @@ import pickle
 
 import pytest
 
-from components.host import claims, gpu_handover
-from components.host.operation_provider import HostOperationProvider
+from host import claims, gpu_handover
+from host.operation_provider import HostOperationProvider
 from tests import roottools
 from tests.unit.test_host_gpu import FakeHost
 

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from components.host import claims, gpu_identity, probe
-from components.host.operation_provider import HostOperationProvider
+from host import claims, gpu_identity, probe
+from host.operation_provider import HostOperationProvider
 from tests import roottools
 from tests.unit.test_host_gpu import FakeHost
 from tests.unit.test_host_gpu_identity import INFORMATION, PCI, UUID

@@ -9,10 +9,10 @@ import dill
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from components.host import claims, cli, hugepage_reservation as hp
-from components.host.errors import HostOpError, Refused
-from components.host.operation_provider import HostOperationProvider, spec_props
-from components.host.registry import OPERATIONS
+from host import claims, cli, hugepage_reservation as hp
+from host.errors import HostOpError, Refused
+from host.operation_provider import HostOperationProvider, spec_props
+from host.registry import OPERATIONS
 from tests.host_context import ctx
 
 
@@ -176,7 +176,7 @@ def test_the_generic_provider_check_reports_the_operations_refusal(tmp_path):
 
 def test_the_provider_is_stored_in_state_by_reference_with_only_the_operations_name():
     stored = base64.b64decode(serialize_provider(HostOperationProvider("hugepages")))
-    assert b"components.host.operation_provider" in stored and b"hugepage_reservation" not in stored
+    assert b"host.operation_provider" in stored and b"hugepage_reservation" not in stored
     assert dill.loads(stored).op is hp.OPERATION
 
 
@@ -184,6 +184,6 @@ def test_the_cli_lists_the_registered_operations(capsys):
     assert cli.main(["operations", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [o["name"] for o in listed] == list(OPERATIONS) == ["footprint", "gpu", "hugepages", "sriov"]
-    assert listed[2]["module"] == "components.host.hugepage_reservation"
+    assert listed[2]["module"] == "host.hugepage_reservation"
     assert cli.main(["operations"]) == 0
     assert capsys.readouterr().out.startswith("footprint: claim this stack's Kind cluster name")

@@ -16,20 +16,20 @@ from unittest import mock
 
 import pytest
 
-from components.host import cli, doctor
-from components.host.contract import HostContext, Operation
-from components.host.errors import Refused
-from components.host.operation_provider import HostOperationProvider, spec_props
-from components.host import registry
-from components.host.registry import OPERATIONS
-from components.host.runner import for_root
+from host import cli, doctor
+from host import registry
+from host.contract import HostContext, Operation
+from host.errors import Refused
+from host.operation_provider import HostOperationProvider, spec_props
+from host.registry import OPERATIONS
+from host.runner import for_root
 from tests.harness import run
 
 HOST_OP = "pulumi-python:dynamic/host:HostOperation"
 
 # What a new operation touches (docs/design.md "Where to add things" lists the same): its own module, for
 # which the stand-in operations below stand, and the registry it is added to.
-NEW_FILES = ("components/host/<operation>.py",)
+NEW_FILES = ("host/<operation>.py",)
 EXTENSION_POINTS = ((registry, "OPERATIONS"),)
 
 

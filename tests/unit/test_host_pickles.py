@@ -8,8 +8,8 @@ import pickle
 import dill
 import pytest
 
-from components.host.operation_provider import HostOperationProvider
-from components.host.sriov_reassert import SriovReassertProvider
+from host.operation_provider import HostOperationProvider
+from host.sriov_reassert import SriovReassertProvider
 
 # (module, class) as state written by earlier versions holds them -> (the class now, the operation it serves)
 PICKLED = {
@@ -32,7 +32,7 @@ def test_a_provider_pickled_by_an_earlier_version_unpickles_to_what_serves_it_no
 
 def test_the_generic_providers_class_path_is_the_one_state_holds_since_the_contract():
     stored = dill.dumps(HostOperationProvider("sriov"), recurse=True)
-    assert b"components.host.operation_provider" in stored and b"HostOperationProvider" in stored
+    assert b"host.operation_provider" in stored and b"HostOperationProvider" in stored
     assert pickle.loads(stored).op.name == "sriov"
 
 

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from components.host.runner import RootedRunner, SubprocessRunner, ToolMissing, for_root, missing
+from host.runner import RootedRunner, SubprocessRunner, ToolMissing, for_root, missing
 from tests import roottools
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from components.host import claims, cli
-from components.host.errors import HostOpError, Refused
-from components.host.sysfs import Sysfs
+from host import claims, cli
+from host.errors import HostOpError, Refused
+from host.sysfs import Sysfs
 
 
 def tree(root: Path, vfs: int, numvfs: int = 0, netdevs: bool = True) -> Sysfs:
@@ -82,8 +82,8 @@ def test_cli_usage_and_gpu_status_json(tmp_path, capsys):
 def test_status_paths_import_without_pulumi_or_pyroute2():
     import subprocess
     import sys
-    code = ("import sys, components.host.cli, components.host.doctor, components.host.gpu, "
-            "components.host.probe; print([m for m in sys.modules if m.startswith(('pulumi', 'pyroute2'))])")
+    code = ("import sys, host.cli, host.doctor, host.gpu, "
+            "host.probe; print([m for m in sys.modules if m.startswith(('pulumi', 'pyroute2'))])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.strip() == "[]", out.stderr

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from components.host import claims, cli, doctor, sriov
-from components.host.errors import ClaimsError, HostOpError
-from components.host.operation_provider import HostOperationProvider
-from components.host.sriov_reassert import SriovReassertProvider
+from host import claims, cli, doctor, sriov
+from host.errors import ClaimsError, HostOpError
+from host.operation_provider import HostOperationProvider
+from host.sriov_reassert import SriovReassertProvider
+from tests.host_context import ctx
 from tests.unit.test_host_doctor import FakeRunner, by_name, fake_root, settings_of, stack_file
 from tests.unit.test_host_sysfs_claims import tree
-from tests.host_context import ctx
 
 REPO = Path(__file__).resolve().parents[2]
 BROKEN = {"not JSON": "{\"pf:x\": ", "a list": "[1, 2]", "an entry without stack": "{\"pf:x\": {\"worker\": \"w\"}}"}
@@ -154,7 +154,7 @@ def test_unreadable_claims_file_is_an_error_naming_it(tmp_path):
 
 def test_broken_claims_file_reaches_the_cli_without_a_traceback(tmp_path):
     (tmp_path / "claims.json").write_text("not json")
-    p = subprocess.run([sys.executable, "-m", "components.host", "gpu", "unload", "--claims-dir", str(tmp_path),
+    p = subprocess.run([sys.executable, "-m", "host", "gpu", "unload", "--claims-dir", str(tmp_path),
                         "--root", str(fake_root(tmp_path))], cwd=REPO, capture_output=True, text=True)
     assert p.returncode == cli.EXIT_FAILED and "Traceback" not in p.stderr
     assert f"{tmp_path / 'claims.json'}" in p.stderr

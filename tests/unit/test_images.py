@@ -1,10 +1,10 @@
 """Content-addressed tags and the image chain (pure)."""
 from __future__ import annotations
 
-from components.function_catalog import FUNCTION_IMAGES, function_images
-from components.imagespec import content_tag, function_image_ref
 from components.node_images import NodeImagesArgs, chain_refs
-from components.settings import Registry
+from facts.function_catalog import FUNCTION_IMAGES, function_images
+from renderers.imagespec import content_tag, function_image_ref
+from settings import Registry
 
 
 def test_tag_is_stable_for_unchanged_inputs_and_changes_with_a_file(tmp_path):

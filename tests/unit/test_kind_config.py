@@ -5,9 +5,9 @@ import dataclasses
 
 import yaml
 
-from components import kind_config
-from components.settings import Registry, Settings, SriovPf, Worker
-from components.settings.model import ControllerSettings
+from renderers import kind_config
+from settings import Registry, Settings, SriovPf, Worker
+from settings.model import ControllerSettings
 
 IMAGES = {"no-acc": "r/no-acc:1", "acc": "r/acc:1"}
 

@@ -14,7 +14,7 @@ from google.protobuf import json_format
 from pulumi.runtime import mocks
 
 from components import kube
-from components.preview import engine
+from preview import engine
 from tests.harness import run
 
 # What the engine records of a registration, less where in the program it was made (the SDK's stack trace

@@ -7,9 +7,9 @@ import subprocess
 
 import pytest
 
-from components.host import containers
-from components.host.errors import HostOpError
-from components.host.runner import for_root
+from host import containers
+from host.errors import HostOpError
+from host.runner import for_root
 
 
 def test_the_docker_on_path_of_a_unit_test_fails_loudly_and_is_recorded(docker_guard):

@@ -9,9 +9,9 @@ import tomllib
 
 import pytest
 
-from components.imagespec import DOCKERFILES, amd64_only, crio_repository, kind_base
 from components.node_images import NodeImagesArgs, base_build_args, chain_refs, node_image_script
-from components.settings import Registry
+from renderers.imagespec import DOCKERFILES, amd64_only, crio_repository, kind_base
+from settings import Registry
 
 # kind v0.24.0, images/base/Dockerfile, the go-build stage (quoted to test the transformation).
 KIND_GO_BUILD = """\

@@ -7,9 +7,9 @@ import tomllib
 
 import yaml
 
-from components.imagespec import DOCKERFILES
-from components.preview import engine
 from components.registry import NODE_AUTH_FILE, node_auth, robot_name
+from preview import engine
+from renderers.imagespec import DOCKERFILES
 from tests.harness import run
 
 

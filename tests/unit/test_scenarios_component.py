@@ -2,10 +2,10 @@
 import pulumi
 import yaml
 
-from components.preview.engine import run_under_mocks
+from preview.engine import run_under_mocks
+from scenarios.catalog import CATALOG
 from scenarios.component import ScenarioArgs, ScenarioDeployment
 from scenarios.infra_component import ScenarioInfra, ScenarioInfraArgs
-from scenarios.catalog import CATALOG
 from tests.unit.test_scenarios_render import CHECKOUT, IMAGES
 
 

@@ -4,15 +4,15 @@ import json
 import pytest
 import yaml
 
-from components.openkasugai import crds
-from components.platform import manifests as addons
-from tests.schema_check import validate
+from renderers.openkasugai import crds
+from renderers.platform import manifests as addons
 from scenarios import infra, multiworker
 from scenarios.catalog import CATALOG
-from scenarios.images import ScenarioError, image_name, rewrite_image
 from scenarios.commands import scenario_commands
+from scenarios.images import ScenarioError, image_name, rewrite_image
 from scenarios.render import READY, render
 from tests.harness import CONTROLLER_CHECKOUT
+from tests.schema_check import validate
 
 CHECKOUT = str(CONTROLLER_CHECKOUT)
 IMAGES = {n: f"192.168.10.100/images/{n}:0123456789abcdef"

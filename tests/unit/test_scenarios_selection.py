@@ -1,8 +1,8 @@
 """validate_selection: config errors for unknown scenarios, missing hardware and multi-worker."""
 import pytest
 
-from components.settings.selection import validate_selection
 from scenarios.catalog import CATALOG, Scenario
+from settings.selection import validate_selection
 
 ALL = list(CATALOG)
 

@@ -5,7 +5,7 @@ import subprocess
 import pytest
 
 import scenarios.verify as verify
-from components.host.runner import Result
+from host.runner import Result
 from tests.unit.test_scenarios_calc import JSON_LINE
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from components.settings import KEYS, PROJECT, SettingsError, load
+from settings import KEYS, PROJECT, SettingsError, load
 from tests.fake_checkout import write_checkout
 from tests.harness import kind_checkout, kind_host_checkout
 from tests.host_files import write_ca, write_nvidia_run

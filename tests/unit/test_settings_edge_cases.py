@@ -5,7 +5,7 @@ import copy
 
 import pytest
 
-from components.settings import KEYS, SettingsError
+from settings import KEYS, SettingsError
 from tests.harness import PROJECT_DIR
 from tests.unit.test_settings import _load, _set, full, host  # noqa: F401  (host is a fixture)
 from tests.unit.test_settings_rules import _external
@@ -62,7 +62,7 @@ def test_external_profile_reports_the_kind_keys_as_ignored(host):
 
 
 def test_a_misspelt_namespace_is_named(host):
-    from components.settings import PROJECT, load
+    from settings import PROJECT, load
     raw = {f"{PROJECT}:{k}": v for k, v in full(host).items()}
     raw["openkasugai_aio:clusterName"] = "x"
     with pytest.raises(SettingsError) as err:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from components.settings import SettingsError
+from settings import SettingsError
 from tests.unit.test_settings import ROOT, _load, full, host  # noqa: F401  (host is a fixture)
 
 # The controller copies the GPU's deviceUUID into CUDA_VISIBLE_DEVICES (controller v1.1.0

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from components.settings import SettingsError, contents, paths
+from settings import SettingsError, contents, paths
 from tests.host_files import CA_CERTIFICATE, NVIDIA_RUN_STUB
 from tests.unit.test_settings import _load, _set, full, host, refused  # noqa: F401  (host is a fixture)
 from tests.unit.test_settings_rules import EXTERNAL_KUBECONFIG, _all, _external

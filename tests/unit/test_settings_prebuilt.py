@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from components.settings import SettingsError
+from settings import SettingsError
 from tests.fake_checkout import write_checkout
 from tests.unit.test_settings import PREBUILT, _load, full, host  # noqa: F401  (host is a fixture)
 from tests.unit.test_settings_host import UUID, _external_gpu

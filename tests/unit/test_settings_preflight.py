@@ -9,10 +9,10 @@ import pathlib
 
 import pytest
 
-from components.settings.decode import Problems
-from components.settings.load import validate
-from components.settings.preflight import preflight
-from components.settings.schema import PROJECT
+from settings.decode import Problems
+from settings.load import validate
+from settings.preflight import preflight
+from settings.schema import PROJECT
 from tests.unit.test_settings import PREBUILT, ROOT, _load, full, host  # noqa: F401  (host is a fixture)
 
 SECRETS = [f"{PROJECT}:registryPassword"]
@@ -92,7 +92,7 @@ def test_preflight_resolves_every_path_against_the_stack_folder(host):
 
 
 def test_problems_of_both_steps_come_in_one_error(host):
-    from components.settings import SettingsError
+    from settings import SettingsError
     with pytest.raises(SettingsError) as err:
         _load({**full(host), "clusterName": "Bad_Name", "gpuDriverFile": "/nonexistent/NVIDIA.run"})
     assert [p.split(": ")[0] for p in err.value.problems] == ["clusterName", "gpuDriverFile"]

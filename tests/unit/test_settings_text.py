@@ -1,4 +1,4 @@
-"""Every stack value is matched, parsed and echoed by one helper (components/settings/text.py): whole,
+"""Every stack value is matched, parsed and echoed by one helper (settings/text.py): whole,
 ASCII-only patterns, ASCII numbers without a leading zero, and messages that show at most 100 characters
 of a value and never user-info. The structural tests find a way around the helper in settings."""
 from __future__ import annotations
@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from components import constants
-from components.settings import text
-from components.settings.decode import Problems, bounded
-from components.settings.schema import KEYS, NESTED_MAX_LENGTH, max_length
+from facts import shared as constants
+from settings import text
+from settings.decode import Problems, bounded
+from settings.schema import KEYS, NESTED_MAX_LENGTH, max_length
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = sorted((ROOT / "components/settings").glob("*.py"))
-HELPER = ROOT / "components/settings/text.py"
+SETTINGS = sorted((ROOT / "settings").glob("*.py"))
+HELPER = ROOT / "settings/text.py"
 CONFIGURATION = (ROOT / "docs/configuration.md").read_text()
 
 
@@ -108,7 +108,7 @@ def test_settings_match_parse_and_echo_values_only_through_the_helper():
         # {value!r} prints a whole value (100 KB, a password): text.show() clips and masks it.
         offenders += [f"{rel}:{n.lineno}: !r in a message" for n in ast.walk(tree)
                       if isinstance(n, ast.FormattedValue) and n.conversion == ord("r")]
-    assert not offenders, "use components/settings/text.py:\n" + "\n".join(offenders)
+    assert not offenders, "use settings/text.py:\n" + "\n".join(offenders)
 
 
 def test_shared_patterns_carry_no_anchor_and_no_unicode_class():

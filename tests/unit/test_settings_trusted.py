@@ -8,8 +8,8 @@ import re
 import pytest
 
 from components.controller import ControllerArgs
-from components.settings import SettingsError
-from components.settings.schema import KEYS
+from settings import SettingsError
+from settings.schema import KEYS
 from tests.unit.test_architecture import MODULES
 from tests.unit.test_settings import PREBUILT, _DELETE, _load, _set, full, host, refused  # noqa: F401
 from tests.unit.test_settings_rules import _all
@@ -31,13 +31,13 @@ def test_sriov_workers_without_an_ipam_pool_are_refused_by_settings(host):
     assert [p for p in problems if p.startswith("sriovIpam: required when a worker has sriov")], problems
 
 
-# Was components/platform/manifests.py (metallb_objects): a pool outside the kind network, or reversed.
+# Was renderers/platform/manifests.py (metallb_objects): a pool outside the kind network, or reversed.
 @pytest.mark.parametrize("pool", ["10.0.0.1-10.0.0.2", "172.18.9.10-172.18.9.0"])
 def test_a_metallb_pool_outside_the_kind_network_or_reversed_is_refused_by_settings(host, pool):
     assert "metallbAddresses" in _keys(refused(host, _set("metallbAddresses", pool)))
 
 
-# Was components/platform/manifests.py (ippool): a gateway or an exclusion outside the subnet.
+# Was renderers/platform/manifests.py (ippool): a gateway or an exclusion outside the subnet.
 def test_an_ipam_gateway_outside_the_subnet_is_refused_by_settings(host):
     problems = refused(host, _set("sriovIpam.gateway", "10.0.0.1"))
     assert "sriovIpam.gateway: 10.0.0.1 is not inside sriovIpam.subnet 192.168.20.0/24" in problems
@@ -45,14 +45,14 @@ def test_an_ipam_gateway_outside_the_subnet_is_refused_by_settings(host):
     assert "sriovIpam.exclusions[0]: 10.0.0.1-10.0.0.9 is not inside sriovIpam.subnet 192.168.20.0/24" in problems
 
 
-# Was components/platform/manifests.py (ippool): an empty gateway failed there with ipaddress's ValueError.
+# Was renderers/platform/manifests.py (ippool): an empty gateway failed there with ipaddress's ValueError.
 @pytest.mark.parametrize("gateway", [_DELETE, None, ""])
 def test_an_ipam_pool_without_a_gateway_is_refused_by_settings(host, gateway):
     problems = refused(host, _set("sriovIpam.gateway", gateway))
     assert [p for p in problems if p.startswith("sriovIpam.gateway: required")], problems
 
 
-# Was components/openkasugai/configmaps.py: a GPU node that is not a worker. Settings name the GPU
+# Was renderers/openkasugai/configmaps.py: a GPU node that is not a worker. Settings name the GPU
 # worker among the workers, so no config can express it.
 @pytest.mark.parametrize("gpu_at", [0, 1])
 def test_the_gpu_node_is_always_one_of_the_workers(host, gpu_at):
@@ -64,7 +64,7 @@ def test_the_gpu_node_is_always_one_of_the_workers(host, gpu_at):
     assert "workers[1].gpu" in _keys(refused(host, _set("workers.1.gpu", True)))  # a second GPU worker
 
 
-# Was components/openkasugai/checkout.py (check_version, called by the CRD and workload renderers).
+# Was renderers/openkasugai/checkout.py (check_version, called by the CRD and workload renderers).
 def test_an_unsupported_controller_version_is_refused_by_settings(host):
     problems = refused(host, _set("controllerVersion", "v0.9.0"))
     assert [p for p in problems if p.startswith("controllerVersion: 'v0.9.0' is not supported")], problems
@@ -110,7 +110,7 @@ def _message_start(call: ast.Call) -> str:
 def test_no_module_outside_settings_raises_an_error_about_a_stack_key():
     offenders = []
     for name, path in MODULES.items():
-        if name.startswith("components.settings"):
+        if name.startswith("settings"):
             continue
         tree = ast.parse(path.read_text())
         raised = {id(n.exc) for n in ast.walk(tree) if isinstance(n, ast.Raise)}
@@ -123,4 +123,4 @@ def test_no_module_outside_settings_raises_an_error_about_a_stack_key():
             m = re.match(r"([A-Za-z0-9]+)[:.\[]", _message_start(node))
             if m and m.group(1) in KEYS and m.group(1) not in NOT_STACK_RULES:
                 offenders.append(f"{path.relative_to(MODULES['__main__'].parent)}:{node.lineno}: {m.group(1)}")
-    assert offenders == [], f"validate these in components/settings and trust them after: {offenders}"
+    assert offenders == [], f"validate these in settings and trust them after: {offenders}"

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from components.platform import manifests as addons
-from components.settings import PROJECT, load
-from components.sources import cache_dir, pins, provide
-from components.preview.__main__ import main as preview
-from components.sources.fetch import FetchError, fetch_file, fetch_git
+from host.sources import cache_dir, pins, provide
+from host.sources.fetch import FetchError, fetch_file, fetch_git
+from preview.__main__ import main as preview
+from renderers.platform import manifests as addons
+from settings import PROJECT, load
 from tests.fake_checkout import write_checkout
 from tests.host_files import write_nvidia_run
 

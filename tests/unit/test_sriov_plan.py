@@ -6,11 +6,11 @@ import dataclasses
 
 import pytest
 
-from components.host import sriov_plan as plan
-from components.host.errors import HostOpError
-from components.host.netlink import Link
-from components.host.sriov import SriovSpec
-from components.host.sysfs import Vf
+from host import sriov_plan as plan
+from host.errors import HostOpError
+from host.netlink import Link
+from host.sriov import SriovSpec
+from host.sysfs import Vf
 
 SPEC = SriovSpec(stack="alice", worker="kind-worker", pf="pf0", vfs=2, address="10.0.0.1/24", claims_dir="/c",
                  root="/r")

@@ -1,6 +1,0 @@
-"""Entry point of `python -m components.host`."""
-import sys
-
-from .cli import main
-
-sys.exit(main())

@@ -1,0 +1,1 @@
+"""Host operations: SR-IOV PFs/VFs and the GPU handed to Kind workers (no Pulumi at import time)."""
