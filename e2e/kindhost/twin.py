@@ -108,16 +108,13 @@ class Twin:
                                                     "COPY files/ /\n")
         (kind / "images/base/files/README").write_text("stand-in for kind v0.24.0 images/base\n")
         (kind / ".go-version").write_text("1.22.6\n")
-        kubernetes = self.work / "sources/kubernetes"
-        (kubernetes / ".git").mkdir(parents=True, exist_ok=True)
-        (kubernetes / ".git/HEAD").write_text("9edcffcde5595e8a5b1a35f88c421764e575afce\n")
         # The dev stack's layout: work/NVIDIA-...run beside work/DATA/video (up builds the GPU image from a
         # cache folder holding only the driver, host/sources/driver.py).
         driver = self.work / "host-work/NVIDIA-Linux-x86_64-550.90.12.run"
         (driver.parent / "DATA/video").mkdir(parents=True, exist_ok=True)
         write_nvidia_run(driver)  # the installer's stub header (settings check it), no payload: never run
         return {"hostRoot": str(self.root), "hostClaimsDir": str(self.claims), "kindSource": str(kind),
-                "kubernetesSource": str(kubernetes), "gpuDriverFile": str(driver),
+                "gpuDriverFile": str(driver),
                 "videoDir": str(driver.parent / "DATA/video"),
                 "controllerCheckout": str(self._controller()), "addonManifests": str(addon_folder),
                 "sourceCache": str(self.work / "cache")}

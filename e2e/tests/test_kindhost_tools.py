@@ -11,7 +11,8 @@ from e2e.kindhost import fakeroot, state
 from e2e.kindhost.plugins.docker_build import check_dockerfile, enabled_units
 from e2e.kindhost.plugins.protocol import Props
 from e2e.kindhost.tools import gpu
-from e2e.kindhost.tools.kind import node_names
+from e2e.kindhost.tools import kind
+from e2e.kindhost.tools.kind import KindError, node_names
 
 
 @pytest.fixture
@@ -61,6 +62,27 @@ def test_systemctl_knows_only_persistenced(root):
 def test_kind_names_nodes_as_kind_does():
     assert node_names("kind", ["control-plane", "worker", "worker"]) == [
         ("kind-control-plane", "control-plane"), ("kind-worker", "worker"), ("kind-worker2", "worker")]
+
+
+@pytest.fixture
+def built(tmp_path, monkeypatch) -> list[str]:
+    """kind's node-image build against a present base image; the images it would import."""
+    monkeypatch.setenv(state.ENV, str(tmp_path / "state"))
+    monkeypatch.setattr(kind.rootfs, "image_id", lambda ref: "sha256:base")
+    images: list[str] = []
+    monkeypatch.setattr(kind.rootfs, "import_image", lambda image, labels: images.append(image))
+    return images
+
+
+def test_kind_builds_a_release_from_a_version_and_a_source_build_from_a_tree_as_kind_v0_24_does(tmp_path, built):
+    kind.build_node_image("base", "node:release", "v1.31.0", "release")
+    kind.build_node_image("base", "node:source", str(tmp_path), "")
+    assert built == ["node:release", "node:source"]
+    with pytest.raises(KindError, match="v1.31 is not a valid kubernetes version"):
+        kind.build_node_image("base", "node:x", "v1.31", "release")
+    with pytest.raises(KindError, match="v1.31.0 is not a Kubernetes source tree"):
+        kind.build_node_image("base", "node:x", "v1.31.0", "source")
+    assert built == ["node:release", "node:source"]
 
 
 def _image(tmp_path: Path, dockerfile: str, tags: list[str], **args) -> Props:

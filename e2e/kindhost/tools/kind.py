@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -190,14 +191,22 @@ def delete(name: str) -> None:
     print(f"Deleted nodes: {json.dumps(nodes)}", file=sys.stderr)
 
 
-def build_node_image(base: str, image: str, source: str) -> None:
+# kind v0.24 pkg/build/nodeimage/build.go: `--type release` takes a semantic version (its artifacts come
+# from dl.k8s.io, which the twin does not download) or falls through to a source build when it names a
+# path; any other type, or none, builds from a source tree.
+_SEMVER = re.compile(r"v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?")
+
+
+def build_node_image(base: str, image: str, param: str, build_type: str) -> None:
     failing = state.fault("image-build")
     if failing and failing in image:
         raise KindError(f"error building node image: failed to build kubernetes: the twin's injected fault for {failing}")
     if not rootfs.image_id(base):
         raise KindError(f'error building node image: failed to pull base image "{base}"')
-    if not Path(source).is_dir():
-        raise KindError(f"error building node image: {source} is not a Kubernetes source tree")
+    if build_type == "release" and not _SEMVER.fullmatch(param) and not Path(param).exists():
+        raise KindError(f"{param} is not a valid kubernetes version")
+    if not (build_type == "release" and _SEMVER.fullmatch(param)) and not Path(param).is_dir():
+        raise KindError(f"error building node image: {param} is not a Kubernetes source tree")
     labels = {"io.openkasugai-aio.twin.build": image}
     rootfs.import_image(image, labels=labels)
     print(f'Image "{image}" build completed.', file=sys.stderr)
@@ -223,7 +232,7 @@ def main(argv: list[str]) -> int:
             print("kind v0.24.0 go1.22.6 linux/amd64 (openkasugai-aio twin STAND-IN)")
             return 0
         if (a.verb, a.noun) == ("build", "node-image"):
-            build_node_image(a.base_image or "", a.image or "", (a.rest or [""])[0])
+            build_node_image(a.base_image or "", a.image or "", (a.rest or [""])[0], a.type or "")
             return 0
         text = ""
         if (a.verb, a.noun) == ("create", "cluster"):
