@@ -51,8 +51,19 @@ def local_registry_hosting(cluster_name: str, port: int) -> dict[str, Any]:
             "data": {"localRegistryHosting.v1": hosting}}
 
 
+# How long kubeadm init waits for the control plane (its default is 4 minutes). A CRI-O node boots with no
+# image, so the kubelet pulls the control plane's images inside this wait; pulls have no deadline of their own
+# (docs/facts.md §8.9). kind v0.24 writes kubeadm's v1beta3 config, whose field this is.
+CONTROL_PLANE_WAIT = "20m0s"
+
+
 def _patch(kind: str) -> str:
     return yaml.safe_dump({"kind": kind, "nodeRegistration": {"criSocket": CRIO_SOCKET}}, sort_keys=False)
+
+
+def _control_plane_wait() -> str:
+    return yaml.safe_dump({"kind": "ClusterConfiguration",
+                           "apiServer": {"timeoutForControlPlane": CONTROL_PLANE_WAIT}}, sort_keys=False)
 
 
 def _trust_mounts(settings: Settings, registries_conf_path: str) -> list[dict[str, Any]]:
@@ -73,7 +84,8 @@ def render(settings: Settings, images: dict[str, str], registries_conf_path: str
     """
     trust = _trust_mounts(settings, registries_conf_path)
     nodes = [{"role": "control-plane", "image": images["no-acc"],
-              "kubeadmConfigPatches": [_patch("InitConfiguration")], "extraMounts": list(trust)}]
+              "kubeadmConfigPatches": [_patch("InitConfiguration"), _control_plane_wait()],
+              "extraMounts": list(trust)}]
     for i, worker in enumerate(settings.workers):
         mounts = list(trust)
         if worker == settings.video_worker and settings.video_dir:

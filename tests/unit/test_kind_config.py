@@ -61,6 +61,14 @@ def test_embedded_registry_is_trusted_through_a_registries_conf_mirror():
     assert 'location = "localhost:5001"' in conf and 'location = "alice-registry:5000"' in conf
 
 
+def test_kubeadm_waits_20_minutes_for_a_control_plane_whose_images_crio_pulls_at_boot():
+    nodes = kind_config.render(_settings(), IMAGES)["nodes"]
+    waits = [[p for p in map(yaml.safe_load, node["kubeadmConfigPatches"]) if p["kind"] == "ClusterConfiguration"]
+             for node in nodes]
+    assert waits[0] == [{"kind": "ClusterConfiguration", "apiServer": {"timeoutForControlPlane": "20m0s"}}]
+    assert not any(waits[1:])  # joins: the control plane is up by then, and only it runs kubeadm init
+
+
 def test_yaml_has_no_anchors_and_readable_patches():
     text = kind_config.render_yaml(_settings(), IMAGES)
     assert "&id" not in text and "criSocket: unix:///var/run/crio/crio.sock" in text
