@@ -11,10 +11,11 @@ from facts.shared import CLAIMS_DIR
 
 from .text import clip, show
 
-# Mounted into a node (videoDir, by hostPath into a pod too), written (hostClaimsDir, sourceCache) or sent
-# whole to `docker build` / `kind build node-image` as root (the checkouts and sources).
+# Mounted into a node (videoDir, by hostPath into a pod too), written (hostClaimsDir, sourceCache, and a
+# hostRoot other than the real host's "/", which the host operations act in) or sent whole to
+# `docker build` / `kind build node-image` as root (the checkouts and sources).
 FOLDER_KEYS = ("videoDir", "hostClaimsDir", "sourceCache", "controllerCheckout", "kindSource", "kubernetesSource",
-               "addonManifests")
+               "addonManifests", "hostRoot")
 # Read (and the CA mounted into every node): their content is checked too (contents.py).
 FILE_KEYS = ("registry.caFile", "externalKubeconfig", "gpuDriverFile")
 SYSTEM = ("/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/proc", "/root", "/run", "/sbin",

@@ -36,7 +36,7 @@ def preflight(c: Checked, p: Problems, base: Path, host_files: bool, warnings: l
     validation's, so that one SettingsError lists both."""
     ctx, v, s = Preflight(p, base, host_files, warnings), c.values, c.parsed
     ctx.where({**{key: v[key] for key in PATH_KEYS}, "hostClaimsDir": v["hostClaimsDir"],
-               "registry.caFile": s.registry.ca_file})
+               "registry.caFile": s.registry.ca_file, "hostRoot": "" if v["hostRoot"] == "/" else v["hostRoot"]})
     if s.external:
         ctx.require_file("externalKubeconfig", v["externalKubeconfig"], always=True, kind=contents.kubeconfig)
     if c.gpu_driver_file:

@@ -98,7 +98,8 @@ STATED: dict[str, str] = {
         "`hugepages1Gi: 0` and `fpgaAgents: false`, since one pool cannot serve two clusters' agents.",
     "videoDir hostClaimsDir registry.caFile externalKubeconfig gpuDriverFile":
         "Each path key (`videoDir`, `registry.caFile`, `externalKubeconfig`, `gpuDriverFile`, `hostClaimsDir`, "
-        "`sourceCache`, `controllerCheckout`, `kindSource`, `kubernetesSource`, `addonManifests`) is judged "
+        "`sourceCache`, `controllerCheckout`, `kindSource`, `kubernetesSource`, `addonManifests`, and `hostRoot` "
+        "unless it is `/`) is judged "
         "where it resolves to (relative to the project folder, symbolic links followed): never `/`, a system "
         "folder (`/etc`, `/usr`, `/var`, `/var/lib`, `/root`, `/home`...), a home folder or a folder that holds "
         "a guarded one, and never inside `/dev`, `/proc`, `/sys`, `/boot`, `/var/lib/docker`, the Pulumi "
