@@ -203,9 +203,10 @@ def build_node_image(base: str, image: str, param: str, build_type: str) -> None
         raise KindError(f"error building node image: failed to build kubernetes: the twin's injected fault for {failing}")
     if not rootfs.image_id(base):
         raise KindError(f'error building node image: failed to pull base image "{base}"')
-    if build_type == "release" and not _SEMVER.fullmatch(param) and not Path(param).exists():
+    release = build_type == "release" and _SEMVER.fullmatch(param) is not None
+    if build_type == "release" and not release and not Path(param).exists():
         raise KindError(f"{param} is not a valid kubernetes version")
-    if not (build_type == "release" and _SEMVER.fullmatch(param)) and not Path(param).is_dir():
+    if not release and not Path(param).is_dir():
         raise KindError(f"error building node image: {param} is not a Kubernetes source tree")
     labels = {"io.openkasugai-aio.twin.build": image}
     rootfs.import_image(image, labels=labels)
