@@ -24,6 +24,14 @@ REPO = Path(__file__).resolve().parents[1]
 PASSPHRASE = "openkasugai-aio-e2e"  # the e2e stacks hold no secret worth a real one
 
 
+def diagnostics(text: str, chars: int = 6000) -> str:
+    """The Diagnostics section of a failed engine or CLI run (its end when it has none): the errors,
+    not the stack outputs printed after them."""
+    if "Diagnostics:" in text:
+        text = text.split("Diagnostics:", 1)[1].split("\nOutputs:", 1)[0].split("\nResources:", 1)[0]
+    return text.strip()[-chars:]
+
+
 def engine_env(chain: Toolchain, state: Path) -> dict[str, str]:
     return {
         "PULUMI_HOME": str(chain.pulumi_home),

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
-from e2e.engine import PASSPHRASE, REPO
+from e2e.engine import PASSPHRASE, REPO, diagnostics
 from e2e.toolchain import Toolchain
 
 PROGRAM_COMMANDS = ("preview", "up", "update", "refresh", "destroy")  # what runs the program
@@ -178,21 +178,14 @@ class Session:
             out.seek(0)
             run = Run(argv, proc.returncode, out.read(), time.monotonic() - start)
         if why:
-            raise CliError(f"{shlex.join(argv)} stopped: {why}\n{tail(run.output)}")
+            raise CliError(f"{shlex.join(argv)} stopped: {why}\n{diagnostics(run.output)}")
         if check and run.rc != 0:
-            raise CliError(f"{shlex.join(argv)} exited {run.rc}:\n{tail(run.output)}")
+            raise CliError(f"{shlex.join(argv)} exited {run.rc}:\n{diagnostics(run.output)}")
         return run
 
     def stack_state(self) -> list[dict]:
         exported = json.loads(self.pulumi("stack", "export").output)
         return exported.get("deployment", {}).get("resources") or []
-
-
-def tail(text: str, chars: int = 6000) -> str:
-    """The Diagnostics section of a CLI run (its end when it has none)."""
-    if "Diagnostics:" in text:
-        text = text.split("Diagnostics:", 1)[1]
-    return text.strip()[-chars:]
 
 
 def copy_repository(dest: Path) -> None:

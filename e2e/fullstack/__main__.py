@@ -10,6 +10,7 @@ from pathlib import Path
 
 from e2e.cli.journey import JourneyError
 from e2e.cli.session import CliError
+from e2e.engine import diagnostics
 from e2e.fullstack.bundles import BundleError
 from e2e.fullstack.floor import FloorError
 from e2e.fullstack.run import E2eError, Report, full_stack, host_steps
@@ -25,13 +26,6 @@ def toolchain_versions() -> dict[str, str]:
             "pulumi-resource-kubernetes": items.KUBERNETES_PROVIDER,
             "pulumi-resource-command": "not built: " + items.UNAVAILABLE["pulumi-resource-command 1.2.1"],
             "etcd": items.ETCD, "kwok": items.KWOK, "kind": items.KIND}
-
-
-def diagnostics(text: str) -> str:
-    """The engine's Diagnostics section of a failed command (its whole text when it has none)."""
-    if "Diagnostics:" in text:
-        text = text.split("Diagnostics:", 1)[1].split("\nOutputs:", 1)[0].split("\nResources:", 1)[0]
-    return text.strip()[-6000:]
 
 
 def main(argv: list[str] | None = None) -> int:

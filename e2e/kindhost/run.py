@@ -28,7 +28,7 @@ from pulumi import automation as auto
 
 from facts.shared import footprint_claim_key
 
-from e2e.engine import changes
+from e2e.engine import changes, diagnostics
 from e2e.fullstack import objects
 from e2e.fullstack.run import E2eError, Touched, is_scenario_resource
 from e2e.kindhost import bundles, state
@@ -80,7 +80,7 @@ class KindHost:
         try:
             call(say)
         except auto.CommandError as err:
-            error = str(err)
+            error = diagnostics(str(err))
         entry = {"name": name, "seconds": round(time.monotonic() - start, 2), "changes": self._history()}
         self.report["steps"].append(entry)
         check: dict[str, Any] = {"name": name, **extra}

@@ -31,7 +31,15 @@ def fault(name: str) -> str | None:
 
 
 def set_faults(state: Path, faults: dict[str, str]) -> None:
-    (state / "faults.json").write_text(json.dumps(faults))
+    _replace(state / "faults.json", json.dumps(faults))
+
+
+def _replace(path: Path, text: str) -> None:
+    """Readers take these files without the lock: they must see the old content or the new, never a file
+    half written (a truncated registry.json read by a parallel build's check failed the twin's up in CI)."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_text(text)
+    os.replace(partial, path)
 
 
 @contextmanager
@@ -42,7 +50,7 @@ def locked_json(name: str):
         fcntl.flock(lock, fcntl.LOCK_EX)
         data = json.loads(path.read_text()) if path.exists() else {}
         yield data
-        path.write_text(json.dumps(data, indent=2, sort_keys=True))
+        _replace(path, json.dumps(data, indent=2, sort_keys=True))
 
 
 def read_json(name: str) -> dict:

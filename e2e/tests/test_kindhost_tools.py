@@ -2,6 +2,8 @@
 kmod and the kernel do, kind's node names, and what the docker-build stand-in refuses to build."""
 from __future__ import annotations
 
+import multiprocessing
+import os
 import subprocess
 from pathlib import Path
 
@@ -111,3 +113,26 @@ def test_an_image_remembers_the_units_its_build_enables(tmp_path):
     props = _image(tmp_path, "FROM ubuntu:22.04\nRUN apt-get install -y x \\\n && systemctl enable "
                              "nvidia-modules.service nvidia-mps.service\n", ["localhost:5999/kind-node-acc:abc"])
     assert enabled_units(props) == "nvidia-modules.service nvidia-mps.service"
+
+
+def _write_registries(folder: str, count: int) -> None:
+    os.environ[state.ENV] = folder
+    for i in range(count):
+        with state.locked_json("registry.json") as registries:
+            registries.setdefault("localhost:5001", {})[f"image-{i:04d}" * 16] = "sha256:" + "0" * 2000
+
+
+def test_a_reader_of_the_twins_state_never_sees_a_file_half_written(tmp_path, monkeypatch):
+    """The stand-in plugins push in parallel (locked) while others read without the lock: with the file
+    rewritten in place, over a third of such reads hit a truncated file (JSONDecodeError) here."""
+    monkeypatch.setenv(state.ENV, str(tmp_path))
+    writer = multiprocessing.get_context("spawn").Process(target=_write_registries, args=(str(tmp_path), 300))
+    writer.start()
+    reads = 0
+    while writer.is_alive() or reads == 0:
+        state.read_json("registry.json")  # raises on a partial file
+        reads += 1
+    writer.join()
+    assert writer.exitcode == 0 and reads > 100
+    assert len(state.read_json("registry.json")["localhost:5001"]) == 300
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".registry.json.lock", "registry.json"]
