@@ -12,6 +12,8 @@ import json
 import os
 import runpy
 import shutil
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -210,8 +212,6 @@ def _lifecycle(chain: Toolchain, work: Path, report: Report, cluster: Cluster, c
 def host_steps(report: Report, out: Path) -> None:
     """The host project through the engine: E's pytest flow (it needs the host tests' fixtures), which
     writes its steps to `out`; run under the host lock like every host test."""
-    import subprocess
-    import sys
     env = {**os.environ, "OPENKASUGAI_E2E_HOST_STEPS": str(out)}
     lock = ["flock", "/tmp/aio-host.lock"] if shutil.which("flock") else []
     done = subprocess.run([*lock, sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
