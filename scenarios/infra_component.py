@@ -40,7 +40,8 @@ class ScenarioInfra(pulumi.ComponentResource):
         super().__init__("openkasugai-aio:scenarios:ScenarioInfra", name, None, opts)
 
         def make(obj: dict, deps: list) -> pulumi.Resource:
-            return kube.child(self, name, obj, [*args.after, *deps])
+            # An object that follows its namespace waits for `after` through it (as in Controller).
+            return kube.child(self, name, obj, list(deps) or list(args.after))
 
         self.per_namespace = {}
         for ns in infra.NAMESPACES:
