@@ -36,7 +36,8 @@ def set_faults(state: Path, faults: dict[str, str]) -> None:
 
 def _replace(path: Path, text: str) -> None:
     """Readers take these files without the lock: they must see the old content or the new, never a file
-    half written (a truncated registry.json read by a parallel build's check failed the twin's up in CI)."""
+    half written (a parallel build's check reading a truncated registry.json: the likely cause of a twin
+    `up` that failed in CI after 49 creates, where the function images build side by side)."""
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     partial.write_text(text)
     os.replace(partial, path)
