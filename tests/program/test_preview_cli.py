@@ -2,12 +2,17 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
+import os
+import random
 
 import pytest
 import yaml
 
+from preview import output
 from preview.__main__ import main
+from tests import harness
 from tests.harness import CONTROLLER_CHECKOUT, kind_host_checkout
 from tests.host_files import write_ca, write_nvidia_run
 from tests.unit.test_settings import INVALID, full
@@ -34,6 +39,30 @@ def test_a_second_preview_into_the_same_folder_leaves_only_its_own_manifests(tmp
     objects = {r["name"] for r in json.loads((tmp_path / "resources.json").read_text())
                if r["type"].startswith("kubernetes:") and "kind" in r["inputs"]}
     assert {p.stem for p in (tmp_path / "manifests").glob("*.yaml")} == objects
+
+
+def test_a_second_preview_rewrites_only_the_files_whose_content_changed(tmp_path):
+    assert main(["--stack", "dev", "--out", str(tmp_path), "--quiet"]) == 0
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    changed = next(p for p in files if p.parent.name == "manifests")
+    rendered = changed.read_text()
+    changed.write_text(rendered + "# edited by hand\n")
+    for p in files:
+        os.utime(p, ns=(10**18, 10**18))
+    assert main(["--stack", "dev", "--out", str(tmp_path), "--quiet"]) == 0
+    assert changed.read_text() == rendered and changed.stat().st_mtime_ns != 10**18
+    assert len(files) > 4 and [p for p in files if p != changed and p.stat().st_mtime_ns != 10**18] == []
+
+
+def test_resources_json_has_one_order_whatever_order_the_resources_registered_in():
+    result = harness.run("dev")
+    shuffled = dataclasses.replace(result, registrations=random.Random(7).sample(result.registrations,
+                                                                               len(result.registrations)))
+    listed = output.resources(result)
+    assert output.resources(shuffled) == listed and len(listed) == len(result.registrations) > 200
+    position = {r.urn: output.ordered(result).index(r) for r in result.registrations}
+    for r in result.registrations:
+        assert all(position[u] < position[r.urn] for u in (r.parent, *r.dependencies) if u in position), r.name
 
 
 def test_offline_preview_only_warns_about_files_of_the_kind_host(tmp_path, capsys):
