@@ -78,11 +78,12 @@ class PlatformAddons(pulumi.ComponentResource):
         followed: set[pulumi.Resource] = set()  # those another add-on resource waits for
         self.versions = {}
 
+        # A resource that follows others here waits for `after` through them, as in Controller.
         def bundle(b: r.Bundle, deps: list, extra: Sequence[Transform] = ()) -> list[pulumi.Resource]:
             self.versions[b.name] = b.version
             if not args.manifests:
                 return []
-            o = pulumi.ResourceOptions(parent=self, depends_on=list(args.after) + deps, transforms=[images, *extra])
+            o = pulumi.ResourceOptions(parent=self, depends_on=deps or list(args.after), transforms=[images, *extra])
             local = f"{args.manifests}/{b.local_name}"
             res = (kube.remote("kubernetes:kustomize/v2:Directory", f"{name}-{b.name}",
                                {"directory": f"{local}/{b.folder}"}, o) if b.kustomize else
@@ -92,7 +93,7 @@ class PlatformAddons(pulumi.ComponentResource):
             return [res]
 
         def render(obj: dict[str, Any], deps: list) -> pulumi.Resource:
-            res = kube.child(self, name, obj, [*args.after, *deps])
+            res = kube.child(self, name, obj, deps or list(args.after))
             made.append(res)
             followed.update(deps)
             return res
