@@ -74,28 +74,24 @@ class PlatformAddons(pulumi.ComponentResource):
     def __init__(self, name: str, args: PlatformAddonsArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("openkasugai-aio:platform:PlatformAddons", name, None, opts)
         images = image_transform(args.image_mirror)
-        made: list[pulumi.Resource] = []
-        followed: set[pulumi.Resource] = set()  # those another add-on resource waits for
+        self.ready = []
         self.versions = {}
 
-        # A resource that follows others here waits for `after` through them, as in Controller.
         def bundle(b: r.Bundle, deps: list, extra: Sequence[Transform] = ()) -> list[pulumi.Resource]:
             self.versions[b.name] = b.version
             if not args.manifests:
                 return []
-            o = pulumi.ResourceOptions(parent=self, depends_on=deps or list(args.after), transforms=[images, *extra])
+            o = pulumi.ResourceOptions(parent=self, depends_on=list(args.after) + deps, transforms=[images, *extra])
             local = f"{args.manifests}/{b.local_name}"
             res = (kube.remote("kubernetes:kustomize/v2:Directory", f"{name}-{b.name}",
                                {"directory": f"{local}/{b.folder}"}, o) if b.kustomize else
                    kube.remote("kubernetes:yaml/v2:ConfigFile", f"{name}-{b.name}", {"file": local}, o))
-            made.append(res)
-            followed.update(deps)
+            self.ready.append(res)
             return [res]
 
         def render(obj: dict[str, Any], deps: list) -> pulumi.Resource:
-            res = kube.child(self, name, obj, deps or list(args.after))
-            made.append(res)
-            followed.update(deps)
+            res = kube.child(self, name, obj, [*args.after, *deps])
+            self.ready.append(res)
             return res
 
         # Everything else needs pod networking, so it waits for Calico's DaemonSet.
@@ -117,9 +113,5 @@ class PlatformAddons(pulumi.ComponentResource):
             pool = render(objs[0], metallb)
             render(objs[1], [pool])
             self.pool_name = r.POOL_NAME
-        # Only the last of each chain: waiting for them is waiting for all, and every resource that lists
-        # `ready` costs the SDK a walk of each listed resource's dependencies (42% of the full dev
-        # stack's dependency edges were implied by others).
-        self.ready = [res for res in made if res not in followed]
         self.register_outputs({"versions": self.versions, "poolName": self.pool_name,
                                "sriovResource": self.sriov_resource})

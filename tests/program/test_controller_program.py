@@ -93,20 +93,3 @@ def test_external_cluster_gets_the_controller_on_its_nodes():
     infra = payload(of_kind(objs, "ConfigMap")["infrastructureinfo"])
     assert {d["nodeName"] for d in infra["devices"]} == {"node-a", "node-b"}
     assert not [r for r in result.registrations if r.name.endswith("-calico")]
-
-
-def test_the_controller_waits_for_every_add_on_through_the_last_of_each_chain(dev):
-    regs = dev[0].registrations
-    deps = {r.urn: set(r.dependencies) for r in regs}
-
-    def upstream(urn, seen):
-        for d in deps.get(urn, ()):
-            if d not in seen:
-                seen.add(d)
-                upstream(d, seen)
-        return seen
-    addons = {r.urn for r in regs if r.parent.endswith("PlatformAddons::addons")}
-    crd = next(r for r in regs if r.name.startswith("controller-customresourcedefinition-"))
-    listed = deps[crd.urn] & addons
-    assert addons <= upstream(crd.urn, set()) and len(addons) > 8
-    assert not [u for u in listed if any(u in upstream(o, set()) for o in listed - {u})], "listed twice over"
