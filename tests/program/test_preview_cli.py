@@ -60,7 +60,7 @@ def test_resources_json_has_one_order_whatever_order_the_resources_registered_in
                                                                                len(result.registrations)))
     listed = output.resources(result)
     assert output.resources(shuffled) == listed and len(listed) == len(result.registrations) > 200
-    position = {r.urn: output.ordered(result).index(r) for r in result.registrations}
+    position = {r.urn: i for i, r in enumerate(output.ordered(result))}
     for r in result.registrations:
         assert all(position[u] < position[r.urn] for u in (r.parent, *r.dependencies) if u in position), r.name
 
